@@ -1,0 +1,24 @@
+"""Where the shipped data folders are: beside the package in a checkout, inside it once installed.
+
+`model/`, `inventories/` and `methods/` live at the top of the repository; a wheel carries them as
+`lca/_data/...` (see pyproject.toml), so both an editable and a plain install find them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """The folder `model`, `inventories` or `methods`."""
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the data folder '{name}' is missing from the installation")
+
+
+def model_files() -> list[Path]:
+    """The rule files of the model."""
+    return sorted(data_dir("model").glob("*.yaml"))
