@@ -1,0 +1,262 @@
+"""One rule: its definition as read from a YAML rule file, validated field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pint
+
+from lca.errors import InputError, Where, did_you_mean
+from lca.rules.expression import Cond, FormulaError, Node, parse
+from lca.units import parse_quantity, parse_unit, ureg
+from lca.yamlsource import YamlDocument
+
+RULE_KEYS = ("title", "description", "unit", "type", "choices", "value", "formula", "variations",
+             "applicable_if", "bounds", "sources", "uncertainty", "notes")
+DISTRIBUTIONS = {
+    "uniform": ("min", "max"),
+    "triangular": ("min", "mode", "max"),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "gsd"),
+}
+
+
+def is_unit(name: str) -> bool:
+    """Whether a bare name right after a number in a formula is a unit of the registry."""
+    try:
+        ureg.Unit(name)
+    except Exception:  # pint raises several error types for a name it does not know
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """A distribution for Monte Carlo: its name, parameters (in the rule's unit) and source."""
+
+    distribution: str
+    parameters: dict[str, pint.Quantity]
+    source: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named value: an input, a default, or a formula over other rules, with its documentation."""
+
+    name: str
+    title: str
+    description: str
+    kind: str  # "quantity" or "text"
+    unit: pint.Unit | None
+    choices: tuple[str, ...]
+    default: pint.Quantity | str | None
+    formula: Node | None
+    formula_text: str | None
+    variations: tuple[tuple[str | None, str], ...]
+    applicable_if: Node | None
+    applicable_text: str | None
+    minimum: pint.Quantity | None
+    maximum: pint.Quantity | None
+    sources: tuple[str, ...]
+    uncertainty: Uncertainty | None
+    notes: str
+    file: str
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def is_input(self) -> bool:
+        """Neither a default nor a formula: the study must give it when it is needed."""
+        return self.default is None and self.formula is None
+
+    def where(self, key: str | None = None) -> Where:
+        """The place of this rule, or of one of its keys, in its file."""
+        return Where(self.file, self.key_lines.get(key, self.line) if key else self.line,
+                     f"{self.name}.{key}" if key else self.name)
+
+
+def rule_from_yaml(name: str, doc: YamlDocument) -> Rule:
+    """Build and validate one rule from its mapping in a rule file."""
+    body = doc.data[name]
+    here = doc.where((name,))
+    if not isinstance(body, dict):
+        raise InputError(f"rule '{name}' must be a mapping of keys (title, unit, formula, ...)", here)
+    for key in body:
+        if key not in RULE_KEYS:
+            raise InputError(f"unknown key '{key}' in rule '{name}'{did_you_mean(str(key), RULE_KEYS)}",
+                             doc.where((name, key)))
+    key_lines = {k: doc.where((name, k)).line or here.line or 0 for k in body}
+
+    def at(*path: Any) -> Where:
+        return doc.where((name,) + path)
+
+    title = _text(body, "title", at("title"), required=True)
+    kind = body.get("type", "quantity")
+    if kind not in ("quantity", "text"):
+        raise InputError(f"type must be 'quantity' or 'text', not {kind!r}", at("type"))
+
+    unit = None
+    choices: tuple[str, ...] = ()
+    if kind == "quantity":
+        if "unit" not in body:
+            raise InputError(f"rule '{name}' needs a unit ('1' for a pure number)", here)
+        unit = parse_unit(body["unit"], at("unit"))
+        if "choices" in body:
+            raise InputError("only text rules have choices", at("choices"))
+    else:
+        raw = body.get("choices")
+        if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+            raise InputError(f"text rule '{name}' needs 'choices', a list of names", at("choices"))
+        choices = tuple(raw)
+
+    default = _default(body, kind, unit, choices, at("value"))
+    formula, formula_text, variations = _formula(name, body, doc)
+    if default is not None and formula is not None:
+        raise InputError(f"rule '{name}' has both a value and a formula; keep one", at("value"))
+
+    applicable_text = body.get("applicable_if")
+    applicable = (_parse_formula(str(applicable_text), at("applicable_if"))
+                  if applicable_text is not None else None)
+    minimum, maximum = _bounds(body.get("bounds"), kind, unit, at("bounds"))
+    sources = body.get("sources")
+    if (not isinstance(sources, list) or not sources
+            or not all(isinstance(s, str) and s.strip() for s in sources)):
+        raise InputError(f"rule '{name}' needs 'sources', a non-empty list of citations",
+                         at("sources") if "sources" in body else here)
+    return Rule(
+        name=name, title=title, description=_text(body, "description", at("description")),
+        kind=kind, unit=unit, choices=choices, default=default, formula=formula,
+        formula_text=formula_text, variations=variations, applicable_if=applicable,
+        applicable_text=str(applicable_text) if applicable_text is not None else None,
+        minimum=minimum, maximum=maximum, sources=tuple(sources),
+        uncertainty=_uncertainty(body.get("uncertainty"), kind, unit, at("uncertainty")),
+        notes=_text(body, "notes", at("notes")), file=doc.file, line=here.line or 0,
+        key_lines=key_lines)
+
+
+def _text(body: dict, key: str, where: Where, required: bool = False) -> str:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise InputError(f"missing '{key}'", where)
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"'{key}' must be text", where)
+    return value.strip()
+
+
+def _parse_formula(text: str, where: Where) -> Node:
+    try:
+        return parse(text, is_unit)
+    except FormulaError as exc:
+        raise InputError(f"formula error at column {exc.position + 1} of '{text}': {exc}",
+                         where) from None
+
+
+def _default(body: dict, kind: str, unit: pint.Unit | None, choices: tuple[str, ...],
+             where: Where) -> pint.Quantity | str | None:
+    if "value" not in body:
+        return None
+    raw = body["value"]
+    if kind == "text":
+        if raw not in choices:
+            raise InputError(f"value {raw!r} is not one of the choices {', '.join(choices)}", where)
+        return str(raw)
+    value = parse_quantity(raw, where, default_unit=unit)
+    return convert(value, unit, where)
+
+
+def convert(value: pint.Quantity, unit: pint.Unit | None, where: Where) -> pint.Quantity:
+    """A quantity in `unit`, or an input error naming both dimensions."""
+    from lca.units import dimension_text, unit_text
+
+    try:
+        return value.to(unit)
+    except pint.errors.DimensionalityError:
+        raise InputError(
+            f"'{value:~P}' has dimension {dimension_text(value.units)}, expected "
+            f"{dimension_text(unit)} (unit {unit_text(unit)})", where) from None
+
+
+def _formula(name: str, body: dict, doc: YamlDocument
+             ) -> tuple[Node | None, str | None, tuple[tuple[str | None, str], ...]]:
+    if "formula" in body and "variations" in body:
+        raise InputError(f"rule '{name}' has both 'formula' and 'variations'; keep one",
+                         doc.where((name, "variations")))
+    if "formula" in body:
+        text = str(body["formula"])
+        return _parse_formula(text, doc.where((name, "formula"))), text, ()
+    if "variations" not in body:
+        return None, None, ()
+    raw = body["variations"]
+    where = doc.where((name, "variations"))
+    if not isinstance(raw, list) or not raw:
+        raise InputError("'variations' must be a list of {if: ..., then: ...} and a last {else: ...}",
+                         where)
+    branches: list[tuple[Node | None, Node]] = []
+    texts: list[tuple[str | None, str]] = []
+    for i, item in enumerate(raw):
+        here = doc.where((name, "variations", i))
+        last = i == len(raw) - 1
+        if isinstance(item, dict) and set(item) == {"if", "then"}:
+            branches.append((_parse_formula(str(item["if"]), here),
+                             _parse_formula(str(item["then"]), here)))
+            texts.append((str(item["if"]), str(item["then"])))
+        elif isinstance(item, dict) and set(item) == {"else"} and last:
+            branches.append((None, _parse_formula(str(item["else"]), here)))
+            texts.append((None, str(item["else"])))
+        else:
+            raise InputError("each variation is {if: CONDITION, then: FORMULA}; only the last may be "
+                             "{else: FORMULA}", here)
+    node: Node | None = None
+    for test, expr in reversed(branches):
+        node = expr if test is None else Cond(test, expr, node, test.pos)
+    return node, None, tuple(texts)
+
+
+def _bounds(raw: Any, kind: str, unit: pint.Unit | None, where: Where
+            ) -> tuple[pint.Quantity | None, pint.Quantity | None]:
+    if raw is None:
+        return None, None
+    if kind != "quantity" or not isinstance(raw, dict) or not set(raw) <= {"min", "max"}:
+        raise InputError("'bounds' is {min: ..., max: ...} on a quantity rule", where)
+    low = convert(parse_quantity(raw["min"], where, unit), unit, where) if "min" in raw else None
+    high = convert(parse_quantity(raw["max"], where, unit), unit, where) if "max" in raw else None
+    if low is not None and high is not None and low > high:
+        raise InputError(f"bounds min {low:~P} is above max {high:~P}", where)
+    return low, high
+
+
+def _uncertainty(raw: Any, kind: str, unit: pint.Unit | None, where: Where) -> Uncertainty | None:
+    if raw is None:
+        return None
+    if kind != "quantity" or not isinstance(raw, dict):
+        raise InputError("'uncertainty' is a mapping {distribution: ..., ...} on a quantity rule",
+                         where)
+    dist = raw.get("distribution")
+    if dist not in DISTRIBUTIONS:
+        raise InputError(f"distribution {dist!r} is not one of {', '.join(DISTRIBUTIONS)}", where)
+    wanted = DISTRIBUTIONS[dist]
+    extra = set(raw) - set(wanted) - {"distribution", "source"}
+    missing = [k for k in wanted if k not in raw]
+    if extra or missing:
+        raise InputError(f"a {dist} distribution takes {', '.join(wanted)} and a source"
+                         + (f"; unknown: {', '.join(sorted(extra))}" if extra else "")
+                         + (f"; missing: {', '.join(missing)}" if missing else ""), where)
+    if not isinstance(raw.get("source"), str):
+        raise InputError("an uncertainty needs a 'source' saying where its range comes from", where)
+    params = {}
+    for key in wanted:
+        # The geometric standard deviation is a pure factor; every other parameter is a value.
+        own_unit = ureg.dimensionless if key == "gsd" else unit
+        params[key] = convert(parse_quantity(raw[key], where, own_unit), own_unit, where)
+    if dist == "uniform" and not params["min"] < params["max"]:
+        raise InputError("uniform needs min < max", where)
+    if dist == "triangular" and not params["min"] <= params["mode"] <= params["max"]:
+        raise InputError("triangular needs min <= mode <= max", where)
+    if dist == "normal" and params["sd"].magnitude <= 0:
+        raise InputError("normal needs sd > 0", where)
+    if dist == "lognormal" and (params["gsd"].magnitude <= 1 or params["median"].magnitude <= 0):
+        raise InputError("lognormal needs median > 0 and gsd > 1", where)
+    return Uncertainty(dist, params, raw["source"])
