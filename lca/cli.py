@@ -1,0 +1,99 @@
+"""The `genai-lca` command line, over the same Python API notebooks use."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from lca import __version__
+from lca.errors import InputError, Where
+from lca.rules.docs import rule_kind, write_docs
+from lca.rules.explain import explain, render
+from lca.situation import evaluators, load_model, parse_set
+from lca.study import load_study
+from lca.units import unit_text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as bad input (status 2) on our terms."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{message}\n{self.format_usage().strip()}", Where("command line"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="genai-lca", description="Life-cycle assessment of generative AI.")
+    parser.add_argument("--version", action="version", version=f"genai-lca {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    model = _Parser(add_help=False)
+    model.add_argument("--model", type=Path, metavar="DIR",
+                       help="rule files to use instead of the shipped model/")
+
+    cmd = commands.add_parser("explain", parents=[model],
+                              help="trace one value: formula, inputs, sources")
+    cmd.add_argument("study", type=Path)
+    cmd.add_argument("rule")
+    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
+    cmd.add_argument("--unit", dest="unit_name", metavar="NAME",
+                     help="only this functional unit (default: every one)")
+
+    cmd = commands.add_parser("rules", parents=[model],
+                              help="list the rules, or write their documentation")
+    cmd.add_argument("--doc", type=Path, metavar="DIR", help="write one Markdown page per rule")
+    return parser
+
+
+def cmd_explain(args: argparse.Namespace) -> None:
+    rules = load_model(args.model)
+    rules.require(args.rule, Where("command line", key="RULE"))
+    study = load_study(args.study)
+    settings = [parse_set(s) for s in args.settings]
+    pairs = evaluators(rules, study, settings)
+    if args.unit_name is not None:
+        pairs = [(u, e) for u, e in pairs if u.name == args.unit_name]
+        if not pairs:
+            names = ", ".join(u.name for u in study.functional_units)
+            raise InputError(f"no functional unit named '{args.unit_name}'; the study has {names}",
+                             Where("command line", key="--unit"))
+    # Evaluate everything first so that an error prints nothing half-done.
+    trees = [(unit, explain(evaluator, args.rule)) for unit, evaluator in pairs]
+    for unit, tree in trees:
+        print(f"== {study.title} / functional unit '{unit.name}' ==")
+        print(render(tree))
+        print()
+
+
+def cmd_rules(args: argparse.Namespace) -> None:
+    rules = load_model(args.model)
+    if args.doc:
+        written = write_docs(rules, args.doc)
+        print(f"wrote {len(written)} pages to {args.doc}")
+        return
+    width = max(len(n) for n in rules.rules)
+    for rule in rules.rules.values():
+        unit = "text" if rule.kind == "text" else unit_text(rule.unit)
+        print(f"{rule.name:<{width}}  {unit:<10} {rule_kind(rule):<8} {rule.title}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error."""
+    try:
+        args = build_parser().parse_args(argv)
+        {"explain": cmd_explain, "rules": cmd_rules}[args.command](args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:  # the last resort: say it is ours, with the trace to report
+        traceback.print_exc()
+        print("internal error: this is a bug in genai-lca; please report it with the trace above",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The situation of each functional unit: rule overrides layered from catalog, study and `--set`.
+
+Later layers win: hardware catalog < study inputs < study allocation < the unit's workload and
+inputs < `--set`. Every override keeps where it was given, so explanations can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lca.catalog import Hardware, load_hardware, require_hardware
+from lca.errors import InputError, Where
+from lca.paths import model_files, data_dir
+from lca.rules.evaluate import Evaluator, Override, make_override
+from lca.rules.ruleset import RuleSet, load_rules
+from lca.study import FunctionalUnit, Given, Study
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One `--set RULE=VALUE` from the command line."""
+
+    rule: str
+    raw: str
+
+
+def parse_set(text: str) -> Setting:
+    """`gpu.mfu=0.35` -> Setting('gpu.mfu', '0.35')."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip() or not raw.strip():
+        raise InputError(f"--set takes RULE=VALUE, e.g. gpu.mfu=0.35 or gpu.power=\"400 W\"; "
+                         f"got '{text}'", Where("--set"))
+    return Setting(name.strip(), raw.strip())
+
+
+def load_model(folder: Path | None = None) -> RuleSet:
+    """The rules of a model folder (the shipped `model/` by default), checked."""
+    if folder is None:
+        return load_rules(model_files(), root=data_dir("model").parent)
+    files = sorted(Path(folder).glob("*.yaml"))
+    if not files:
+        raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
+    return load_rules(files)
+
+
+def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
+                  settings: list[Setting] = (), hardware: dict[str, Hardware] | None = None
+                  ) -> dict[str, Override]:
+    """All overrides of one functional unit, validated against the rules."""
+    out: dict[str, Override] = {}
+
+    def put(rule: str, given: Given, source: str = "") -> None:
+        out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where, source)
+
+    if study.hardware is not None:
+        entry = require_hardware(hardware or load_hardware(), study.hardware.raw,
+                                 study.hardware.where)
+        for value in entry.values.values():
+            put(value.rule, Given(value.raw, value.where), value.citation)
+    for rule, given in study.inputs.items():
+        put(rule, given, f"study input ({study.file})")
+    if study.allocation is not None:
+        put("allocation", study.allocation)
+    put("workload", unit.workload)
+    for rule, given in unit.inputs.items():
+        put(rule, given, f"study input, functional unit '{unit.name}' ({study.file})")
+    for setting in settings:
+        where = Where("--set", None, setting.rule)
+        put(setting.rule, Given(setting.raw, where), "command line --set")
+    return out
+
+
+def evaluators(rules: RuleSet, study: Study, settings: list[Setting] = ()
+               ) -> list[tuple[FunctionalUnit, Evaluator]]:
+    """One evaluator per functional unit, every override checked before anything is computed."""
+    hardware = load_hardware() if study.hardware is not None else None
+    return [(unit, Evaluator(rules, overrides_for(rules, study, unit, settings, hardware)))
+            for unit in study.functional_units]

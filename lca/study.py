@@ -1,0 +1,126 @@
+"""The study file (contract.md): goal and scope, choices, situation, functional units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lca.errors import InputError, Where, did_you_mean
+from lca.yamlsource import YamlDocument, read_yaml
+
+STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "allocation", "inputs",
+              "functional_units")
+GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
+SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
+              "data_quality")
+UNIT_KEYS = ("name", "workload", "inputs", "description")
+
+
+@dataclass(frozen=True)
+class Given:
+    """A value the study gives for a rule, and where."""
+
+    raw: Any
+    where: Where
+
+
+@dataclass(frozen=True)
+class FunctionalUnit:
+    name: str
+    workload: Given
+    inputs: dict[str, Given]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Study:
+    title: str
+    file: str
+    goal: dict[str, Any]
+    scope: dict[str, Any]
+    location: Given | None
+    hardware: Given | None
+    allocation: Given | None
+    inputs: dict[str, Given]
+    functional_units: list[FunctionalUnit] = field(default_factory=list)
+
+
+def load_study(path: Path | str) -> Study:
+    """Read and validate a study file; every problem names the file, the line and the key."""
+    doc = read_yaml(path)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError("a study file is a mapping (study:, functional_units:, ...)",
+                         Where(doc.file, 1))
+    _known_keys(doc, (), data, STUDY_KEYS)
+    title = data.get("study")
+    if not isinstance(title, str) or not title.strip():
+        raise InputError("missing 'study', the study's title", doc.where(("study",)))
+    goal = _mapping(doc, ("goal",), GOAL_KEYS)
+    scope = _mapping(doc, ("scope",), SCOPE_KEYS)
+    units_raw = data.get("functional_units")
+    if not isinstance(units_raw, list) or not units_raw:
+        raise InputError("'functional_units' is a list of at least one {name, workload, inputs}",
+                         doc.where(("functional_units",)))
+    units: list[FunctionalUnit] = []
+    for i, raw in enumerate(units_raw):
+        path_i = ("functional_units", i)
+        if not isinstance(raw, dict):
+            raise InputError("a functional unit is a mapping {name, workload, inputs}",
+                             doc.where(path_i))
+        _known_keys(doc, path_i, raw, UNIT_KEYS)
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise InputError("a functional unit needs a 'name'", doc.where(path_i))
+        if any(u.name == name for u in units):
+            raise InputError(f"two functional units are named '{name}'", doc.where(path_i + ("name",)))
+        if "workload" not in raw:
+            raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
+        units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
+                                    _inputs(doc, path_i + ("inputs",)),
+                                    str(raw.get("description", ""))))
+    return Study(title.strip(), doc.file, goal, scope, _given(doc, "location"),
+                 _given(doc, "hardware"), _given(doc, "allocation"), _inputs(doc, ("inputs",)),
+                 units)
+
+
+def _known_keys(doc: YamlDocument, path: tuple, data: dict, allowed: tuple[str, ...]) -> None:
+    for key in data:
+        if key not in allowed:
+            raise InputError(f"unknown key '{key}'{did_you_mean(str(key), allowed)}; expected one "
+                             f"of {', '.join(allowed)}", doc.where(path + (key,)))
+
+
+def _mapping(doc: YamlDocument, path: tuple, allowed: tuple[str, ...]) -> dict[str, Any]:
+    value = doc.data.get(path[0])
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InputError(f"'{path[0]}' is a mapping of {', '.join(allowed)}", doc.where(path))
+    _known_keys(doc, path, value, allowed)
+    return value
+
+
+def _given(doc: YamlDocument, key: str) -> Given | None:
+    if key not in doc.data:
+        return None
+    value = doc.data[key]
+    if not isinstance(value, str):
+        raise InputError(f"'{key}' is a name (text)", doc.where((key,)))
+    return Given(value, doc.where((key,)))
+
+
+def _keys(node: dict | list) -> Any:
+    return node if isinstance(node, dict) else range(len(node))
+
+
+def _inputs(doc: YamlDocument, path: tuple) -> dict[str, Given]:
+    node: Any = doc.data
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) and part in _keys(node) else None
+    if node is None:
+        return {}
+    if not isinstance(node, dict):
+        raise InputError("'inputs' is a mapping of rule names to values with units", doc.where(path))
+    return {str(name): Given(value, doc.where(path + (name,))) for name, value in node.items()}
