@@ -1,0 +1,52 @@
+"""`genai-lca rules --doc` and `genai-lca explain`, as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lca.cli import main
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
+
+
+def test_rule_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str], model) -> None:
+    assert main(["rules", "--doc", str(tmp_path)]) == 0
+    pages = {p.name for p in tmp_path.glob("*.md")}
+    assert pages == {f"{name}.md" for name in model.rules} | {"README.md"}
+    page = (tmp_path / "gpu.hours.md").read_text()
+    assert "- Unit: h" in page and "| `workload == 'gpu_hours'` | `gpu.count * job.duration` |" in page
+    assert "## Uses" in page and "[`gpu.mfu`](gpu.mfu.md)" in page
+    assert "## Used by" in page and "[`energy.gpu`](energy.gpu.md)" in page
+    assert "method.md section 1: D_gpu = FLOP / (C_gpu x MFU)" in page
+    mfu = (tmp_path / "gpu.mfu.md").read_text()
+    assert "uniform: min 0.25, max 0.5" in mfu and "- Bounds: 0.01 to 1" in mfu
+    index = (tmp_path / "README.md").read_text()
+    assert "| [`gpu.hours`](gpu.hours.md) | h | formula |" in index
+
+
+def test_rules_listing(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.split()[:3] == ["gpu.hours", "h", "formula"] for line in out.splitlines())
+
+
+def test_explain_training_gpu_hours(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's check: 25,594,034 GPU-hours of the training unit, down to sourced inputs."""
+    assert main(["explain", str(EXAMPLE), "gpu.hours", "--unit", "training"]) == 0
+    out = capsys.readouterr().out
+    assert "gpu.hours = 25,594,034 h" in out
+    assert "model.parameters = 4.05e+11" in out and "training.tokens = 1.5e+13" in out
+    assert "gpu.peak_flops = 9.89e+14 FLOP/s" in out
+    assert "source: NVIDIA H100 Tensor Core GPU datasheet" in out
+    assert "1M output tokens" not in out
+
+
+def test_explain_with_set(capsys: pytest.CaptureFixture[str]) -> None:
+    """--set replaces a value: MFU 0.35 gives 25,594,034 x 0.40 / 0.35 = 29,250,325 h."""
+    assert main(["explain", str(EXAMPLE), "gpu.hours", "--unit", "training",
+                 "--set", "gpu.mfu=0.35"]) == 0
+    out = capsys.readouterr().out
+    assert "gpu.hours = 29,250,325 h" in out and "given: --set, key 'gpu.mfu'" in out

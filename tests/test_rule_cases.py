@@ -1,0 +1,46 @@
+"""OpenFisca-style rule tests: each YAML case gives a situation and expected values with a tolerance.
+
+The expected numbers come from the method note or from hand arithmetic written next to them in
+tests/rules/*.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lca.catalog import load_hardware
+from lca.errors import Where
+from lca.rules.evaluate import Evaluator, make_override
+from lca.units import parse_quantity
+from lca.yamlsource import read_yaml
+
+CASES_DIR = Path(__file__).parent / "rules"
+
+
+def _cases() -> list[tuple[str, dict]]:
+    out = []
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        for case in read_yaml(path).data:
+            out.append((f"{path.stem}: {case['name']}", case))
+    return out
+
+
+@pytest.mark.parametrize("case", [c for _, c in _cases()], ids=[i for i, _ in _cases()])
+def test_rule_case(model, case: dict) -> None:
+    assert case.get("source"), "every case says where its numbers come from"
+    overrides = {}
+    if "hardware" in case:
+        for value in load_hardware()[case["hardware"]].values.values():
+            overrides[value.rule] = make_override(model[value.rule], value.raw, value.where)
+    for name, raw in case["situation"].items():
+        overrides[name] = make_override(model[name], raw, Where("test", key=name))
+    evaluator = Evaluator(model, overrides)
+    tolerance = float(case["tolerance"])
+    for name, raw in case["expected"].items():
+        rule = model[name]
+        expected = parse_quantity(raw, Where("test", key=name)).to(rule.unit)
+        got = evaluator.value(name)
+        assert got.units == rule.unit
+        assert got.magnitude == pytest.approx(expected.magnitude, rel=tolerance), name
