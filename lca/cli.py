@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -11,7 +12,10 @@ from lca import __version__
 from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
-from lca.situation import evaluators, load_model, parse_set
+from lca.assess import assess
+from lca.inventory.brightway import DEFAULT_PROJECT
+from lca.results import table, write_csv
+from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
 from lca.units import unit_text
 
@@ -40,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--unit", dest="unit_name", metavar="NAME",
                      help="only this functional unit (default: every one)")
 
+    cmd = commands.add_parser("assess", parents=[model],
+                              help="assess every functional unit for every indicator")
+    cmd.add_argument("study", type=Path)
+    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
+    cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
+    cmd.add_argument("--out", type=Path, metavar="DIR", help="write results.json and results.csv")
+    cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
+    cmd.add_argument("--project", default=DEFAULT_PROJECT,
+                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
+
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
     cmd.add_argument("--doc", type=Path, metavar="DIR", help="write one Markdown page per rule")
@@ -66,6 +80,23 @@ def cmd_explain(args: argparse.Namespace) -> None:
         print()
 
 
+def cmd_assess(args: argparse.Namespace) -> None:
+    settings = [parse_set(s) for s in args.settings]
+    if args.allocation:
+        settings.append(Setting("allocation", args.allocation))
+    doc = assess(args.study, settings, args.project, args.model)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_csv(doc, args.out / "results.csv")
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(table(doc), end="")
+        if args.out:
+            print(f"wrote {args.out / 'results.json'} and {args.out / 'results.csv'}")
+
+
 def cmd_rules(args: argparse.Namespace) -> None:
     rules = load_model(args.model)
     if args.doc:
@@ -82,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error."""
     try:
         args = build_parser().parse_args(argv)
-        {"explain": cmd_explain, "rules": cmd_rules}[args.command](args)
+        {"assess": cmd_assess, "explain": cmd_explain, "rules": cmd_rules}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,12 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pint
+
 from lca.catalog import Hardware, load_hardware, require_hardware
 from lca.errors import InputError, Where
+from lca.inventory.data import Factor, load_manufacturing, resolve_location
 from lca.paths import model_files, data_dir
 from lca.rules.evaluate import Evaluator, Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
 from lca.study import FunctionalUnit, Given, Study
+from lca.units import Quantity
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,37 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     for setting in settings:
         where = Where("--set", None, setting.rule)
         put(setting.rule, Given(setting.raw, where), "command line --set")
+    # Data layers sit under everything the study says: they fill only the factors left open.
+    for rule, factor in _data_factors(rules, study, out).items():
+        if rule not in out:
+            out[rule] = make_override(rules[rule], factor.quantity, factor.factor.where,
+                                      factor.factor.citation)
     return out
+
+
+@dataclass(frozen=True)
+class _DataFactor:
+    factor: Factor
+    quantity: pint.Quantity
+
+
+def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
+                  ) -> dict[str, _DataFactor]:
+    """Electricity factors of the study's location and impacts of the chosen GPU profile."""
+    found: dict[str, _DataFactor] = {}
+    if study.location is not None:
+        location = resolve_location(study.location.raw, study.location.where)
+        for indicator, factor in location.factors.items():
+            rule = f"electricity.{indicator}"
+            found[rule] = _DataFactor(factor, Quantity(factor.value, rules[rule].unit))
+    profile = chosen.get("gpu.manufacturing")
+    if profile is not None:
+        datasets, parts = load_manufacturing()
+        (item,) = parts["gpu"].choices[profile.value]
+        for indicator, factor in datasets[item.dataset].impacts.items():
+            rule = f"gpu.embodied.{indicator}"
+            found[rule] = _DataFactor(factor, Quantity(factor.value, rules[rule].unit))
+    return found
 
 
 def evaluators(rules: RuleSet, study: Study, settings: list[Setting] = ()

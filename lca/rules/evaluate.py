@@ -57,6 +57,10 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "") -> Overr
     return Override(value, where, source)
 
 
+class MissingInput(InputError):
+    """A rule that is an input, needed, and given by nobody."""
+
+
 class Evaluator:
     """Values of rules in one situation. Create one per situation; it memoises as it goes."""
 
@@ -117,9 +121,9 @@ class Evaluator:
         if rule.default is not None:
             return rule.default
         if rule.formula is None:
-            raise self._error(rule, f"is a missing input ({rule.title}, in "
-                                    f"{_unit_hint(rule)}): give it in the study's inputs or with "
-                                    f"--set {rule.name}=VALUE")
+            raise self._error(rule, f"is a missing input ({rule.title}, in {_unit_hint(rule)}): "
+                                    f"give it in the study's inputs or with --set "
+                                    f"{rule.name}=VALUE", kind=MissingInput)
         try:
             value = self._eval(rule, rule.formula, "variations" if rule.variations else "formula")
         except NoBranch:
@@ -138,12 +142,14 @@ class Evaluator:
             with np.errstate(all="ignore"):
                 return self._interpreter.eval(node)
         except FormulaError as exc:
-            raise self._error(rule, f"cannot be computed: {exc}", key) from None
+            raise self._error(rule, f"cannot be computed: {exc}", key=key) from None
 
-    def _error(self, rule: Rule, message: str, key: str | None = None) -> InputError:
+    def _error(self, rule: Rule, message: str, key: str | None = None,
+               kind: type[InputError] = InputError) -> InputError:
+        """An error about a rule, naming the chain of rules that needed it."""
         chain = " <- ".join(reversed(self._stack))
         needed = f" (needed by {chain.split(' <- ', 1)[1]})" if " <- " in chain else ""
-        return InputError(f"rule '{rule.name}' {message}{needed}", rule.where(key))
+        return kind(f"rule '{rule.name}' {message}{needed}", rule.where(key))
 
 
 def _unit_hint(rule: Rule) -> str:

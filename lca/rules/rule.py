@@ -116,7 +116,7 @@ def rule_from_yaml(name: str, doc: YamlDocument) -> Rule:
         raise InputError(f"rule '{name}' has both a value and a formula; keep one", at("value"))
 
     applicable_text = body.get("applicable_if")
-    applicable = (_parse_formula(str(applicable_text), at("applicable_if"))
+    applicable = (parse_formula(str(applicable_text), at("applicable_if"))
                   if applicable_text is not None else None)
     minimum, maximum = _bounds(body.get("bounds"), kind, unit, at("bounds"))
     sources = body.get("sources")
@@ -146,7 +146,7 @@ def _text(body: dict, key: str, where: Where, required: bool = False) -> str:
     return value.strip()
 
 
-def _parse_formula(text: str, where: Where) -> Node:
+def parse_formula(text: str, where: Where) -> Node:
     try:
         return parse(text, is_unit)
     except FormulaError as exc:
@@ -186,7 +186,7 @@ def _formula(name: str, body: dict, doc: YamlDocument
                          doc.where((name, "variations")))
     if "formula" in body:
         text = str(body["formula"])
-        return _parse_formula(text, doc.where((name, "formula"))), text, ()
+        return parse_formula(text, doc.where((name, "formula"))), text, ()
     if "variations" not in body:
         return None, None, ()
     raw = body["variations"]
@@ -200,11 +200,11 @@ def _formula(name: str, body: dict, doc: YamlDocument
         here = doc.where((name, "variations", i))
         last = i == len(raw) - 1
         if isinstance(item, dict) and set(item) == {"if", "then"}:
-            branches.append((_parse_formula(str(item["if"]), here),
-                             _parse_formula(str(item["then"]), here)))
+            branches.append((parse_formula(str(item["if"]), here),
+                             parse_formula(str(item["then"]), here)))
             texts.append((str(item["if"]), str(item["then"])))
         elif isinstance(item, dict) and set(item) == {"else"} and last:
-            branches.append((None, _parse_formula(str(item["else"]), here)))
+            branches.append((None, parse_formula(str(item["else"]), here)))
             texts.append((None, str(item["else"])))
         else:
             raise InputError("each variation is {if: CONDITION, then: FORMULA}; only the last may be "

@@ -1,0 +1,78 @@
+"""A full assessment: study -> rules -> Brightway -> results document. The API the CLI uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lca.calc import calculate
+from lca.errors import InputError
+from lca.inventory import brightway as bw
+from lca.inventory.data import load_indicators, load_locations, load_manufacturing, resolve_location
+from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets, biosphere_datasets,
+                                    foreground_datasets)
+from lca.results import document, unit_result
+from lca.rules.evaluate import Evaluator, MissingInput
+from lca.situation import Setting, evaluators, load_model
+from lca.study import load_study
+
+QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
+              "energy_kwh": ("energy.facility", "kWh")}
+
+
+def foreground_name(title: str) -> str:
+    return f"genai-lca: {title}"
+
+
+def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key, (rule, unit) in QUANTITIES.items():
+        if rule == "flops" and evaluator.value("workload") == "gpu_hours":
+            out[key] = None  # known GPU time: no FLOPs were computed
+            continue
+        out[key] = float(evaluator.value(rule).to(unit).magnitude)
+    return out
+
+
+def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,
+           model_dir: Path | None = None) -> dict[str, Any]:
+    """Assess every functional unit of a study for every indicator; return the results document.
+
+    Everything the study says is checked and every amount computed before Brightway is touched,
+    so bad input writes nothing.
+    """
+    rules = load_model(model_dir)
+    study = load_study(study_path)
+    pairs = evaluators(rules, study, settings)
+    location = (resolve_location(study.location.raw, study.location.where)
+                if study.location is not None else None)
+    indicators = load_indicators()
+    datasets, _ = load_manufacturing()
+    background = background_datasets(load_locations(), datasets)
+    database = foreground_name(study.title)
+    try:
+        foregrounds = foreground_datasets(database, [(u.name, e) for u, e in pairs], location,
+                                          background)
+        quantities = [_quantities(e) for _, e in pairs]
+    except MissingInput as exc:
+        raise InputError(f"{exc.message}", exc.where) from None
+    owner = str(Path(study.file).resolve())
+
+    bw.open_project(project)
+    for name, own in ((BIOSPHERE, None), (BACKGROUND, None), (database, owner)):
+        bw.check_owned(name, own)
+    bw.check_methods(indicators)
+    bw.write_owned(BIOSPHERE, biosphere_datasets(indicators), "indicator biosphere")
+    bw.write_owned(BACKGROUND, background, "open-data background")
+    bw.register_methods(indicators, BIOSPHERE)
+    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+    bw.write_owned(database, activities, "study foreground", owner=owner)
+
+    methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
+    scores = calculate(foregrounds, list(methods.values()))
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
+             for (unit, ev), q, s, fg in zip(pairs, quantities, scores, foregrounds)]
+    allocation = str(pairs[0][1].value("allocation"))
+    return document(study.title, allocation, location, indicators, units,
+                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
+                     "methods": [list(m) for m in methods.values()]})

@@ -1,0 +1,1 @@
+"""From quantities to Brightway: the open data (pure), the datasets (pure dicts), the writer."""

@@ -1,0 +1,199 @@
+"""The open data of `inventories/` and `methods/`, read and checked: no Brightway here.
+
+Electricity factors per location (several datasets, one chosen per indicator), manufacturing
+datasets with the profiles that compose server parts from them, and the impact indicators.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lca.errors import InputError, Where, did_you_mean
+from lca.paths import data_dir
+from lca.rules.expression import Node
+from lca.rules.rule import parse_formula
+from lca.yamlsource import read_yaml
+
+INDICATORS = ("gwp", "pe", "water", "adpe")
+ELECTRICITY_UNITS = {"gwp": "kg CO2-eq/kWh", "pe": "MJ/kWh", "water": "m3/kWh",
+                     "adpe": "kg Sb-eq/kWh"}
+# Which dataset gives each indicator of a location's electricity, first choice first: the newest
+# data where there is a choice (Digital4Better 2024 for gwp and adpe); Boavizta alone has primary
+# energy and water consumption. See inventories/README.md.
+ELECTRICITY_PREFERENCE = {"gwp": ("digital4better", "boavizta"),
+                          "adpe": ("digital4better", "boavizta"),
+                          "pe": ("boavizta",), "water": ("boavizta",)}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An impact category: its id, name, unit, and the unit of its indicator flow in Brightway."""
+
+    id: str
+    name: str
+    unit: str
+    flow_unit: str
+    description: str
+    source: str
+    year: int
+    licence: str
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One published value with its provenance."""
+
+    value: float
+    source: str
+    year: str  # text: a combined figure may cite two years ("2011 & 2016")
+    licence: str
+    where: Where
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source} ({self.year}; {self.licence})"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A location's electricity: one factor per indicator where the data have one."""
+
+    code: str
+    name: str
+    factors: dict[str, Factor]
+
+    def missing(self) -> list[str]:
+        return [i for i in INDICATORS if i not in self.factors]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A manufacturing dataset: impacts per reference unit, and what its source lacks."""
+
+    id: str
+    name: str
+    unit: str  # Brightway unit name: unit, gigabyte, square centimeter, ...
+    impacts: dict[str, Factor]
+    missing: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ProfileItem:
+    """A dataset and its amount (a formula over rules) in one unit of a server part."""
+
+    dataset: str
+    amount: Node
+    amount_text: str
+
+
+@dataclass(frozen=True)
+class PartProfiles:
+    """How a server part's manufacturing is composed, per choice of the rule that selects it."""
+
+    part: str
+    rule: str
+    choices: dict[str, list[ProfileItem]]
+
+
+@lru_cache(maxsize=1)
+def load_indicators() -> dict[str, Indicator]:
+    """The indicators of `methods/*.yaml`, in the order gwp, pe, water, adpe."""
+    folder = data_dir("methods")
+    found = {}
+    for path in sorted(folder.glob("*.yaml")):
+        doc = read_yaml(path, f"methods/{path.name}")
+        d = doc.data
+        found[d["id"]] = Indicator(d["id"], d["name"], d["unit"], d["flow_unit"],
+                                   d["description"].strip(), d["source"], int(d["year"]),
+                                   d["licence"])
+    if set(found) != set(INDICATORS):
+        raise InputError(f"methods/ must define {', '.join(INDICATORS)}; found {', '.join(found)}",
+                         Where("methods/"))
+    return {i: found[i] for i in INDICATORS}
+
+
+@lru_cache(maxsize=1)
+def load_locations() -> dict[str, Location]:
+    """Every location of `inventories/electricity.csv`, with the preferred factor per indicator."""
+    path = data_dir("inventories") / "electricity.csv"
+    rows: dict[str, dict[str, dict[str, Factor]]] = {}
+    names: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            where = Where("inventories/electricity.csv", line, f"{row['location']}.{row['indicator']}")
+            if row["unit"] != ELECTRICITY_UNITS.get(row["indicator"]):
+                raise InputError(f"unit {row['unit']!r} for {row['indicator']}, expected "
+                                 f"{ELECTRICITY_UNITS.get(row['indicator'])!r}", where)
+            names[row["location"]] = row["location_name"]
+            factor = Factor(float(row["value"]), f"{row['dataset']}: {row['source']}",
+                            row["year"], row["licence"], where)
+            rows.setdefault(row["location"], {}).setdefault(row["indicator"], {})[row["dataset"]] = factor
+    locations = {}
+    for code, by_indicator in rows.items():
+        chosen = {}
+        for indicator in INDICATORS:
+            options = by_indicator.get(indicator, {})
+            for dataset in ELECTRICITY_PREFERENCE[indicator]:
+                if dataset in options:
+                    chosen[indicator] = options[dataset]
+                    break
+        locations[code] = Location(code, names[code], chosen)
+    return locations
+
+
+@lru_cache(maxsize=1)
+def _alpha2_to_alpha3() -> dict[str, str]:
+    path = data_dir("inventories") / "locations.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["alpha2"].upper(): row["alpha3"].upper() for row in csv.DictReader(handle)}
+
+
+def resolve_location(code: str, where: Where) -> Location:
+    """A location by ISO alpha-3 or alpha-2 code, subdivision (US-CA) or region (world, europe)."""
+    locations = load_locations()
+    by_upper = {c.upper(): c for c in locations}
+    key = code.strip().upper()
+    key = _alpha2_to_alpha3().get(key, key) if len(key) == 2 else key
+    if key in by_upper:
+        return locations[by_upper[key]]
+    raise InputError(f"unknown location '{code}'{did_you_mean(code, locations)}; use an ISO 3166 "
+                     f"alpha-3 or alpha-2 code (FRA, FR), a subdivision (US-CA) or a region "
+                     f"(world, europe); inventories/electricity.csv lists them", where)
+
+
+@lru_cache(maxsize=1)
+def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
+    """Datasets and part profiles of `inventories/manufacturing.yaml`, checked."""
+    path = data_dir("inventories") / "manufacturing.yaml"
+    doc = read_yaml(path, "inventories/manufacturing.yaml")
+    datasets = {}
+    for ds_id, entry in doc.data["datasets"].items():
+        impacts = {}
+        for indicator, item in entry["impacts"].items():
+            where = doc.where(("datasets", ds_id, "impacts", indicator))
+            if indicator not in INDICATORS or set(item) != {"value", "source", "year", "licence"}:
+                raise InputError("an impact is one of gwp, pe, water, adpe with value, source, "
+                                 "year and licence", where)
+            impacts[indicator] = Factor(float(item["value"]), item["source"], str(item["year"]),
+                                        item["licence"], where)
+        missing = dict(entry.get("missing") or {})
+        if set(impacts) | set(missing) != set(INDICATORS) or set(impacts) & set(missing):
+            raise InputError("each indicator is either in impacts or in missing (with a reason)",
+                             doc.where(("datasets", ds_id)))
+        datasets[ds_id] = Dataset(ds_id, entry["name"], entry["unit"], impacts, missing)
+    parts = {}
+    for part, entry in doc.data["profiles"].items():
+        choices = {}
+        for choice, items in entry["choices"].items():
+            where = doc.where(("profiles", part, "choices", choice))
+            for item in items:
+                if item["dataset"] not in datasets:
+                    raise InputError(f"unknown dataset '{item['dataset']}'"
+                                     f"{did_you_mean(item['dataset'], datasets)}", where)
+            choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
+                                           str(i["amount"])) for i in items]
+        parts[part] = PartProfiles(part, entry["rule"], choices)
+    return datasets, parts

@@ -1,0 +1,240 @@
+"""Brightway datasets as plain dicts, from the open data and the rules' values: no Brightway here.
+
+Three databases: the indicator biosphere (one flow per indicator), the open-data background
+(electricity per location, manufacturing datasets) and a study's foreground. The foreground of a
+functional unit is a small tree: the unit uses GPU-hours of a GPU process and as many hours of a
+server share; the server share uses the allocated hours of the CPU, RAM, SSD and chassis processes;
+each part process draws data-centre electricity (use) and a share of its manufacturing datasets.
+Every exchange keeps the rule it came from; every biosphere exchange keeps its source.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lca.errors import InputError, Where
+from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
+from lca.rules.evaluate import Evaluator, MissingInput
+from lca.rules.interpret import Interpreter
+from lca.units import Quantity
+
+BIOSPHERE = "genai-lca indicators"
+BACKGROUND = "genai-lca open data"
+PARTS = ("gpu", "cpu", "ram", "ssd", "chassis")
+PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis"}
+PART_POWER = {"gpu": "gpu.power", "cpu": "server.cpu_power", "ram": "server.ram_power",
+              "ssd": "server.ssd_power"}
+# Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
+BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
+            "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
+FACTOR_RULES = {"electricity": "electricity.{}", "gpu": "gpu.embodied.{}"}
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An indicator a dataset lacks for this functional unit: reported, never counted as zero."""
+
+    indicator: str
+    dataset: str
+    reason: str
+
+
+@dataclass
+class Foreground:
+    """The foreground datasets of one functional unit and what the results need to read them."""
+
+    unit: Key
+    activities: dict[Key, dict[str, Any]]
+    part_processes: dict[str, Key]
+    missing: list[Missing] = field(default_factory=list)
+
+
+def slug(text: str) -> str:
+    """A code-safe form of a name: 'Llama 3.1, 1M tokens' -> 'llama-3-1-1m-tokens'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unit"
+
+
+def biosphere_datasets(indicators: dict[str, Indicator]) -> dict[Key, dict[str, Any]]:
+    """One elementary flow per indicator: the characterised figure of the open data."""
+    return {(BIOSPHERE, i.id): {"name": f"{i.name} (indicator)", "unit": i.flow_unit,
+                                "type": "emission", "categories": ("indicator",),
+                                "comment": f"{i.description} Unit: {i.unit}."}
+            for i in indicators.values()}
+
+
+def _biosphere(indicator: str, amount: float, comment: str) -> dict[str, Any]:
+    return {"input": (BIOSPHERE, indicator), "amount": amount, "type": "biosphere",
+            "comment": comment}
+
+
+def _production(key: Key) -> dict[str, Any]:
+    return {"input": key, "amount": 1.0, "type": "production"}
+
+
+def electricity_key(code: str) -> Key:
+    return (BACKGROUND, f"electricity|{code}")
+
+
+def manufacturing_key(dataset_id: str) -> Key:
+    return (BACKGROUND, f"manufacturing|{dataset_id}")
+
+
+def background_datasets(locations: dict[str, Location], datasets: dict[str, Dataset]
+                        ) -> dict[Key, dict[str, Any]]:
+    """Grid electricity of every location and every manufacturing dataset, as published."""
+    out: dict[Key, dict[str, Any]] = {}
+    for loc in locations.values():
+        key = electricity_key(loc.code)
+        out[key] = {
+            "name": f"electricity, grid mix, {loc.name}", "unit": "kilowatt hour",
+            "location": loc.code, "type": "process", "reference product": "electricity",
+            "missing indicators": loc.missing(),
+            "exchanges": [_production(key)] + [
+                _biosphere(i, f.value, f.citation) for i, f in loc.factors.items()]}
+    for ds in datasets.values():
+        key = manufacturing_key(ds.id)
+        out[key] = {
+            "name": ds.name, "unit": ds.unit, "location": "GLO", "type": "process",
+            "reference product": ds.name.split(",")[0], "missing indicators": list(ds.missing),
+            "exchanges": [_production(key)] + [
+                _biosphere(i, f.value, f.citation) for i, f in ds.impacts.items()]}
+    return out
+
+
+class _UnitBuilder:
+    """Builds the foreground of one functional unit from its evaluator."""
+
+    def __init__(self, database: str, name: str, evaluator: Evaluator, location: Location | None,
+                 background: dict[Key, dict[str, Any]]):
+        self.db = database
+        self.name = name
+        self.prefix = slug(name)
+        self.ev = evaluator
+        self.location = location
+        self.background = background
+        self.activities: dict[Key, dict[str, Any]] = {}
+        self.missing: list[Missing] = []
+
+    def key(self, code: str) -> Key:
+        return (self.db, f"{self.prefix}|{code}" if code else self.prefix)
+
+    def amount(self, rule: str, unit: str) -> float:
+        """A rule's value in a Brightway unit."""
+        return float(self.ev.value(rule).to(BW_UNITS[unit]).magnitude)
+
+    def per_hour(self, rule: str, unit: str) -> float:
+        """What one hour of a process takes of a per-hour rate (kW -> kWh, share -> hours)."""
+        return float((self.ev.value(rule) * Quantity(1, "h")).to(BW_UNITS[unit]).magnitude)
+
+    def activity(self, code: str, name: str, unit: str, exchanges: list[dict[str, Any]],
+                 **extra: Any) -> Key:
+        key = self.key(code)
+        self.activities[key] = {"name": name, "unit": unit, "location": self._location_code(),
+                                "type": "process", "functional unit": self.name,
+                                "exchanges": [_production(key)] + exchanges, **extra}
+        return key
+
+    def _location_code(self) -> str:
+        return self.location.code if self.location else "GLO"
+
+    def tech(self, key: Key, amount: float, rule: str, stage: str | None = None) -> dict[str, Any]:
+        exchange = {"input": key, "amount": amount, "type": "technosphere", "rule": rule}
+        if stage:
+            exchange["stage"] = stage
+        return exchange
+
+    def build(self) -> Foreground:
+        electricity = self._electricity()
+        parts = {part: self._part(part, electricity) for part in PARTS}
+        server = self.activity("server", f"server share per GPU-hour, {self.ev.value('allocation')} "
+                               f"allocation [{self.name}]", "hour",
+                               [self.tech(parts[p], self.per_hour("allocation.server_share", "hour"),
+                                          "allocation.server_share") for p in PARTS[1:]])
+        hours = self.amount("gpu.hours", "hour")
+        unit = self.activity("", self.name, "unit",
+                             [self.tech(parts["gpu"], hours, "gpu.hours"),
+                              self.tech(server, hours, "gpu.hours")])
+        return Foreground(unit, self.activities, parts, self.missing)
+
+    def _electricity(self) -> Key:
+        grid = self._data_or_variant(
+            "electricity", electricity_key(self.location.code) if self.location else None,
+            "grid", "electricity, grid mix, with the study's factors", "kilowatt hour")
+        wue = self.ev.value("datacenter.wue").to("m**3/kWh").magnitude
+        return self.activity(
+            "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
+            "kilowatt hour",
+            [self.tech(grid, self.amount("datacenter.pue", "unit"), "datacenter.pue"),
+             _biosphere("water", float(wue), "on-site cooling water (rule datacenter.wue)")
+             | {"rule": "datacenter.wue"}])
+
+    def _part(self, part: str, electricity: Key) -> Key:
+        datasets, profiles = load_manufacturing()
+        profile = profiles[part]
+        choice = self.ev.value(profile.rule)
+        share = self.ev.value("embodied.share_per_hour")
+        exchanges = []
+        if part in PART_POWER:
+            exchanges.append(self.tech(electricity, self.per_hour(PART_POWER[part], "kilowatt hour"),
+                                       PART_POWER[part], "use"))
+        interpreter = Interpreter(self.ev.value)
+        for item in profile.choices[choice]:
+            dataset = datasets[item.dataset]
+            per_unit = interpreter.eval(item.amount)
+            amount = (per_unit * share * Quantity(1, "h")).to(BW_UNITS[dataset.unit])
+            if part == "gpu":
+                target = self._data_or_variant("gpu", manufacturing_key(dataset.id),
+                                               "gpu-manufacturing",
+                                               f"{dataset.name}, with the study's factors",
+                                               dataset.unit)
+            else:
+                target = manufacturing_key(dataset.id)
+                self.missing += [Missing(i, dataset.name, reason)
+                                 for i, reason in dataset.missing.items()]
+            exchanges.append(self.tech(target, float(amount.magnitude),
+                                       f"({item.amount_text}) x embodied.share_per_hour",
+                                       "manufacturing"))
+        per = "GPU-hour" if part == "gpu" else "server-hour"
+        return self.activity(part, f"{PART_NAMES[part]}, per {per} in use [{self.name}]", "hour",
+                             exchanges, part=part)
+
+    def _data_or_variant(self, kind: str, published: Key | None, code: str, name: str,
+                         unit: str) -> Key:
+        """The published dataset, or a foreground copy where the study changed its factors."""
+        values: dict[str, float] = {}
+        for indicator in INDICATORS:
+            rule = FACTOR_RULES[kind].format(indicator)
+            try:
+                quantity = self.ev.value(rule)
+            except MissingInput:
+                dataset = self.background[published]["name"] if published else name
+                self.missing.append(Missing(indicator, dataset, f"no value for rule {rule}"))
+                continue
+            values[indicator] = float(quantity.magnitude)  # in the rule's unit: per kWh or per unit
+        if published is not None and _same_factors(self.background[published], values):
+            return published
+        if not values:
+            raise InputError(f"no {kind} factor at all: give the study a location, or the "
+                             f"{FACTOR_RULES[kind].format('*')} inputs", Where(key=kind))
+        return self.activity(code, f"{name} [{self.name}]", unit, [
+            _biosphere(i, v, f"rule {FACTOR_RULES[kind].format(i)}") for i, v in values.items()])
+
+
+def _same_factors(dataset: dict[str, Any], values: dict[str, float]) -> bool:
+    published = {e["input"][1]: e["amount"] for e in dataset["exchanges"]
+                 if e["type"] == "biosphere"}
+    return published.keys() == values.keys() and all(
+        math.isclose(published[i], values[i], rel_tol=1e-12) for i in values)
+
+
+def foreground_datasets(database: str, units: list[tuple[str, Evaluator]],
+                        location: Location | None, background: dict[Key, dict[str, Any]]
+                        ) -> list[Foreground]:
+    """The foreground of every functional unit (names must be unique in a study)."""
+    return [_UnitBuilder(database, name, evaluator, location, background).build()
+            for name, evaluator in units]

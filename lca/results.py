@@ -1,0 +1,98 @@
+"""The results document (contract.md), its table for the terminal, and its long-form CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from lca.calc import STAGES, UnitScores
+from lca.inventory.data import Indicator, Location
+from lca.inventory.datasets import PARTS, Foreground
+from lca.units import format_number
+
+
+def unit_result(name: str, workload: str, quantities: dict[str, float | None],
+                scores: UnitScores, foreground: Foreground,
+                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]]
+                ) -> dict[str, Any]:
+    """One functional unit of the results document."""
+    impacts = {}
+    for ind, method in methods.items():
+        parts = scores.parts[method]
+        impacts[ind] = {
+            "total": scores.total[method],
+            "by_stage": {s: sum(parts[(p, s)] for p in PARTS) for s in STAGES},
+            "by_component": {p: sum(parts[(p, s)] for s in STAGES) for p in PARTS},
+            "by_stage_and_component": {s: {p: parts[(p, s)] for p in PARTS} for s in STAGES},
+        }
+    missing: dict[str, list[dict[str, str]]] = {i: [] for i in indicators}
+    for item in foreground.missing:
+        entry = {"dataset": item.dataset, "reason": item.reason}
+        if entry not in missing[item.indicator]:
+            missing[item.indicator].append(entry)
+    return {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
+            "missing": missing}
+
+
+def document(title: str, allocation: str, location: Location | None,
+             indicators: dict[str, Indicator], units: list[dict[str, Any]],
+             brightway: dict[str, Any]) -> dict[str, Any]:
+    """The whole results document."""
+    return {
+        "study": title,
+        "allocation": allocation,
+        "location": {"code": location.code, "name": location.name} if location else None,
+        "indicators": {i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
+        "functional_units": units,
+        "brightway": brightway,
+    }
+
+
+def table(doc: dict[str, Any]) -> str:
+    """The results as text: per functional unit, one row per indicator."""
+    loc = doc["location"]
+    lines = [f"{doc['study']}",
+             f"allocation: {doc['allocation']}; location: "
+             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}", ""]
+    head = ["indicator", "unit", "total", "manufacturing", "use", *PARTS]
+    for unit in doc["functional_units"]:
+        q = unit["quantities"]
+        facts = [f"{format_number(q['gpu_hours'])} GPU-h",
+                 f"{format_number(q['energy_kwh'])} kWh at the meter"]
+        if q.get("flops") is not None:
+            facts.insert(0, f"{format_number(q['flops'])} FLOP")
+        lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
+        rows = [head]
+        for ind, info in doc["indicators"].items():
+            imp = unit["impacts"][ind]
+            rows.append([info["name"], info["unit"], format_number(imp["total"]),
+                         *(format_number(imp["by_stage"][s]) for s in STAGES),
+                         *(format_number(imp["by_component"][p]) for p in PARTS)])
+        widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+        for r in rows:
+            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
+                                          for c, (cell, w) in enumerate(zip(r, widths))))
+        for ind, items in unit["missing"].items():
+            by_reason: dict[str, list[str]] = {}
+            for item in items:
+                by_reason.setdefault(item["reason"], []).append(item["dataset"])
+            for reason, names in by_reason.items():
+                lines.append(f"  not counted in {ind} ({reason}): {'; '.join(names)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_csv(doc: dict[str, Any], path: Path) -> None:
+    """Long form: one row per functional unit x indicator x stage x component; rows sum to totals."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["functional_unit", "indicator", "indicator_name", "unit", "stage",
+                      "component", "value"])
+        for unit in doc["functional_units"]:
+            for ind, info in doc["indicators"].items():
+                cells = unit["impacts"][ind]["by_stage_and_component"]
+                for stage in STAGES:
+                    for part in PARTS:
+                        out.writerow([unit["name"], ind, info["name"], info["unit"], stage, part,
+                                      repr(cells[stage][part])])
