@@ -91,8 +91,14 @@ def unit_text(unit: pint.Unit) -> str:
 
 
 def format_number(value: float) -> str:
-    """A number as people read it: thousands separated, up to 8 significant digits."""
+    """A number as people read it: '25,594,034', '0.56875632', '3.645e+25'.
+
+    Whole-number style with thousands separators from 10,000 to 1e12, 8 significant digits below,
+    scientific notation for the very large and the very small.
+    """
     value = float(value)
     if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-4):
         return f"{value:.6g}"
+    if abs(value) >= 1e4:
+        return f"{value:,.0f}"
     return f"{value:,.8g}"

@@ -1,13 +1,18 @@
-"""Shared fixtures: the shipped model is loaded once per session (loading is pure and cached)."""
+"""Shared fixtures. Brightway always works in a temporary folder here, never the user's own."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
-import pytest
+# bw2data reads BRIGHTWAY2_DIR once, when first imported: set it before any test can import it.
+os.environ["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="genai-lca-tests-")
 
-from lca.rules.ruleset import RuleSet
-from lca.situation import load_model
+import pytest  # noqa: E402
+
+from lca.rules.ruleset import RuleSet  # noqa: E402
+from lca.situation import load_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -38,7 +38,7 @@ def test_explain_training_gpu_hours(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(EXAMPLE), "gpu.hours", "--unit", "training"]) == 0
     out = capsys.readouterr().out
     assert "gpu.hours = 25,594,034 h" in out
-    assert "model.parameters = 4.05e+11" in out and "training.tokens = 1.5e+13" in out
+    assert "model.parameters = 405,000,000,000" in out and "training.tokens = 1.5e+13" in out
     assert "gpu.peak_flops = 9.89e+14 FLOP/s" in out
     assert "source: NVIDIA H100 Tensor Core GPU datasheet" in out
     assert "1M output tokens" not in out

@@ -162,9 +162,12 @@ class _UnitBuilder:
         return Foreground(unit, self.activities, parts, self.missing)
 
     def _electricity(self) -> Key:
+        where = (f"no factor for {self.location.name} ({self.location.code}) in "
+                 f"inventories/electricity.csv" if self.location else "the study has no location")
         grid = self._data_or_variant(
             "electricity", electricity_key(self.location.code) if self.location else None,
-            "grid", "electricity, grid mix, with the study's factors", "kilowatt hour")
+            "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
+            {i: where for i in INDICATORS})
         wue = self.ev.value("datacenter.wue").to("m**3/kWh").magnitude
         return self.activity(
             "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
@@ -191,7 +194,7 @@ class _UnitBuilder:
                 target = self._data_or_variant("gpu", manufacturing_key(dataset.id),
                                                "gpu-manufacturing",
                                                f"{dataset.name}, with the study's factors",
-                                               dataset.unit)
+                                               dataset.unit, dataset.missing)
             else:
                 target = manufacturing_key(dataset.id)
                 self.missing += [Missing(i, dataset.name, reason)
@@ -204,8 +207,11 @@ class _UnitBuilder:
                              exchanges, part=part)
 
     def _data_or_variant(self, kind: str, published: Key | None, code: str, name: str,
-                         unit: str) -> Key:
-        """The published dataset, or a foreground copy where the study changed its factors."""
+                         unit: str, reasons: dict[str, str]) -> Key:
+        """The published dataset, or a foreground copy where the study changed its factors.
+
+        `reasons` says why the data lack an indicator, for the report of what is missing.
+        """
         values: dict[str, float] = {}
         for indicator in INDICATORS:
             rule = FACTOR_RULES[kind].format(indicator)
@@ -213,7 +219,8 @@ class _UnitBuilder:
                 quantity = self.ev.value(rule)
             except MissingInput:
                 dataset = self.background[published]["name"] if published else name
-                self.missing.append(Missing(indicator, dataset, f"no value for rule {rule}"))
+                reason = reasons.get(indicator, "no value")
+                self.missing.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given"))
                 continue
             values[indicator] = float(quantity.magnitude)  # in the rule's unit: per kWh or per unit
         if published is not None and _same_factors(self.background[published], values):

@@ -1,0 +1,155 @@
+"""The whole path, rules -> Brightway -> results, on the shipped examples."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from lca.assess import assess, foreground_name
+from lca.cli import main
+from tests.conftest import ROOT
+
+NOTE = ROOT / "examples" / "llama-3.1-405b-note.yaml"
+DEFAULT = ROOT / "examples" / "llama-3.1-405b.yaml"
+
+
+def unit(doc: dict, name: str) -> dict:
+    return next(u for u in doc["functional_units"] if u["name"] == name)
+
+
+def cell(u: dict, indicator: str, stage: str, component: str | None = None) -> float:
+    impacts = u["impacts"][indicator]
+    if component is None:
+        return impacts["by_stage"][stage]
+    return impacts["by_stage_and_component"][stage][component]
+
+
+@pytest.fixture(scope="module")
+def note() -> dict:
+    return assess(NOTE, project="test-note")
+
+
+@pytest.fixture(scope="module")
+def default() -> dict:
+    return assess(DEFAULT, project="test-default")
+
+
+def test_brightway_works_in_the_temporary_folder() -> None:
+    import bw2data
+
+    assert str(bw2data.projects.dir).startswith(os.environ["BRIGHTWAY2_DIR"])
+
+
+@pytest.mark.parametrize("name, indicator, stage, component, expected", [
+    # reference-cases.md rows 1 and 2 (seeds/000, Application; method.md section 4), kg CO2e
+    ("training", "gwp", "use", "gpu", 9_030e3),           # GPU operational, 9,029.6 t exact
+    ("training", "gwp", "use", None, 11_513e3),           # with 1/8 of the server's 1,540 W
+    ("training", "gwp", "manufacturing", "gpu", 146e3),   # 250 kg x 25,594,034 h / 43,830 h
+    ("training", "gwp", "manufacturing", None, 734e3),    # + 1/8 of the 8,058 kg server
+    ("1M output tokens", "gwp", "use", None, 0.256),      # 0.609 kWh x 0.420
+    ("1M output tokens", "gwp", "manufacturing", None, 0.0163),
+])
+def test_the_note_through_brightway(note, name, indicator, stage, component, expected) -> None:
+    assert cell(unit(note, name), indicator, stage, component) == pytest.approx(expected, rel=5e-3)
+
+
+def test_note_quantities(note) -> None:
+    training = unit(note, "training")["quantities"]
+    assert training["flops"] == pytest.approx(3.645e25, rel=1e-9)
+    assert training["gpu_hours"] == pytest.approx(25_594_034, rel=1e-7)
+    tokens = unit(note, "1M output tokens")["quantities"]
+    assert tokens["gpu_hours"] == pytest.approx(0.56876, rel=1e-5)
+    assert tokens["energy_kwh"] == pytest.approx(0.609, rel=5e-3)
+
+
+def test_default_example_is_multi_criteria(default) -> None:
+    for u in default["functional_units"]:
+        for indicator, impacts in u["impacts"].items():
+            assert impacts["total"] > 0, (u["name"], indicator)
+            # Both breakdowns add up to the total (float32 storage in bw2data: 1e-6).
+            assert sum(impacts["by_stage"].values()) == pytest.approx(impacts["total"], rel=1e-6)
+            assert sum(impacts["by_component"].values()) == pytest.approx(impacts["total"], rel=1e-6)
+        # Water consumption of manufacturing is not in the sources: reported, not zero-filled.
+        assert any("GPU manufacturing" in m["dataset"] for m in u["missing"]["water"])
+        assert u["missing"]["gwp"] == [] and u["missing"]["pe"] == []
+
+
+def test_default_example_by_hand(default) -> None:
+    """Operational figures of 1M tokens from the inventories by hand arithmetic.
+
+    IT energy 0.50759226 kWh and facility energy 0.60911072 kWh (PUE 1.2) come from the rule tests;
+    USA: gwp 0.350733 kg/kWh (Digital4Better 2024), water 0.003132125 m3/kWh (WRI via Boavizta).
+    """
+    u = unit(default, "1M output tokens")
+    assert cell(u, "gwp", "use") == pytest.approx(0.60911072 * 0.350733, rel=1e-6)
+    on_site = 0.50759226 * 1.8e-3       # 1.8 L/kWh of IT electricity
+    off_site = 0.60911072 * 0.003132125  # grid water, PUE applied once
+    assert cell(u, "water", "use") == pytest.approx(on_site + off_site, rel=1e-6)
+    # GPU manufacturing, Boavizta H100 SXM 575 kg: 0.56875632 h / 43,830 h x 575 kg
+    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(0.56875632 / 43830 * 575, rel=1e-6)
+
+
+def test_rerun_is_identical_and_leaves_other_databases_alone() -> None:
+    import bw2data
+
+    bw2data.projects.set_current("test-rerun")
+    mine = bw2data.Database("my own data")
+    mine.write({("my own data", "a"): {"name": "a", "unit": "kilogram", "exchanges": []}})
+    before = dict(bw2data.databases["my own data"])
+    first = assess(DEFAULT, project="test-rerun")
+    second = assess(DEFAULT, project="test-rerun")
+    assert first == second
+    bw2data.projects.set_current("test-rerun")
+    assert dict(bw2data.databases["my own data"]) == before
+    assert [a["name"] for a in bw2data.Database("my own data")] == ["a"]
+
+
+def test_a_database_not_ours_is_never_replaced(tmp_path: Path, capsys) -> None:
+    import bw2data
+
+    bw2data.projects.set_current("test-foreign")
+    name = foreground_name("Llama 3.1 405B, training and inference")
+    bw2data.Database(name).write({(name, "x"): {"name": "x", "unit": "unit", "exchanges": []}})
+    code = main(["assess", str(DEFAULT), "--project", "test-foreign"])
+    assert code == 2
+    assert f"already has a database '{name}' that genai-lca did not create" in capsys.readouterr().err
+    bw2data.projects.set_current("test-foreign")
+    assert [a["name"] for a in bw2data.Database(name)] == ["x"]
+    assert "genai-lca open data" not in bw2data.databases  # nothing written
+
+
+def test_unknown_location(tmp_path: Path, capsys) -> None:
+    study = tmp_path / "s.yaml"
+    study.write_text(DEFAULT.read_text().replace("location: USA", "location: USAA"))
+    assert main(["assess", str(study), "--project", "test-bad"]) == 2
+    err = capsys.readouterr().err
+    assert "s.yaml:14, key 'location': unknown location 'USAA' (did you mean USA" in err
+
+
+@pytest.mark.parametrize("given, code", [("US", "USA"), ("fr", "FRA"), ("world", "world"),
+                                          ("US-CA", "US-CA")])
+def test_location_codes(tmp_path: Path, given: str, code: str) -> None:
+    """Alpha-2 codes, lower case, regions and subdivisions all resolve; factors follow."""
+    study = tmp_path / "s.yaml"
+    study.write_text(DEFAULT.read_text().replace("location: USA", f"location: {given}"))
+    doc = assess(study, project=f"test-location-{code}")
+    assert doc["location"]["code"] == code
+
+
+def test_json_and_out(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["assess", str(DEFAULT), "--json", "--out", str(out), "--project", "test-cli"]) == 0
+    printed = json.loads(capsys.readouterr().out)  # stdout is the document and nothing else
+    written = json.loads((out / "results.json").read_text())
+    assert printed == written
+    with (out / "results.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for u in written["functional_units"]:
+        for indicator, impacts in u["impacts"].items():
+            total = sum(float(r["value"]) for r in rows
+                        if r["functional_unit"] == u["name"] and r["indicator"] == indicator)
+            assert total == pytest.approx(impacts["total"], rel=1e-6)
