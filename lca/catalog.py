@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from lca.errors import InputError, Where, did_you_mean
+from lca.inventory.data import Factor
 from lca.paths import data_dir
 from lca.yamlsource import read_yaml
 
@@ -14,29 +13,13 @@ PROVENANCE = ("value", "source", "year", "licence")
 
 
 @dataclass(frozen=True)
-class CatalogValue:
-    """One value of a catalog entry: the raw value (with unit) and where it comes from."""
-
-    rule: str
-    raw: Any
-    source: str
-    year: int
-    licence: str
-    where: Where
-
-    @property
-    def citation(self) -> str:
-        return f"{self.source} ({self.year}; {self.licence})"
-
-
-@dataclass(frozen=True)
 class Hardware:
-    """A server type: its id, name and rule values."""
+    """A server type: its id, name and rule values (raw text or numbers, with provenance)."""
 
     id: str
     name: str
     description: str
-    values: dict[str, CatalogValue]
+    values: dict[str, Factor]
 
 
 def load_hardware(path: Path | None = None) -> dict[str, Hardware]:
@@ -56,8 +39,8 @@ def load_hardware(path: Path | None = None) -> dict[str, Hardware]:
             if not isinstance(item, dict) or set(item) != set(PROVENANCE):
                 raise InputError(f"catalog value '{rule}' needs exactly {', '.join(PROVENANCE)}",
                                  where)
-            values[rule] = CatalogValue(rule, item["value"], str(item["source"]), int(item["year"]),
-                                        str(item["licence"]), where)
+            values[rule] = Factor(item["value"], str(item["source"]), str(item["year"]),
+                                  str(item["licence"]), where)
         catalog[str(hw_id)] = Hardware(str(hw_id), str(entry.get("name", hw_id)),
                                        str(entry.get("description", "")), values)
     return catalog

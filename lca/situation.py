@@ -60,8 +60,8 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     if study.hardware is not None:
         entry = require_hardware(hardware or load_hardware(), study.hardware.raw,
                                  study.hardware.where)
-        for value in entry.values.values():
-            put(value.rule, Given(value.raw, value.where), value.citation)
+        for rule, value in entry.values.items():
+            put(rule, Given(value.value, value.where), value.citation)
     for rule, given in study.inputs.items():
         put(rule, given, f"study input ({study.file})")
     if study.allocation is not None:

@@ -32,8 +32,8 @@ def test_rule_case(model, case: dict) -> None:
     assert case.get("source"), "every case says where its numbers come from"
     overrides = {}
     if "hardware" in case:
-        for value in load_hardware()[case["hardware"]].values.values():
-            overrides[value.rule] = make_override(model[value.rule], value.raw, value.where)
+        for rule, value in load_hardware()[case["hardware"]].values.items():
+            overrides[rule] = make_override(model[rule], value.value, value.where)
     for name, raw in case["situation"].items():
         overrides[name] = make_override(model[name], raw, Where("test", key=name))
     evaluator = Evaluator(model, overrides)

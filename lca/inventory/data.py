@@ -10,6 +10,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from lca.errors import InputError, Where, did_you_mean
 from lca.paths import data_dir
@@ -44,9 +45,9 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Factor:
-    """One published value with its provenance."""
+    """One published value with its provenance: a number, or text with a unit ("700 W")."""
 
-    value: float
+    value: Any
     source: str
     year: str  # text: a combined figure may cite two years ("2011 & 2016")
     licence: str
