@@ -28,7 +28,8 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
         }
     missing: dict[str, list[dict[str, str]]] = {i: [] for i in indicators}
     for item in foreground.missing:
-        entry = {"dataset": item.dataset, "reason": item.reason}
+        entry = {"dataset": item.dataset, "reason": item.reason, "stage": item.stage,
+                 "components": list(item.parts)}
         if entry not in missing[item.indicator]:
             missing[item.indicator].append(entry)
     return {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
@@ -66,9 +67,16 @@ def table(doc: dict[str, Any]) -> str:
         rows = [head]
         for ind, info in doc["indicators"].items():
             imp = unit["impacts"][ind]
-            rows.append([info["name"], info["unit"], format_number(imp["total"]),
-                         *(format_number(imp["by_stage"][s]) for s in STAGES),
-                         *(format_number(imp["by_component"][p]) for p in PARTS)])
+            gaps = unit["missing"][ind]
+            stages = {m["stage"] for m in gaps}
+            parts = {p for m in gaps for p in m["components"]}
+
+            def mark(value: float, incomplete: bool) -> str:
+                return format_number(value) + ("*" if incomplete else "")
+
+            rows.append([info["name"], info["unit"], mark(imp["total"], bool(gaps)),
+                         *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
+                         *(mark(imp["by_component"][p], p in parts) for p in PARTS)])
         widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
         for r in rows:
             lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
@@ -78,7 +86,7 @@ def table(doc: dict[str, Any]) -> str:
             for item in items:
                 by_reason.setdefault(item["reason"], []).append(item["dataset"])
             for reason, names in by_reason.items():
-                lines.append(f"  not counted in {ind} ({reason}): {'; '.join(names)}")
+                lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

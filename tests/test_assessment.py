@@ -153,3 +153,18 @@ def test_json_and_out(tmp_path: Path, capsys) -> None:
             total = sum(float(r["value"]) for r in rows
                         if r["functional_unit"] == u["name"] and r["indicator"] == indicator)
             assert total == pytest.approx(impacts["total"], rel=1e-6)
+
+
+def test_missing_data_are_marked_in_the_table(default) -> None:
+    """Water of manufacturing is in no source: its cells carry '*' and a footnote, not a bare 0."""
+    from lca.results import table
+
+    text = table(default)
+    water = next(line for line in text.splitlines() if line.strip().startswith("Water consumption"))
+    cells = water.split()
+    assert cells[-8].endswith("*") and cells[-8].rstrip("*") == "0"  # manufacturing column
+    assert not cells[-7].endswith("*")                                # use: all data present
+    assert "* not counted in water, no data" in text
+    gaps = unit(default, "training")["missing"]["water"]
+    assert {g["stage"] for g in gaps} == {"manufacturing"}
+    assert {c for g in gaps for c in g["components"]} == {"gpu", "cpu", "ram", "ssd", "chassis"}

@@ -37,11 +37,16 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class Missing:
-    """An indicator a dataset lacks for this functional unit: reported, never counted as zero."""
+    """An indicator a dataset lacks for this functional unit: reported, never counted as zero.
+
+    `parts` and `stage` say which cells of the results it leaves incomplete.
+    """
 
     indicator: str
     dataset: str
     reason: str
+    parts: tuple[str, ...]
+    stage: str
 
 
 @dataclass
@@ -167,7 +172,7 @@ class _UnitBuilder:
         grid = self._data_or_variant(
             "electricity", electricity_key(self.location.code) if self.location else None,
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
-            {i: where for i in INDICATORS})
+            {i: where for i in INDICATORS}, tuple(PART_POWER), "use")
         wue = self.ev.value("datacenter.wue").to("m**3/kWh").magnitude
         return self.activity(
             "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
@@ -194,10 +199,11 @@ class _UnitBuilder:
                 target = self._data_or_variant("gpu", manufacturing_key(dataset.id),
                                                "gpu-manufacturing",
                                                f"{dataset.name}, with the study's factors",
-                                               dataset.unit, dataset.missing)
+                                               dataset.unit, dataset.missing, ("gpu",),
+                                               "manufacturing")
             else:
                 target = manufacturing_key(dataset.id)
-                self.missing += [Missing(i, dataset.name, reason)
+                self.missing += [Missing(i, dataset.name, reason, (part,), "manufacturing")
                                  for i, reason in dataset.missing.items()]
             exchanges.append(self.tech(target, float(amount.magnitude),
                                        f"({item.amount_text}) x embodied.share_per_hour",
@@ -207,10 +213,11 @@ class _UnitBuilder:
                              exchanges, part=part)
 
     def _data_or_variant(self, kind: str, published: Key | None, code: str, name: str,
-                         unit: str, reasons: dict[str, str]) -> Key:
+                         unit: str, reasons: dict[str, str], parts: tuple[str, ...],
+                         stage: str) -> Key:
         """The published dataset, or a foreground copy where the study changed its factors.
 
-        `reasons` says why the data lack an indicator, for the report of what is missing.
+        `reasons` says why the data lack an indicator; `parts` and `stage` where that shows.
         """
         values: dict[str, float] = {}
         for indicator in INDICATORS:
@@ -220,7 +227,8 @@ class _UnitBuilder:
             except MissingInput:
                 dataset = self.background[published]["name"] if published else name
                 reason = reasons.get(indicator, "no value")
-                self.missing.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given"))
+                self.missing.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
+                                            parts, stage))
                 continue
             values[indicator] = float(quantity.magnitude)  # in the rule's unit: per kWh or per unit
         if published is not None and _same_factors(self.background[published], values):
