@@ -162,8 +162,8 @@ def test_missing_data_are_marked_in_the_table(default) -> None:
     text = table(default)
     water = next(line for line in text.splitlines() if line.strip().startswith("Water consumption"))
     cells = water.split()
-    assert cells[-8].endswith("*") and cells[-8].rstrip("*") == "0"  # manufacturing column
-    assert not cells[-7].endswith("*")                                # use: all data present
+    assert cells[-7].endswith("*") and cells[-7].rstrip("*") == "0"  # manufacturing column
+    assert not cells[-6].endswith("*")                                # use: all data present
     assert "* not counted in water, no data" in text
     gaps = unit(default, "training")["missing"]["water"]
     assert {g["stage"] for g in gaps} == {"manufacturing"}
