@@ -17,7 +17,8 @@ from lca.situation import Setting, evaluators, load_model
 from lca.study import load_study
 
 QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
-              "energy_kwh": ("energy.facility", "kWh")}
+              "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
+              "water_on_site_m3": ("water.on_site", "m**3")}
 
 
 def foreground_name(title: str) -> str:

@@ -60,7 +60,8 @@ def table(doc: dict[str, Any]) -> str:
     for unit in doc["functional_units"]:
         q = unit["quantities"]
         facts = [f"{format_number(q['gpu_hours'])} GPU-h",
-                 f"{format_number(q['energy_kwh'])} kWh at the meter"]
+                 f"{format_number(q['energy_kwh'])} kWh at the meter",
+                 f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
         lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")

@@ -89,6 +89,7 @@ def test_default_example_by_hand(default) -> None:
     on_site = 0.50759226 * 1.8e-3       # 1.8 L/kWh of IT electricity
     off_site = 0.60911072 * 0.003132125  # grid water, PUE applied once
     assert cell(u, "water", "use") == pytest.approx(on_site + off_site, rel=1e-6)
+    assert u["quantities"]["water_on_site_m3"] == pytest.approx(on_site, rel=1e-7)  # 8 digits above
     # GPU manufacturing, Boavizta H100 SXM 575 kg: 0.56875632 h / 43,830 h x 575 kg
     assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(0.56875632 / 43830 * 575, rel=1e-6)
 
