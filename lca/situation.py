@@ -88,21 +88,20 @@ class _DataFactor:
 
 def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
                   ) -> dict[str, _DataFactor]:
-    """Electricity factors of the study's location and impacts of the chosen GPU profile."""
-    found: dict[str, _DataFactor] = {}
+    """Electricity factors of the study's location, and impacts of the parts' chosen profiles."""
+    sources: list[tuple[str, dict[str, Factor]]] = []
     if study.location is not None:
         location = resolve_location(study.location.raw, study.location.where)
-        for indicator, factor in location.factors.items():
-            rule = f"electricity.{indicator}"
-            found[rule] = _DataFactor(factor, Quantity(factor.value, rules[rule].unit))
-    profile = chosen.get("gpu.manufacturing")
-    if profile is not None:
-        datasets, parts = load_manufacturing()
-        (item,) = parts["gpu"].choices[profile.value]
-        for indicator, factor in datasets[item.dataset].impacts.items():
-            rule = f"gpu.embodied.{indicator}"
-            found[rule] = _DataFactor(factor, Quantity(factor.value, rules[rule].unit))
-    return found
+        sources.append(("electricity", location.factors))
+    datasets, parts = load_manufacturing()
+    for part in parts.values():
+        choice = chosen.get(part.rule)
+        if part.factors and choice is not None:
+            (item,) = part.choices[choice.value]
+            sources.append((part.factors, datasets[item.dataset].impacts))
+    return {f"{prefix}.{indicator}": _DataFactor(factor, Quantity(factor.value,
+                                                                  rules[f"{prefix}.{indicator}"].unit))
+            for prefix, factors in sources for indicator, factor in factors.items()}
 
 
 def evaluators(rules: RuleSet, study: Study, settings: list[Setting] = ()

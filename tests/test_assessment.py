@@ -169,3 +169,21 @@ def test_missing_data_are_marked_in_the_table(default) -> None:
     gaps = unit(default, "training")["missing"]["water"]
     assert {g["stage"] for g in gaps} == {"manufacturing"}
     assert {c for g in gaps for c in g["components"]} == {"gpu", "cpu", "ram", "ssd", "chassis"}
+
+
+def test_overriding_a_gpu_factor_makes_a_variant_dataset() -> None:
+    """`gpu.embodied.gwp` 300 kg replaces Boavizta's 575 kg for GWP only; pe and adpe stay.
+
+    Hand arithmetic: 0.56875632 GPU-h / 43,830 h x 300 kg; pe 7,913 MJ per GPU as published.
+    """
+    from lca.situation import Setting
+
+    doc = assess(DEFAULT, [Setting("gpu.embodied.gwp", "300 kg")], project="test-variant")
+    u = unit(doc, "1M output tokens")
+    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(0.56875632 / 43830 * 300, rel=1e-6)
+    assert cell(u, "pe", "manufacturing", "gpu") == pytest.approx(0.56875632 / 43830 * 7913, rel=1e-6)
+    import bw2data
+
+    bw2data.projects.set_current("test-variant")
+    names = [a["name"] for a in bw2data.Database(foreground_name(doc["study"]))]
+    assert "GPU manufacturing, H100 SXM, Boavizta bottom-up, with the study's factors [training]" in names

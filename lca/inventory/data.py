@@ -92,10 +92,15 @@ class ProfileItem:
 
 @dataclass(frozen=True)
 class PartProfiles:
-    """How a server part's manufacturing is composed, per choice of the rule that selects it."""
+    """How a server part's manufacturing is composed, per choice of the rule that selects it.
+
+    `factors` is the prefix of the rules that carry the impacts of a one-dataset profile
+    (`gpu.embodied` -> gpu.embodied.gwp, ...), or None when the part's data are used as published.
+    """
 
     part: str
     rule: str
+    factors: str | None
     choices: dict[str, list[ProfileItem]]
 
 
@@ -194,7 +199,9 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                 if item["dataset"] not in datasets:
                     raise InputError(f"unknown dataset '{item['dataset']}'"
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
+            if entry.get("factors") and len(items) != 1:
+                raise InputError("a part with `factors` has one dataset per profile", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
                                            str(i["amount"])) for i in items]
-        parts[part] = PartProfiles(part, entry["rule"], choices)
+        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices)
     return datasets, parts

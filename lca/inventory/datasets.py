@@ -30,7 +30,6 @@ PART_POWER = {"gpu": "gpu.power", "cpu": "server.cpu_power", "ram": "server.ram_
 # Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
 BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
             "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
-FACTOR_RULES = {"electricity": "electricity.{}", "gpu": "gpu.embodied.{}"}
 
 Key = tuple[str, str]
 
@@ -170,7 +169,7 @@ class _UnitBuilder:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
                  f"inventories/electricity.csv" if self.location else "the study has no location")
         grid = self._data_or_variant(
-            "electricity", electricity_key(self.location.code) if self.location else None,
+            electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
             {i: where for i in INDICATORS}, tuple(PART_POWER), "use")
         wue = self.ev.value("datacenter.wue").to("m**3/kWh").magnitude
@@ -195,11 +194,11 @@ class _UnitBuilder:
             dataset = datasets[item.dataset]
             per_unit = interpreter.eval(item.amount)
             amount = (per_unit * share * Quantity(1, "h")).to(BW_UNITS[dataset.unit])
-            if part == "gpu":
-                target = self._data_or_variant("gpu", manufacturing_key(dataset.id),
-                                               "gpu-manufacturing",
+            if profile.factors:
+                target = self._data_or_variant(manufacturing_key(dataset.id), profile.factors,
+                                               f"{part}-manufacturing",
                                                f"{dataset.name}, with the study's factors",
-                                               dataset.unit, dataset.missing, ("gpu",),
+                                               dataset.unit, dataset.missing, (part,),
                                                "manufacturing")
             else:
                 target = manufacturing_key(dataset.id)
@@ -212,16 +211,17 @@ class _UnitBuilder:
         return self.activity(part, f"{PART_NAMES[part]}, per {per} in use [{self.name}]", "hour",
                              exchanges, part=part)
 
-    def _data_or_variant(self, kind: str, published: Key | None, code: str, name: str,
+    def _data_or_variant(self, published: Key | None, prefix: str, code: str, name: str,
                          unit: str, reasons: dict[str, str], parts: tuple[str, ...],
                          stage: str) -> Key:
         """The published dataset, or a foreground copy where the study changed its factors.
 
-        `reasons` says why the data lack an indicator; `parts` and `stage` where that shows.
+        The factors are the rules `prefix.gwp`, `.pe`, `.water`, `.adpe`. `reasons` says why the
+        data lack an indicator; `parts` and `stage` where that shows in the results.
         """
         values: dict[str, float] = {}
         for indicator in INDICATORS:
-            rule = FACTOR_RULES[kind].format(indicator)
+            rule = f"{prefix}.{indicator}"
             try:
                 quantity = self.ev.value(rule)
             except MissingInput:
@@ -234,10 +234,10 @@ class _UnitBuilder:
         if published is not None and _same_factors(self.background[published], values):
             return published
         if not values:
-            raise InputError(f"no {kind} factor at all: give the study a location, or the "
-                             f"{FACTOR_RULES[kind].format('*')} inputs", Where(key=kind))
+            raise InputError(f"no {prefix}.* factor at all: give the study a location, or the "
+                             f"{prefix}.* inputs", Where(key=prefix))
         return self.activity(code, f"{name} [{self.name}]", unit, [
-            _biosphere(i, v, f"rule {FACTOR_RULES[kind].format(i)}") for i, v in values.items()])
+            _biosphere(i, v, f"rule {prefix}.{i}") for i, v in values.items()])
 
 
 def _same_factors(dataset: dict[str, Any], values: dict[str, float]) -> bool:
