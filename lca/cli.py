@@ -83,7 +83,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 def cmd_assess(args: argparse.Namespace) -> None:
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
-        settings.append(Setting("allocation", args.allocation))
+        settings.append(Setting("allocation", args.allocation, "--allocation"))
     doc = assess(args.study, settings, args.project, args.model)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)

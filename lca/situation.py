@@ -1,7 +1,9 @@
-"""The situation of each functional unit: rule overrides layered from catalog, study and `--set`.
+"""The situation of each functional unit: rule overrides layered from data, study and `--set`.
 
 Later layers win: hardware catalog < study inputs < study allocation < the unit's workload and
-inputs < `--set`. Every override keeps where it was given, so explanations can point at it.
+inputs < `--set`. Under all of them, the data fill the factors left open: the electricity factors
+of the study's location and the impacts of the chosen manufacturing profiles. Every override
+keeps where it was given, so explanations can point at it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pint
 from lca.catalog import Hardware, load_hardware, require_hardware
 from lca.errors import InputError, Where
 from lca.inventory.data import Factor, load_manufacturing, resolve_location
-from lca.paths import model_files, data_dir
+from lca.paths import data_dir, model_files
 from lca.rules.evaluate import Evaluator, Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
 from lca.study import FunctionalUnit, Given, Study
@@ -23,10 +25,11 @@ from lca.units import Quantity
 
 @dataclass(frozen=True)
 class Setting:
-    """One `--set RULE=VALUE` from the command line."""
+    """One value from the command line: `--set RULE=VALUE`, or an option such as `--allocation`."""
 
     rule: str
     raw: str
+    option: str = "--set"
 
 
 def parse_set(text: str) -> Setting:
@@ -70,7 +73,7 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     for rule, given in unit.inputs.items():
         put(rule, given, f"study input, functional unit '{unit.name}' ({study.file})")
     for setting in settings:
-        where = Where("--set", None, setting.rule)
+        where = Where(setting.option, None, setting.rule)
         put(setting.rule, Given(setting.raw, where), "command line --set")
     # Data layers sit under everything the study says: they fill only the factors left open.
     for rule, factor in _data_factors(rules, study, out).items():
