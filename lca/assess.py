@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from lca.calc import calculate
-from lca.errors import InputError
+from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
-from lca.inventory.data import load_indicators, load_locations, load_manufacturing, resolve_location
+from lca.inventory.data import (INDICATORS, load_indicators, load_locations, load_manufacturing,
+                                resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets, biosphere_datasets,
                                     foreground_datasets)
 from lca.results import document, unit_result
@@ -47,6 +48,11 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     pairs = evaluators(rules, study, settings)
     location = (resolve_location(study.location.raw, study.location.where)
                 if study.location is not None else None)
+    for unit, evaluator in pairs:
+        if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
+            raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
+                             f"study a `location` (e.g. USA, FR, US-CA, world), or inputs "
+                             f"electricity.gwp, .pe, .water, .adpe", Where(study.file, 1, "location"))
     indicators = load_indicators()
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)

@@ -187,3 +187,43 @@ def test_overriding_a_gpu_factor_makes_a_variant_dataset() -> None:
     bw2data.projects.set_current("test-variant")
     names = [a["name"] for a in bw2data.Database(foreground_name(doc["study"]))]
     assert "GPU manufacturing, H100 SXM, Boavizta bottom-up, with the study's factors [training]" in names
+
+
+GPT3 = """\
+study: GPT-3 175B training, operational
+location: world
+hardware: dgx-h100
+inputs: {electricity.gwp: 0.429 kg/kWh, datacenter.pue: 1.1}
+functional_units:
+  - name: training
+    workload: gpu_hours
+    inputs: {gpu.count: 10000, job.duration: 14.8 day, gpu.power: 330 W, server.power: 0 W}
+"""
+
+
+def test_gpt3_chips_times_duration_with_host_in_the_chip_power(tmp_path: Path) -> None:
+    """reference-cases.md, GPT-3 (Patterson et al. 2021, Table 4): 1,287 MWh and 552 t, within 1 %.
+
+    330 W is measured per chip with its host, so server.power is 0 W and the CPU, RAM and SSD draw
+    nothing. Hand arithmetic: 10,000 x 14.8 d x 24 h x 0.330 kW x 1.1 = 1,289,376 kWh; x 0.429 =
+    553,142 kg. (The server's manufacturing here is the DGX H100's, a stand-in: only the
+    operational figures are compared.)
+    """
+    study = tmp_path / "gpt3.yaml"
+    study.write_text(GPT3)
+    u = unit(assess(study, project="test-gpt3"), "training")
+    assert u["quantities"]["flops"] is None
+    assert u["quantities"]["energy_kwh"] == pytest.approx(1_289_376, rel=1e-9)
+    assert u["quantities"]["energy_kwh"] == pytest.approx(1_287_000, rel=0.01)
+    assert cell(u, "gwp", "use") == pytest.approx(1_289_376 * 0.429, rel=1e-6)
+    assert cell(u, "gwp", "use") == pytest.approx(552_000, rel=0.01)
+    for part in ("cpu", "ram", "ssd"):
+        assert cell(u, "gwp", "use", part) == 0
+
+
+def test_a_study_without_location_or_factors(tmp_path: Path, capsys) -> None:
+    study = tmp_path / "s.yaml"
+    study.write_text(GPT3.replace("location: world\n", "").replace("electricity.gwp: 0.429 kg/kWh, ", ""))
+    assert main(["assess", str(study), "--project", "test-nolocation"]) == 2
+    err = capsys.readouterr().err
+    assert "s.yaml:1, key 'location': functional unit 'training' has no electricity factor" in err

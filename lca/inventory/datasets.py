@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lca.errors import InputError, Where
 from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
 from lca.rules.evaluate import Evaluator, MissingInput
 from lca.rules.interpret import Interpreter
@@ -25,8 +24,8 @@ BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
 PARTS = ("gpu", "cpu", "ram", "ssd", "chassis")
 PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis"}
-PART_POWER = {"gpu": "gpu.power", "cpu": "server.cpu_power", "ram": "server.ram_power",
-              "ssd": "server.ssd_power"}
+PART_POWER = {"gpu": "gpu.power", "cpu": "cpu.power_drawn", "ram": "ram.power_drawn",
+              "ssd": "ssd.power_drawn"}
 # Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
 BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
             "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
@@ -233,9 +232,6 @@ class _UnitBuilder:
             values[indicator] = float(quantity.magnitude)  # in the rule's unit: per kWh or per unit
         if published is not None and _same_factors(self.background[published], values):
             return published
-        if not values:
-            raise InputError(f"no {prefix}.* factor at all: give the study a location, or the "
-                             f"{prefix}.* inputs", Where(key=prefix))
         return self.activity(code, f"{name} [{self.name}]", unit, [
             _biosphere(i, v, f"rule {prefix}.{i}") for i, v in values.items()])
 
