@@ -11,7 +11,7 @@ from lca.errors import InputError, Where
 from lca.rules.evaluate import Evaluator, make_override
 from lca.rules.explain import explain, render
 from lca.rules.ruleset import load_rules
-from lca.situation import evaluators
+from lca.situation import overrides_for
 from lca.study import load_study
 from tests.conftest import ROOT
 
@@ -30,13 +30,14 @@ def load_error(tmp_path: Path, text: str) -> str:
     return str(info.value)
 
 
-def training_evaluator(model, **extra):
+def training_evaluator(model, **extra) -> Evaluator:
+    """An evaluator of the example's training unit, with extra overrides by rule name."""
     study = load_study(EXAMPLE)
-    unit, evaluator = evaluators(model, study)[0]
-    assert unit.name == "training"
-    for name, value in extra.items():
-        evaluator.overrides[name] = make_override(model[name], value, Where("test"))
-    return evaluator
+    (training,) = [u for u in study.functional_units if u.name == "training"]
+    overrides = overrides_for(model, study, training)
+    overrides.update({name: make_override(model[name], value, Where("test"))
+                      for name, value in extra.items()})
+    return Evaluator(model, overrides)
 
 
 def test_vectorised_equals_scalar(model) -> None:
@@ -85,9 +86,7 @@ def test_explanation_tree(model) -> None:
 
 
 def test_not_applicable_rule(model) -> None:
-    study = load_study(EXAMPLE)
-    unit, evaluator = evaluators(model, study)[0]
-    evaluator.overrides["workload"] = make_override(model["workload"], "gpu_hours", Where("test"))
+    evaluator = training_evaluator(model, workload="gpu_hours")
     with pytest.raises(InputError, match="does not apply here: it applies only if workload != 'gpu_hours'"):
         evaluator.value("flops")
 

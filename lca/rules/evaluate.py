@@ -14,7 +14,7 @@ import numpy as np
 import pint
 
 from lca.errors import InputError, Where
-from lca.rules.expression import FormulaError
+from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter, NoBranch, Value
 from lca.rules.rule import Rule, convert
 from lca.rules.ruleset import RuleSet, bound_violation
@@ -90,12 +90,10 @@ class Evaluator:
         return "default" if self.rules[name].default is not None else "formula"
 
     def _resolve(self, name: str) -> Value:
-        if name in self._values:
-            if self._stack:
-                self._note_use(name)
-            return self._values[name]
         if self._stack:
             self._note_use(name)
+        if name in self._values:
+            return self._values[name]
         self._stack.append(name)
         self._used[name] = []
         try:
@@ -137,7 +135,7 @@ class Evaluator:
             raise self._error(rule, f"= {problem}")
         return value
 
-    def _eval(self, rule: Rule, node: Any, key: str) -> Value:
+    def _eval(self, rule: Rule, node: Node, key: str) -> Value:
         try:
             with np.errstate(all="ignore"):
                 return self._interpreter.eval(node)
@@ -147,8 +145,8 @@ class Evaluator:
     def _error(self, rule: Rule, message: str, key: str | None = None,
                kind: type[InputError] = InputError) -> InputError:
         """An error about a rule, naming the chain of rules that needed it."""
-        chain = " <- ".join(reversed(self._stack))
-        needed = f" (needed by {chain.split(' <- ', 1)[1]})" if " <- " in chain else ""
+        callers = self._stack[:-1]  # the last one is the rule itself
+        needed = f" (needed by {' <- '.join(reversed(callers))})" if callers else ""
         return kind(f"rule '{rule.name}' {message}{needed}", rule.where(key))
 
 
