@@ -78,7 +78,7 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
     scores = calculate(foregrounds, list(methods.values()))
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
-             for (unit, ev), q, s, fg in zip(pairs, quantities, scores, foregrounds)]
+             for (unit, ev), q, s, fg in zip(pairs, quantities, scores, foregrounds, strict=True)]
     allocation = str(pairs[0][1].value("allocation"))
     return document(study.title, allocation, location, indicators, units,
                     {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],

@@ -17,7 +17,6 @@ from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.results import table, write_csv
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
-from lca.units import unit_text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,8 +104,7 @@ def cmd_rules(args: argparse.Namespace) -> None:
         return
     width = max(len(n) for n in rules.rules)
     for rule in rules.rules.values():
-        unit = "text" if rule.kind == "text" else unit_text(rule.unit)
-        print(f"{rule.name:<{width}}  {unit:<10} {rule_kind(rule):<8} {rule.title}")
+        print(f"{rule.name:<{width}}  {rule.unit_label:<10} {rule_kind(rule):<8} {rule.title}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,7 +81,7 @@ def table(doc: dict[str, Any]) -> str:
         widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
         for r in rows:
             lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
-                                          for c, (cell, w) in enumerate(zip(r, widths))))
+                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
         for ind, items in unit["missing"].items():
             by_reason: dict[str, list[str]] = {}
             for item in items:

@@ -7,7 +7,7 @@ from pathlib import Path
 from lca.rules.explain import format_value, formula_text
 from lca.rules.rule import Rule
 from lca.rules.ruleset import RuleSet
-from lca.units import format_number, unit_text
+from lca.units import format_number
 
 
 def page_name(rule_name: str) -> str:
@@ -30,8 +30,7 @@ def rule_page(rules: RuleSet, rule: Rule) -> str:
     lines = [f"# {rule.name}", "", f"**{rule.title}**", ""]
     if rule.description:
         lines += [rule.description, ""]
-    unit = "text" if rule.kind == "text" else unit_text(rule.unit)
-    lines += [f"- Unit: {unit}", f"- Kind: {rule_kind(rule)}", f"- Defined in: `{rule.file}` line {rule.line}"]
+    lines += [f"- Unit: {rule.unit_label}", f"- Kind: {rule_kind(rule)}", f"- Defined in: `{rule.file}` line {rule.line}"]
     if rule.choices:
         lines.append(f"- Choices: {', '.join(f'`{c}`' for c in rule.choices)}")
     if rule.default is not None:
@@ -72,8 +71,7 @@ def index_page(rules: RuleSet) -> str:
     for file, group in sorted(by_file.items()):
         lines += [f"## {file}", "", "| rule | unit | kind | title |", "|---|---|---|---|"]
         for rule in group:
-            unit = "text" if rule.kind == "text" else unit_text(rule.unit)
-            lines.append(f"| {_link(rule.name)} | {unit} | {rule_kind(rule)} | {rule.title} |")
+            lines.append(f"| {_link(rule.name)} | {rule.unit_label} | {rule_kind(rule)} | {rule.title} |")
         lines.append("")
     return "\n".join(lines)
 

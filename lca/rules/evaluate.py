@@ -18,7 +18,7 @@ from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter, NoBranch, Value
 from lca.rules.rule import Rule, convert
 from lca.rules.ruleset import RuleSet, bound_violation
-from lca.units import Quantity, dimension_text, parse_quantity, unit_text
+from lca.units import Quantity, dimension_text, parse_quantity
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Evaluator:
         if rule.default is not None:
             return rule.default
         if rule.formula is None:
-            raise self._error(rule, f"is a missing input ({rule.title}, in {_unit_hint(rule)}): "
+            raise self._error(rule, f"is a missing input ({rule.title}, in {rule.unit_label}): "
                                     f"give it in the study's inputs or with --set "
                                     f"{rule.name}=VALUE", kind=MissingInput)
         try:
@@ -149,6 +149,3 @@ class Evaluator:
         needed = f" (needed by {' <- '.join(reversed(callers))})" if callers else ""
         return kind(f"rule '{rule.name}' {message}{needed}", rule.where(key))
 
-
-def _unit_hint(rule: Rule) -> str:
-    return "text" if rule.kind == "text" else unit_text(rule.unit)

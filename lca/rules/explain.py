@@ -29,7 +29,7 @@ class Explanation:
     repeated: bool = False  # already shown in full higher up the tree
 
 
-def format_value(value: object, unit: pint.Unit | None = None) -> str:
+def format_value(value: object) -> str:
     """A value with its unit; an array shows its mean and 95 % range."""
     if isinstance(value, pint.Quantity):
         unit = value.units

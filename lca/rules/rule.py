@@ -9,7 +9,7 @@ import pint
 
 from lca.errors import InputError, Where, did_you_mean
 from lca.rules.expression import Cond, FormulaError, Node, parse
-from lca.units import parse_quantity, parse_unit, ureg
+from lca.units import dimension_text, parse_quantity, parse_unit, unit_text, ureg
 from lca.yamlsource import YamlDocument
 
 RULE_KEYS = ("title", "description", "unit", "type", "choices", "value", "formula", "variations",
@@ -64,6 +64,11 @@ class Rule:
     file: str
     line: int
     key_lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as shown to people, or 'text' for a text rule."""
+        return "text" if self.unit is None else unit_text(self.unit)
 
     @property
     def is_input(self) -> bool:
@@ -169,8 +174,6 @@ def _default(body: dict, kind: str, unit: pint.Unit | None, choices: tuple[str, 
 
 def convert(value: pint.Quantity, unit: pint.Unit | None, where: Where) -> pint.Quantity:
     """A quantity in `unit`, or an input error naming both dimensions."""
-    from lca.units import dimension_text, unit_text
-
     try:
         return value.to(unit)
     except pint.errors.DimensionalityError:

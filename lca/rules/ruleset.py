@@ -125,7 +125,7 @@ def _check_cycles(rules: dict[str, Rule], uses: dict[str, list[str]]) -> list[In
     return problems
 
 
-def static_value(rule: Rule) -> Value:
+def _static_value(rule: Rule) -> Value:
     """What a reference to the rule stands for in the static check."""
     if rule.kind == "text":
         return Choice(rule.name, rule.choices)
@@ -133,7 +133,7 @@ def static_value(rule: Rule) -> Value:
 
 
 def _check_types(rule: Rule, rules: dict[str, Rule]) -> list[InputError]:
-    interpreter = Interpreter(lambda ref: static_value(rules[ref]), static=True)
+    interpreter = Interpreter(lambda ref: _static_value(rules[ref]), static=True)
     problems = []
     checks: list[tuple[Node | None, str]] = [(rule.formula, "variations" if rule.variations
                                               else "formula"),
