@@ -13,7 +13,7 @@ from lca.inventory.data import (INDICATORS, load_indicators, load_locations, loa
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets, biosphere_datasets,
                                     foreground_datasets)
 from lca.results import document, unit_result
-from lca.rules.evaluate import Evaluator, MissingInput
+from lca.rules.evaluate import Evaluator
 from lca.situation import Setting, evaluators, load_model
 from lca.study import load_study
 
@@ -57,12 +57,9 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
     database = foreground_name(study.title)
-    try:
-        foregrounds = foreground_datasets(database, [(u.name, e) for u, e in pairs], location,
-                                          background)
-        quantities = [_quantities(e) for _, e in pairs]
-    except MissingInput as exc:
-        raise InputError(f"{exc.message}", exc.where) from None
+    foregrounds = foreground_datasets(database, [(u.name, e) for u, e in pairs], location,
+                                      background)
+    quantities = [_quantities(e) for _, e in pairs]
     owner = str(Path(study.file).resolve())
 
     bw.open_project(project)

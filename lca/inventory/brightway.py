@@ -81,15 +81,15 @@ def check_owned(database: str, owner: str | None = None) -> None:
                              Where(key=database))
 
 
-def write_owned(database: str, data: dict, role: str, owner: str | None = None) -> bool:
-    """Write a database the tool owns; return False when it was already up to date."""
+def write_owned(database: str, data: dict, role: str, owner: str | None = None) -> None:
+    """Write a database the tool owns, unless it already holds exactly `data`."""
     import bw2data
 
     check_owned(database, owner)
     stamp = fingerprint(data)
     mark = _mark(database)
     if mark is not None and mark.get("fingerprint") == stamp:
-        return False
+        return
     db = bw2data.Database(database)
     db.register()
     with _quiet():
@@ -97,7 +97,6 @@ def write_owned(database: str, data: dict, role: str, owner: str | None = None) 
     bw2data.databases[database][MARK] = {"role": role, "owner": owner, "fingerprint": stamp,
                                          "version": __version__}
     bw2data.databases.flush()
-    return True
 
 
 def method_name(indicator: Indicator) -> tuple[str, str]:
