@@ -42,7 +42,7 @@ def payload(project: str) -> dict:
     background = background_datasets(load_locations(), load_manufacturing()[0])
     name = "plain: " + foreground_name(study.title)
     pairs = evaluators(load_model(), study)
-    foregrounds = foreground_datasets(name, [(u.name, e) for u, e in pairs],
+    foregrounds = foreground_datasets(name, pairs,
                                       resolve_location(study.location.raw, None), background)
     return {"project": project,
             "databases": {BIOSPHERE: biosphere_datasets(indicators), BACKGROUND: background,

@@ -18,8 +18,11 @@ from lca.situation import Setting, evaluators, load_model
 from lca.study import load_study
 
 QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
+              "gpu_hours_charged": ("gpu.hours_charged", "h"),
               "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
-              "water_on_site_m3": ("water.on_site", "m**3")}
+              "idle_and_infrastructure_kwh": ("energy.overhead", "kWh"),
+              "water_on_site_m3": ("water.on_site", "m**3"),
+              "server_share": ("allocation.server_share", "dimensionless")}
 
 
 def foreground_name(title: str) -> str:
@@ -57,8 +60,7 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
     database = foreground_name(study.title)
-    foregrounds = foreground_datasets(database, [(u.name, e) for u, e in pairs], location,
-                                      background)
+    foregrounds = foreground_datasets(database, pairs, location, background)
     quantities = [_quantities(e) for _, e in pairs]
     owner = str(Path(study.file).resolve())
 

@@ -32,6 +32,9 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
                  "components": list(item.parts)}
         if entry not in missing[item.indicator]:
             missing[item.indicator].append(entry)
+    for ind, method in methods.items():
+        if scores.includes[method]:
+            impacts[ind]["includes"] = scores.includes[method]
     return {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
             "missing": missing}
 
@@ -56,7 +59,10 @@ def table(doc: dict[str, Any]) -> str:
     lines = [f"{doc['study']}",
              f"allocation: {doc['allocation']}; location: "
              f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}", ""]
-    head = ["indicator", "unit", "total", "manufacturing", "use", *PARTS]
+    # A component absent from every unit (`server` unless a published total is used) is left out.
+    shown = [p for p in PARTS if any(u["impacts"][i]["by_component"][p]
+                                     for u in doc["functional_units"] for i in doc["indicators"])]
+    head = ["indicator", "unit", "total", "manufacturing", "use", *shown]
     for unit in doc["functional_units"]:
         q = unit["quantities"]
         facts = [f"{format_number(q['gpu_hours'])} GPU-h",
@@ -77,11 +83,15 @@ def table(doc: dict[str, Any]) -> str:
 
             rows.append([info["name"], info["unit"], mark(imp["total"], bool(gaps)),
                          *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
-                         *(mark(imp["by_component"][p], p in parts) for p in PARTS)])
+                         *(mark(imp["by_component"][p], p in parts) for p in shown)])
         widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
         for r in rows:
             lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
                                           for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        for ind, info in doc["indicators"].items():
+            for name, value in unit["impacts"][ind].get("includes", {}).items():
+                lines.append(f"  includes a share of '{name}': {format_number(value)} "
+                             f"{info['unit']} of {info['name']}")
         for ind, items in unit["missing"].items():
             by_reason: dict[str, list[str]] = {}
             for item in items:

@@ -100,8 +100,8 @@ def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
     for part in parts.values():
         choice = chosen.get(part.rule)
         if part.factors and choice is not None:
-            (item,) = part.choices[choice.value]
-            sources.append((part.factors, datasets[item.dataset].impacts))
+            for item in part.choices[choice.value]:
+                sources.append((part.factors, datasets[item.dataset].impacts))
     return {f"{prefix}.{indicator}": _DataFactor(factor, Quantity(factor.value,
                                                                   rules[f"{prefix}.{indicator}"].unit))
             for prefix, factors in sources for indicator, factor in factors.items()}

@@ -14,7 +14,8 @@ STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "allocation", "i
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
               "data_quality")
-UNIT_KEYS = ("name", "workload", "inputs", "description")
+UNIT_KEYS = ("name", "workload", "inputs", "description", "includes")
+INCLUDE_KEYS = ("unit", "share")
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,25 @@ class Given:
 
 
 @dataclass(frozen=True)
+class Include:
+    """A share of another functional unit carried by this one: training amortised over the
+    inferences it serves, or an earlier development run charged to the final one.
+
+    `share` is a formula over the including unit's rules (text, parsed when evaluated).
+    """
+
+    unit: str
+    share: str
+    where: Where
+
+
+@dataclass(frozen=True)
 class FunctionalUnit:
     name: str
     workload: Given
     inputs: dict[str, Given]
     description: str = ""
+    includes: tuple[Include, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,9 @@ def load_study(path: Path | str) -> Study:
             raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
         units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
                                     _inputs(doc, path_i + ("inputs",)),
-                                    str(raw.get("description", ""))))
+                                    str(raw.get("description", "")),
+                                    _includes(doc, path_i + ("includes",), raw.get("includes"))))
+    _check_includes(units)
     return Study(title.strip(), doc.file, goal, scope, _given(doc, "location"),
                  _given(doc, "hardware"), _given(doc, "allocation"), _inputs(doc, ("inputs",)),
                  units)
@@ -124,3 +141,41 @@ def _inputs(doc: YamlDocument, path: tuple) -> dict[str, Given]:
     if not isinstance(node, dict):
         raise InputError("'inputs' is a mapping of rule names to values with units", doc.where(path))
     return {str(name): Given(value, doc.where(path + (name,))) for name, value in node.items()}
+
+
+def _includes(doc: YamlDocument, path: tuple, raw: Any) -> tuple[Include, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError("'includes' is a list of {unit: NAME, share: FORMULA}", doc.where(path))
+    out = []
+    for j, item in enumerate(raw):
+        here = path + (j,)
+        if not isinstance(item, dict) or "unit" not in item:
+            raise InputError("an include is {unit: NAME, share: FORMULA} (share defaults to 1)",
+                             doc.where(here))
+        _known_keys(doc, here, item, INCLUDE_KEYS)
+        out.append(Include(str(item["unit"]), str(item.get("share", 1)),
+                           doc.where(here + ("share" if "share" in item else "unit",))))
+    return tuple(out)
+
+
+def _check_includes(units: list[FunctionalUnit]) -> None:
+    """Every included unit exists, and no unit includes itself, directly or not."""
+    names = {u.name: u for u in units}
+    for unit in units:
+        for inc in unit.includes:
+            if inc.unit not in names:
+                raise InputError(f"functional unit '{unit.name}' includes unknown unit "
+                                 f"'{inc.unit}'{did_you_mean(inc.unit, names)}", inc.where)
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        for inc in names[name].includes:
+            if inc.unit in path:
+                cycle = " -> ".join(path[path.index(inc.unit):] + (inc.unit,))
+                raise InputError(f"functional units include each other in a cycle: {cycle}",
+                                 inc.where)
+            visit(inc.unit, path + (inc.unit,))
+
+    for unit in units:
+        visit(unit.name, (unit.name,))

@@ -126,7 +126,7 @@ def test_negative_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize("old, new, message", [
     ("gpu.mfu:", "gpu.mfo:", "unknown rule 'gpu.mfo' (did you mean gpu.mfu"),
     ("hardware: dgx-h100", "hardwre: dgx-h100", "unknown key 'hardwre' (did you mean hardware?)"),
-    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown hardware 'dgx-h10' (did you mean dgx-h100?)"),
+    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown hardware 'dgx-h10' (did you mean dgx-h100"),
 ])
 def test_near_names_are_suggested(tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str,
                                   new: str, message: str) -> None:

@@ -19,7 +19,7 @@ def test_rule_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str], model) -
     page = (tmp_path / "gpu.hours.md").read_text()
     assert "- Unit: h" in page and "| `workload == 'gpu_hours'` | `gpu.count * job.duration` |" in page
     assert "## Uses" in page and "[`gpu.mfu`](gpu.mfu.md)" in page
-    assert "## Used by" in page and "[`energy.gpu`](energy.gpu.md)" in page
+    assert "## Used by" in page and "[`gpu.hours_charged`](gpu.hours_charged.md)" in page
     assert "method.md section 1: D_gpu = FLOP / (C_gpu x MFU)" in page
     mfu = (tmp_path / "gpu.mfu.md").read_text()
     assert "uniform: min 0.25, max 0.5" in mfu and "- Bounds: 0.01 to 1" in mfu

@@ -75,10 +75,13 @@ def test_each_rule_is_evaluated_once(model, monkeypatch) -> None:
 def test_explanation_tree(model) -> None:
     tree = explain(training_evaluator(model), "gpu.hours")
     assert tree.value == "25,594,034 h"
-    assert [c.name for c in tree.inputs] == ["workload", "flops", "gpu.peak_flops", "gpu.mfu"]
-    peak = tree.inputs[2]
-    assert peak.how == "override" and "inventories/hardware.yaml" in peak.origin
-    assert "NVIDIA H100 Tensor Core GPU datasheet" in peak.sources[0]
+    assert [c.name for c in tree.inputs] == ["workload", "compute.route", "flops", "gpu.peak_flops",
+                                             "gpu.mfu", "compute.parallelism_overhead"]
+    peak = tree.inputs[3]
+    assert peak.how == "formula"
+    (bf16,) = [c for c in peak.inputs if c.name == "gpu.peak_flops_bf16"]
+    assert bf16.how == "override" and "inventories/hardware.yaml" in bf16.origin
+    assert "NVIDIA H100 Tensor Core GPU datasheet" in bf16.sources[0]
     text = render(tree)
     assert "flops.training = 3.645e+25 FLOP" in text
     assert "formula: 6 FLOP * model.parameters * training.tokens" in text

@@ -198,8 +198,8 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                 if item["dataset"] not in datasets:
                     raise InputError(f"unknown dataset '{item['dataset']}'"
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
-            if entry.get("factors") and len(items) != 1:
-                raise InputError("a part with `factors` has one dataset per profile", where)
+            if entry.get("factors") and len(items) > 1:
+                raise InputError("a part with `factors` has at most one dataset per profile", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
                                            str(i["amount"])) for i in items]
         parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices)

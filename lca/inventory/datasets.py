@@ -15,16 +15,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lca.errors import InputError
 from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
 from lca.rules.evaluate import Evaluator, MissingInput
+from lca.rules.expression import FormulaError
 from lca.rules.interpret import Interpreter
+from lca.rules.rule import parse_formula
+from lca.study import FunctionalUnit, Include
 from lca.units import Quantity
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
-PARTS = ("gpu", "cpu", "ram", "ssd", "chassis")
-PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis"}
-PART_POWER = {"gpu": "gpu.power", "cpu": "cpu.power_drawn", "ram": "ram.power_drawn",
+PARTS = ("gpu", "cpu", "ram", "ssd", "chassis", "server")
+PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis",
+              "server": "server without GPUs, one published total"}
+PART_POWER = {"gpu": "gpu.power_charged", "cpu": "cpu.power_drawn", "ram": "ram.power_drawn",
               "ssd": "ssd.power_drawn"}
 # Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
 BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
@@ -49,12 +54,16 @@ class Missing:
 
 @dataclass
 class Foreground:
-    """The foreground datasets of one functional unit and what the results need to read them."""
+    """The foreground datasets of one functional unit and what the results need to read them.
+
+    `includes` are the shares of other units this one carries: (unit name, its key, share).
+    """
 
     unit: Key
     activities: dict[Key, dict[str, Any]]
     part_processes: dict[str, Key]
     missing: list[Missing] = field(default_factory=list)
+    includes: list[tuple[str, Key, float]] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -112,11 +121,11 @@ def background_datasets(locations: dict[str, Location], datasets: dict[str, Data
 class _UnitBuilder:
     """Builds the foreground of one functional unit from its evaluator."""
 
-    def __init__(self, database: str, name: str, evaluator: Evaluator, location: Location | None,
-                 background: dict[Key, dict[str, Any]]):
+    def __init__(self, database: str, unit: FunctionalUnit, evaluator: Evaluator,
+                 location: Location | None, background: dict[Key, dict[str, Any]]):
         self.db = database
-        self.name = name
-        self.prefix = slug(name)
+        self.unit = unit
+        self.name = unit.name
         self.ev = evaluator
         self.location = location
         self.background = background
@@ -124,7 +133,7 @@ class _UnitBuilder:
         self.missing: list[Missing] = []
 
     def key(self, code: str) -> Key:
-        return (self.db, f"{self.prefix}|{code}" if code else self.prefix)
+        return unit_key(self.db, self.name, code)
 
     def amount(self, rule: str, unit: str) -> float:
         """A rule's value in a Brightway unit."""
@@ -153,16 +162,39 @@ class _UnitBuilder:
 
     def build(self) -> Foreground:
         electricity = self._electricity()
-        parts = {part: self._part(part, electricity) for part in PARTS}
+        parts = {part: key for part in PARTS if (key := self._part(part, electricity))}
+        share = self.per_hour("allocation.server_share", "hour")
         server = self.activity("server", f"server share per GPU-hour, {self.ev.value('allocation')} "
                                f"allocation [{self.name}]", "hour",
-                               [self.tech(parts[p], self.per_hour("allocation.server_share", "hour"),
-                                          "allocation.server_share") for p in PARTS[1:]])
-        hours = self.amount("gpu.hours", "hour")
+                               [self.tech(parts[p], share, "allocation.server_share")
+                                for p in PARTS[1:] if p in parts])
+        hours = self.amount("gpu.hours_charged", "hour")
+        includes = [(inc.unit, unit_key(self.db, inc.unit), self._share(inc))
+                    for inc in self.unit.includes]
         unit = self.activity("", self.name, "unit",
-                             [self.tech(parts["gpu"], hours, "gpu.hours"),
-                              self.tech(server, hours, "gpu.hours")])
-        return Foreground(unit, self.activities, parts, self.missing)
+                             [self.tech(parts["gpu"], hours, "gpu.hours_charged"),
+                              self.tech(server, hours, "gpu.hours_charged")]
+                             + [self.tech(key, share, f"includes '{name}': {inc.share}")
+                                for (name, key, share), inc in zip(includes, self.unit.includes,
+                                                                    strict=True)])
+        return Foreground(unit, self.activities, parts, self.missing, includes)
+
+    def _share(self, include: Include) -> float:
+        """The share of another unit this one carries: a dimensionless formula of its rules."""
+        def resolve(name: str) -> Any:
+            self.ev.rules.require(name, include.where)
+            return self.ev.value(name)
+
+        try:
+            quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
+        except FormulaError as exc:
+            raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
+                             include.where) from None
+        if not isinstance(quantity, Quantity) or not quantity.dimensionless or quantity.magnitude < 0:
+            raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
+                             f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
+                             f"got {quantity:~}", include.where)
+        return float(quantity.to("dimensionless").magnitude)
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
@@ -171,19 +203,23 @@ class _UnitBuilder:
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
             {i: where for i in INDICATORS}, tuple(PART_POWER), "use")
-        wue = self.ev.value("datacenter.wue").to("m**3/kWh").magnitude
+        water = self.ev.value("datacenter.water_per_it").to("m**3/kWh").magnitude
         return self.activity(
             "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
             "kilowatt hour",
-            [self.tech(grid, self.amount("datacenter.pue", "unit"), "datacenter.pue"),
-             _biosphere("water", float(wue), "on-site cooling water (rule datacenter.wue)")
-             | {"rule": "datacenter.wue"}])
+            [self.tech(grid, self.amount("datacenter.electricity_per_it", "unit"),
+                       "datacenter.electricity_per_it"),
+             _biosphere("water", float(water), "on-site cooling water (rule datacenter.water_per_it)")
+             | {"rule": "datacenter.water_per_it"}])
 
-    def _part(self, part: str, electricity: Key) -> Key:
+    def _part(self, part: str, electricity: Key) -> Key | None:
+        """The process of one part per hour in use, or None when the profile leaves it empty."""
         datasets, profiles = load_manufacturing()
         profile = profiles[part]
         choice = self.ev.value(profile.rule)
         share = self.ev.value("embodied.share_per_hour")
+        if part == "gpu":  # GPUs held idle by the job come with each GPU-hour of work
+            share = share * self.ev.value("allocation.gpu_share")
         exchanges = []
         if part in PART_POWER:
             exchanges.append(self.tech(electricity, self.per_hour(PART_POWER[part], "kilowatt hour"),
@@ -203,9 +239,11 @@ class _UnitBuilder:
                 target = manufacturing_key(dataset.id)
                 self.missing += [Missing(i, dataset.name, reason, (part,), "manufacturing")
                                  for i, reason in dataset.missing.items()]
-            exchanges.append(self.tech(target, float(amount.magnitude),
-                                       f"({item.amount_text}) x embodied.share_per_hour",
-                                       "manufacturing"))
+            label = f"({item.amount_text}) x embodied.share_per_hour" + (
+                " x allocation.gpu_share" if part == "gpu" else "")
+            exchanges.append(self.tech(target, float(amount.magnitude), label, "manufacturing"))
+        if not exchanges:
+            return None
         per = "GPU-hour" if part == "gpu" else "server-hour"
         return self.activity(part, f"{PART_NAMES[part]}, per {per} in use [{self.name}]", "hour",
                              exchanges, part=part)
@@ -243,9 +281,14 @@ def _same_factors(dataset: dict[str, Any], values: dict[str, float]) -> bool:
         math.isclose(published[i], values[i], rel_tol=1e-12) for i in values)
 
 
-def foreground_datasets(database: str, units: list[tuple[str, Evaluator]],
+def unit_key(database: str, unit: str, code: str = "") -> Key:
+    """The key of a functional unit's activity, or of one of its processes."""
+    return (database, f"{slug(unit)}|{code}" if code else slug(unit))
+
+
+def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
                         location: Location | None, background: dict[Key, dict[str, Any]]
                         ) -> list[Foreground]:
     """The foreground of every functional unit (names must be unique in a study)."""
-    return [_UnitBuilder(database, name, evaluator, location, background).build()
-            for name, evaluator in units]
+    return [_UnitBuilder(database, unit, evaluator, location, background).build()
+            for unit, evaluator in units]
