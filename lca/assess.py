@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lca.calc import calculate
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
-from lca.inventory.data import (INDICATORS, load_indicators, load_locations, load_manufacturing,
-                                resolve_location)
-from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets, biosphere_datasets,
-                                    foreground_datasets)
+from lca.inventory.data import (INDICATORS, Location, load_indicators, load_locations,
+                                load_manufacturing, resolve_location)
+from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
+                                    biosphere_datasets, foreground_datasets)
 from lca.results import document, unit_result
 from lca.rules.evaluate import Evaluator
+from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
-from lca.study import load_study
+from lca.study import FunctionalUnit, Study, load_study
 
 QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
               "gpu_hours_charged": ("gpu.hours_charged", "h"),
@@ -39,14 +41,26 @@ def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
     return out
 
 
-def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,
-           model_dir: Path | None = None) -> dict[str, Any]:
-    """Assess every functional unit of a study for every indicator; return the results document.
+@dataclass
+class Prepared:
+    """A study checked and computed down to its Brightway datasets, before Brightway is touched."""
 
-    Everything the study says is checked and every amount computed before Brightway is touched,
-    so bad input writes nothing.
-    """
-    rules = load_model(model_dir)
+    study: Study
+    pairs: list[tuple[FunctionalUnit, Evaluator]]
+    location: Location | None
+    foregrounds: list[Foreground]
+    background: dict[Key, dict[str, Any]]
+    quantities: list[dict[str, float | None]]
+
+    @property
+    def allocation(self) -> str:
+        return str(self.pairs[0][1].value("allocation"))
+
+
+def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | None = None,
+            rules: RuleSet | None = None) -> Prepared:
+    """Check everything the study says and compute every amount; raises InputError, writes nothing."""
+    rules = rules or load_model(model_dir)
     study = load_study(study_path)
     pairs = evaluators(rules, study, settings)
     location = (resolve_location(study.location.raw, study.location.where)
@@ -56,12 +70,18 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
             raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
                              f"study a `location` (e.g. USA, FR, US-CA, world), or inputs "
                              f"electricity.gwp, .pe, .water, .adpe", Where(study.file, 1, "location"))
-    indicators = load_indicators()
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
+    foregrounds = foreground_datasets(foreground_name(study.title), pairs, location, background)
+    return Prepared(study, pairs, location, foregrounds, background,
+                    [_quantities(e) for _, e in pairs])
+
+
+def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
+    """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
+    study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
+    indicators = load_indicators()
     database = foreground_name(study.title)
-    foregrounds = foreground_datasets(database, pairs, location, background)
-    quantities = [_quantities(e) for _, e in pairs]
     owner = str(Path(study.file).resolve())
 
     bw.open_project(project)
@@ -69,7 +89,7 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
         bw.check_owned(name, own)
     bw.check_methods(indicators)
     bw.write_owned(BIOSPHERE, biosphere_datasets(indicators), "indicator biosphere")
-    bw.write_owned(BACKGROUND, background, "open-data background")
+    bw.write_owned(BACKGROUND, prepared.background, "open-data background")
     bw.register_methods(indicators, BIOSPHERE)
     activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
     bw.write_owned(database, activities, "study foreground", owner=owner)
@@ -77,8 +97,18 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
     scores = calculate(foregrounds, list(methods.values()))
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
-             for (unit, ev), q, s, fg in zip(pairs, quantities, scores, foregrounds, strict=True)]
-    allocation = str(pairs[0][1].value("allocation"))
-    return document(study.title, allocation, location, indicators, units,
+             for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
+                                              strict=True)]
+    return document(study.title, prepared.allocation, prepared.location, indicators, units,
                     {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                      "methods": [list(m) for m in methods.values()]})
+
+
+def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,
+           model_dir: Path | None = None) -> dict[str, Any]:
+    """Assess every functional unit of a study for every indicator; return the results document.
+
+    Everything the study says is checked and every amount computed before Brightway is touched,
+    so bad input writes nothing.
+    """
+    return run(prepare(study_path, settings, model_dir), project)

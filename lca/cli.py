@@ -13,6 +13,9 @@ from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
 from lca.assess import assess
+from lca.compare import compare_allocations, compare_scenarios
+from lca.compare import table as comparison_table
+from lca.compare import write_csv as write_comparison_csv
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.results import table, write_csv
 from lca.situation import Setting, evaluators, load_model, parse_set
@@ -50,6 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=Path, metavar="DIR", help="write results.json and results.csv")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
+    cmd.add_argument("--project", default=DEFAULT_PROJECT,
+                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
+
+    cmd = commands.add_parser("compare", parents=[model],
+                              help="side by side: every allocation rule, or several studies")
+    cmd.add_argument("study", type=Path, nargs="?",
+                     help="the study (with --scenario: the first scenario)")
+    cmd.add_argument("--allocation", metavar="all", choices=["all"],
+                     help="compare every allocation rule of the study")
+    cmd.add_argument("--scenario", type=Path, nargs="+", default=[], metavar="STUDY",
+                     help="compare these studies, per functional unit they share")
+    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
+    cmd.add_argument("--out", type=Path, metavar="DIR",
+                     help="write results.json (with the comparison) and comparison.csv")
+    cmd.add_argument("--json", action="store_true", help="print the document as JSON")
     cmd.add_argument("--project", default=DEFAULT_PROJECT,
                      help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
 
@@ -96,6 +114,37 @@ def cmd_assess(args: argparse.Namespace) -> None:
             print(f"wrote {args.out / 'results.json'} and {args.out / 'results.csv'}")
 
 
+def cmd_compare(args: argparse.Namespace) -> None:
+    settings = [parse_set(s) for s in args.settings]
+    scenarios = ([args.study] if args.study else []) + args.scenario
+    if bool(args.allocation) == bool(args.scenario):
+        raise InputError("compare takes either STUDY --allocation all, or --scenario A.yaml "
+                         "B.yaml ...", Where("command line"))
+    if args.allocation:
+        if args.study is None:
+            raise InputError("--allocation all needs a study file", Where("command line"))
+        doc = compare_allocations(args.study, settings, args.project, args.model)
+        section = doc["allocation_comparison"]
+        title = (f"{doc['study']}: every allocation rule (the study's own: {doc['allocation']})")
+    else:
+        doc = compare_scenarios(scenarios, settings, args.project, args.model)
+        section = doc["scenario_comparison"]
+        title = "Scenarios: " + "; ".join(f"{k} = {v['title']} ({v['file']})"
+                                          for k, v in section["studies"].items())
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        write_comparison_csv(section, args.out / "comparison.csv")
+        if "functional_units" in doc:
+            write_csv(doc, args.out / "results.csv")
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(comparison_table(section, title), end="")
+        if args.out:
+            print(f"wrote the results and comparison.csv to {args.out}")
+
+
 def cmd_rules(args: argparse.Namespace) -> None:
     rules = load_model(args.model)
     if args.doc:
@@ -111,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error."""
     try:
         args = build_parser().parse_args(argv)
-        {"assess": cmd_assess, "explain": cmd_explain, "rules": cmd_rules}[args.command](args)
+        {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
+         "rules": cmd_rules}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

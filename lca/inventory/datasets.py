@@ -164,7 +164,7 @@ class _UnitBuilder:
         electricity = self._electricity()
         parts = {part: key for part in PARTS if (key := self._part(part, electricity))}
         share = self.per_hour("allocation.server_share", "hour")
-        server = self.activity("server", f"server share per GPU-hour, {self.ev.value('allocation')} "
+        server = self.activity("server-share", f"server share per GPU-hour, {self.ev.value('allocation')} "
                                f"allocation [{self.name}]", "hour",
                                [self.tech(parts[p], share, "allocation.server_share")
                                 for p in PARTS[1:] if p in parts])

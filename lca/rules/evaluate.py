@@ -83,6 +83,10 @@ class Evaluator:
         """The rules that the value of `name` was computed from (after it was evaluated)."""
         return self._used.get(name, [])
 
+    def evaluated(self) -> list[str]:
+        """The rules evaluated so far, in the order they were first computed."""
+        return list(self._values)
+
     def how(self, name: str) -> str:
         """'override', 'default', 'formula': where the value of an evaluated rule came from."""
         if name in self.overrides:

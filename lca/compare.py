@@ -1,0 +1,170 @@
+"""Side-by-side comparisons (contract.md `compare`): one study under every allocation rule, or
+several studies (scenarios) with the inputs that differ between them."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lca.assess import Prepared, prepare, run
+from lca.errors import InputError, Where
+from lca.inventory import brightway as bw
+from lca.rules.explain import format_value
+from lca.situation import Setting, load_model
+from lca.units import format_number
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a comparison: its label and the results document behind it."""
+
+    label: str
+    doc: dict[str, Any]
+
+
+def compare_allocations(study_path: Path, settings: list[Setting] = (),
+                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
+                        ) -> dict[str, Any]:
+    """The study's results document, with an `allocation_comparison` of every allocation rule.
+
+    Every allocation is prepared (checked) before any is written; the study's own allocation is
+    written last, so the project's foreground ends as the study describes it.
+    """
+    rules = load_model(model_dir)
+    ids = list(rules["allocation"].choices)
+    own = prepare(study_path, settings, rules=rules)
+    prepared: dict[str, Prepared] = {}
+    for alloc in ids:
+        option = Setting("allocation", alloc, "--allocation all")
+        prepared[alloc] = (own if alloc == own.allocation
+                           else prepare(study_path, [*settings, option], rules=rules))
+    order = [a for a in ids if a != own.allocation] + [own.allocation]
+    docs = {alloc: run(prepared[alloc], project) for alloc in order}
+    doc = docs[own.allocation]
+    doc["allocation_comparison"] = comparison([Column(a, docs[a]) for a in ids])
+    for row in doc["allocation_comparison"]["rows"]:
+        row["server_share"] = {a: _unit(docs[a], row["functional_unit"])["quantities"]["server_share"]
+                               for a in ids}
+    return doc
+
+
+def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
+                      project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
+                      ) -> dict[str, Any]:
+    """Several studies side by side, per functional unit they share, with their differing inputs."""
+    if len(paths) < 2:
+        raise InputError("--scenario takes two or more study files", Where("command line",
+                                                                           key="--scenario"))
+    rules = load_model(model_dir)
+    prepared = [prepare(p, settings, rules=rules) for p in paths]
+    labels = _labels(paths)
+    docs = [run(p, project) for p in prepared]
+    out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
+    out["studies"] = {label: {"file": str(path), "title": doc["study"]}
+                      for label, path, doc in zip(labels, paths, docs, strict=True)}
+    out["differences"] = differences(labels, prepared)
+    return {"scenario_comparison": out}
+
+
+def comparison(columns: list[Column]) -> dict[str, Any]:
+    """Rows per functional unit (present in the first column) x indicator, one value per column."""
+    first = columns[0].doc
+    rows = []
+    for unit in first["functional_units"]:
+        for ind, info in first["indicators"].items():
+            values = {}
+            for col in columns:
+                match = _unit(col.doc, unit["name"])
+                values[col.label] = match["impacts"][ind]["total"] if match else None
+            incomplete = {col.label: bool(_unit(col.doc, unit["name"])["missing"][ind])
+                          for col in columns if _unit(col.doc, unit["name"])}
+            rows.append({"functional_unit": unit["name"], "indicator": ind,
+                         "indicator_name": info["name"], "unit": info["unit"],
+                         "values": values, "incomplete": incomplete})
+    return {"columns": [c.label for c in columns], "rows": rows}
+
+
+def differences(labels: list[str], prepared: list[Prepared]) -> list[dict[str, Any]]:
+    """Inputs (given or default values, not computed ones) that differ between scenarios.
+
+    Per functional unit name shared by the studies: every rule evaluated in any of them whose
+    value was given or defaulted, and differs or is absent in another.
+    """
+    out = []
+    studies = [{u.name: ev for u, ev in p.pairs} for p in prepared]
+    for name in studies[0]:
+        if not all(name in s for s in studies):
+            continue
+        evs = [s[name] for s in studies]
+        seen: list[str] = []
+        for ev in evs:
+            seen += [r for r in ev.evaluated() if r not in seen]
+        for rule in seen:
+            if all(ev.how(rule) == "formula" for ev in evs if rule in ev.evaluated()):
+                continue
+            shown = {label: (format_value(ev.value(rule)) if rule in ev.evaluated() else None)
+                     for label, ev in zip(labels, evs, strict=True)}
+            if len(set(shown.values())) > 1:
+                out.append({"functional_unit": name, "rule": rule, "values": shown})
+    return out
+
+
+def table(section: dict[str, Any], title: str) -> str:
+    """A comparison as text: per functional unit, one row per indicator, one column per choice."""
+    cols = section["columns"]
+    lines = [title, ""]
+    units: dict[str, list[dict[str, Any]]] = {}
+    for row in section["rows"]:
+        units.setdefault(row["functional_unit"], []).append(row)
+    for unit, rows in units.items():
+        lines.append(f"== {unit}")
+        grid = [["indicator", "unit", *cols, "max / min"]]
+        for row in rows:
+            vals = [v for v in row["values"].values() if v is not None]
+            spread = f"{max(vals) / min(vals):.2f}x" if vals and min(vals) > 0 else "-"
+            grid.append([row["indicator_name"], row["unit"],
+                         *(_cell(row["values"][c], row["incomplete"].get(c, False)) for c in cols),
+                         spread])
+        if "server_share" in rows[0]:
+            grid.append(["server share per GPU-hour", "1",
+                         *(format_number(rows[0]["server_share"][c]) for c in cols), ""])
+        widths = [max(len(r[c]) for r in grid) for c in range(len(grid[0]))]
+        for r in grid:
+            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
+                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        lines.append("")
+    if any(c for r in section["rows"] for c in r["incomplete"].values()):
+        lines.append("* incomplete: data missing for this indicator (see `assess` for which)")
+    for diff in section.get("differences", []):
+        if diff is section["differences"][0]:
+            lines.append("inputs that differ:")
+        values = "; ".join(f"{k}: {'-' if v is None else v}" for k, v in diff["values"].items())
+        lines.append(f"  [{diff['functional_unit']}] {diff['rule']}: {values}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write_csv(section: dict[str, Any], path: Path) -> None:
+    """Long form: one row per functional unit x indicator x column."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["functional_unit", "indicator", "indicator_name", "unit", "column", "value"])
+        for row in section["rows"]:
+            for col, value in row["values"].items():
+                out.writerow([row["functional_unit"], row["indicator"], row["indicator_name"],
+                              row["unit"], col, "" if value is None else repr(value)])
+
+
+def _cell(value: float | None, incomplete: bool) -> str:
+    return "n/a" if value is None else format_number(value) + ("*" if incomplete else "")
+
+
+def _unit(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((u for u in doc["functional_units"] if u["name"] == name), None)
+
+
+def _labels(paths: list[Path]) -> list[str]:
+    """Short, distinct labels for scenario files: their stems, or their paths when stems clash."""
+    stems = [p.stem for p in paths]
+    return stems if len(set(stems)) == len(stems) else [str(p) for p in paths]
