@@ -99,9 +99,27 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
-    return document(study.title, prepared.allocation, prepared.location, indicators, units,
-                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
-                     "methods": [list(m) for m in methods.values()]})
+    doc = document(study.title, prepared.allocation, prepared.location, indicators, units,
+                   {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
+                    "methods": [list(m) for m in methods.values()]})
+    doc["unused_inputs"] = unused_inputs(prepared)
+    return doc
+
+
+def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
+    """Values the study or the command line gave that no functional unit read.
+
+    Other choices make them moot (`hardware.utilization` outside the `utilization` allocation,
+    `datacenter.pue` when the overhead energy is given): said, so that nobody believes them used.
+    """
+    given: dict[tuple[str, str], bool] = {}
+    for _, evaluator in prepared.pairs:
+        read = set(evaluator.evaluated())
+        for rule, override in evaluator.overrides.items():
+            if override.where.file in (prepared.study.file, "--set"):
+                key = (rule, str(override.where))
+                given[key] = given.get(key, False) or rule in read
+    return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]
 
 
 def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,

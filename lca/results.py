@@ -99,6 +99,9 @@ def table(doc: dict[str, Any]) -> str:
             for reason, names in by_reason.items():
                 lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
+    for item in doc.get("unused_inputs", []):
+        lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
+                     f"study's choices")
     return "\n".join(lines).rstrip() + "\n"
 
 

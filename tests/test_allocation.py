@@ -203,3 +203,14 @@ def test_scenarios_show_the_inputs_that_differ(tmp_path, capsys) -> None:
     (gwp,) = [r for r in doc["rows"] if r["indicator"] == "gwp"]
     assert gwp["values"]["b"] > gwp["values"]["a"]
     assert gwp["values"]["b"] < gwp["values"]["a"] * use_ratio
+
+
+def test_inputs_that_no_choice_reads_are_reported(tmp_path) -> None:
+    path = write(tmp_path, "a.yaml", GPU_JOB.format(title="unused", allocation="gpu-count",
+                                                     count=1, hours=1))
+    utilisation = [Setting("hardware.utilization", "0.6")]
+    doc = assess(path, utilisation, project="test-unused")
+    assert [i["rule"] for i in doc["unused_inputs"]] == ["hardware.utilization"]
+    doc = assess(path, [*utilisation, Setting("allocation", "utilization", "--allocation")],
+                 project="test-unused")
+    assert doc["unused_inputs"] == []
