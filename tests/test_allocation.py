@@ -169,6 +169,9 @@ def test_training_amortised_over_inferences(tmp_path) -> None:
         assert own == pytest.approx(training["impacts"][ind]["total"] * 2e6 / 6e12, rel=1e-5)
         parts = serving["impacts"][ind]["by_component"]
         assert sum(parts.values()) == pytest.approx(serving["impacts"][ind]["total"], rel=1e-6)
+    # What the training lacks, the unit that carries a share of it lacks too.
+    for ind in ("water", "adpe"):
+        assert all(m in serving["missing"][ind] for m in training["missing"][ind])
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -50,3 +50,12 @@ def test_explain_with_set(capsys: pytest.CaptureFixture[str]) -> None:
                  "--set", "gpu.mfu=0.35"]) == 0
     out = capsys.readouterr().out
     assert "gpu.hours = 29,250,325 h" in out and "given: --set, key 'gpu.mfu'" in out
+
+
+def test_explain_shows_the_gpus_a_large_model_needs(capsys) -> None:
+    code = main(["explain", str(ROOT / "examples" / "llama-3.1-405b.yaml"), "gpu.required",
+                 "--unit", "1M output tokens"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "gpu.required = 13" in out          # ceil(405e9 x 2 B x 1.2 / 80 GB)
+    assert "model.memory = 972 GB" in out and "gpu.memory = 80 GB" in out

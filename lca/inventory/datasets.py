@@ -289,6 +289,19 @@ def unit_key(database: str, unit: str, code: str = "") -> Key:
 def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
                         location: Location | None, background: dict[Key, dict[str, Any]]
                         ) -> list[Foreground]:
-    """The foreground of every functional unit (names must be unique in a study)."""
-    return [_UnitBuilder(database, unit, evaluator, location, background).build()
-            for unit, evaluator in units]
+    """The foreground of every functional unit (names must be unique in a study).
+
+    A unit that includes others also lacks what they lack: their missing data are its own.
+    """
+    built = {unit.name: _UnitBuilder(database, unit, evaluator, location, background).build()
+             for unit, evaluator in units}
+
+    def lacking(name: str) -> list[Missing]:
+        out = list(built[name].missing)
+        for included, _, _ in built[name].includes:
+            out += [m for m in lacking(included) if m not in out]
+        return out
+
+    for name, foreground in built.items():
+        foreground.missing = lacking(name)
+    return list(built.values())
