@@ -137,9 +137,10 @@ def table(section: dict[str, Any], title: str) -> str:
         lines.append("")
     if any(c for r in section["rows"] for c in r["incomplete"].values()):
         lines.append("* incomplete: data missing for this indicator (see `assess` for which)")
-    for diff in section.get("differences", []):
-        if diff is section["differences"][0]:
-            lines.append("inputs that differ:")
+    differing = section.get("differences", [])
+    if differing:
+        lines.append("inputs that differ:")
+    for diff in differing:
         values = "; ".join(f"{k}: {'-' if v is None else v}" for k, v in diff["values"].items())
         lines.append(f"  [{diff['functional_unit']}] {diff['rule']}: {values}")
     return "\n".join(lines).rstrip() + "\n"
