@@ -163,3 +163,12 @@ def test_console_entry_point_exit_status() -> None:
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "error: --set, key 'gpu.mfu': gpu.mfu = 1.5 is above the maximum 1" in proc.stderr
+
+
+def test_brightway_folder_that_does_not_exist(tmp_path, capsys, monkeypatch) -> None:
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setenv("BRIGHTWAY2_DIR", str(missing))
+    code, err = run(capsys, "assess", EXAMPLE)
+    assert code == 2
+    assert f"BRIGHTWAY2_DIR is '{missing}', which is not a folder" in err
+    assert not missing.exists()

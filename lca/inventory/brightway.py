@@ -25,6 +25,12 @@ DEFAULT_PROJECT = "genai-lca"
 
 def import_brightway() -> None:
     """Import bw2data and bw2calc, sending what bw2data prints on import to stderr, not stdout."""
+    folder = os.environ.get("BRIGHTWAY2_DIR")
+    if folder and not os.path.isdir(folder):
+        # bw2data would raise a bare OSError on import; say what to do instead.
+        raise InputError(f"BRIGHTWAY2_DIR is '{folder}', which is not a folder: create it, or "
+                         f"unset BRIGHTWAY2_DIR to use Brightway's own data folder",
+                         Where("environment", key="BRIGHTWAY2_DIR"))
     with contextlib.redirect_stdout(sys.stderr):
         import bw2calc  # noqa: F401
         import bw2data  # noqa: F401
