@@ -12,7 +12,7 @@ from lca.inventory import brightway as bw
 from lca.inventory.data import (INDICATORS, Location, load_indicators, load_locations,
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
-                                    biosphere_datasets, foreground_datasets)
+                                    foreground_datasets)
 from lca.results import document, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
@@ -85,12 +85,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     owner = str(Path(study.file).resolve())
 
     bw.open_project(project)
-    for name, own in ((BIOSPHERE, None), (BACKGROUND, None), (database, owner)):
-        bw.check_owned(name, own)
-    bw.check_methods(indicators)
-    bw.write_owned(BIOSPHERE, biosphere_datasets(indicators), "indicator biosphere")
-    bw.write_owned(BACKGROUND, prepared.background, "open-data background")
-    bw.register_methods(indicators, BIOSPHERE)
+    bw.check_owned(database, owner)
+    bw.write_open_data(indicators, prepared.background)
     activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
     bw.write_owned(database, activities, "study foreground", owner=owner)
 

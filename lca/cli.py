@@ -17,6 +17,7 @@ from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
 from lca.inventory.brightway import DEFAULT_PROJECT
+from lca.inventory.excel import export_foreground, import_foreground
 from lca.results import table, write_csv
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
@@ -51,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("study", type=Path)
     cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
-    cmd.add_argument("--out", type=Path, metavar="DIR", help="write results.json and results.csv")
+    cmd.add_argument("--out", type=Path, metavar="DIR",
+                     help="write results.json, results.csv and foreground.xlsx")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
     cmd.add_argument("--project", default=DEFAULT_PROJECT,
                      help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
@@ -68,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write results.json (with the comparison) and comparison.csv")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
+    cmd.add_argument("--project", default=DEFAULT_PROJECT,
+                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
+
+    cmd = commands.add_parser("import",
+                              help="import a foreground.xlsx written by --out into a project")
+    cmd.add_argument("workbook", type=Path)
     cmd.add_argument("--project", default=DEFAULT_PROJECT,
                      help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
 
@@ -106,12 +114,20 @@ def cmd_assess(args: argparse.Namespace) -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         write_csv(doc, args.out / "results.csv")
+        export_foreground(doc["brightway"]["databases"][-1], args.project,
+                          args.out / "foreground.xlsx")
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
         print(table(doc), end="")
         if args.out:
-            print(f"wrote {args.out / 'results.json'} and {args.out / 'results.csv'}")
+            print(f"wrote results.json, results.csv and foreground.xlsx to {args.out}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    database = import_foreground(args.workbook, args.project)
+    print(f"imported '{database}' into project '{args.project}', with the open data and methods "
+          f"it links to")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
@@ -161,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
-         "rules": cmd_rules}[args.command](args)
+         "import": cmd_import, "rules": cmd_rules}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 from lca import __version__
 from lca.errors import InputError, Where
 from lca.inventory.data import Indicator
+from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, biosphere_datasets
 
 MARK = "genai-lca"
 DEFAULT_PROJECT = "genai-lca"
@@ -140,3 +141,15 @@ def register_methods(indicators: dict[str, Indicator], biosphere: str) -> None:
         bw2data.methods.flush()
         with _quiet():
             method.write([((biosphere, indicator.id), 1.0)])
+
+
+def write_open_data(indicators: dict[str, Indicator], background: dict[Key, dict[str, Any]]
+                    ) -> None:
+    """The databases and methods every study shares: the indicator biosphere, the open-data
+    background and one method per indicator; each checked as the tool's own before any is written."""
+    for name in (BIOSPHERE, BACKGROUND):
+        check_owned(name)
+    check_methods(indicators)
+    write_owned(BIOSPHERE, biosphere_datasets(indicators), "indicator biosphere")
+    write_owned(BACKGROUND, background, "open-data background")
+    register_methods(indicators, BIOSPHERE)
