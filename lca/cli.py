@@ -38,27 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
     model = _Parser(add_help=False)
     model.add_argument("--model", type=Path, metavar="DIR",
                        help="rule files to use instead of the shipped model/")
+    situation = _Parser(add_help=False)
+    situation.add_argument("--set", dest="settings", action="append", default=[],
+                           metavar="RULE=VALUE", help="replace a rule's value for this run")
+    project = _Parser(add_help=False)
+    project.add_argument("--project", default=DEFAULT_PROJECT,
+                         help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is "
+                              f"honoured)")
 
-    cmd = commands.add_parser("explain", parents=[model],
+    cmd = commands.add_parser("explain", parents=[model, situation],
                               help="trace one value: formula, inputs, sources")
     cmd.add_argument("study", type=Path)
     cmd.add_argument("rule")
-    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
     cmd.add_argument("--unit", dest="unit_name", metavar="NAME",
                      help="only this functional unit (default: every one)")
 
-    cmd = commands.add_parser("assess", parents=[model],
+    cmd = commands.add_parser("assess", parents=[model, situation, project],
                               help="assess every functional unit for every indicator")
     cmd.add_argument("study", type=Path)
-    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write results.json, results.csv and foreground.xlsx")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
-    cmd.add_argument("--project", default=DEFAULT_PROJECT,
-                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
 
-    cmd = commands.add_parser("compare", parents=[model],
+    cmd = commands.add_parser("compare", parents=[model, situation, project],
                               help="side by side: every allocation rule, or several studies")
     cmd.add_argument("study", type=Path, nargs="?",
                      help="the study (with --scenario: the first scenario)")
@@ -66,18 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compare every allocation rule of the study")
     cmd.add_argument("--scenario", type=Path, nargs="+", default=[], metavar="STUDY",
                      help="compare these studies, per functional unit they share")
-    cmd.add_argument("--set", dest="settings", action="append", default=[], metavar="RULE=VALUE")
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write results.json (with the comparison) and comparison.csv")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
-    cmd.add_argument("--project", default=DEFAULT_PROJECT,
-                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
 
-    cmd = commands.add_parser("import",
+    cmd = commands.add_parser("import", parents=[project],
                               help="import a foreground.xlsx written by --out into a project")
     cmd.add_argument("workbook", type=Path)
-    cmd.add_argument("--project", default=DEFAULT_PROJECT,
-                     help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is honoured)")
 
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
@@ -111,9 +109,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
         settings.append(Setting("allocation", args.allocation, "--allocation"))
     doc = assess(args.study, settings, args.project, args.model)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-        write_csv(doc, args.out / "results.csv")
+        _write_results(doc, args.out)
         export_foreground(doc["brightway"]["databases"][-1], args.project,
                           args.out / "foreground.xlsx")
     if args.json:
@@ -122,6 +118,14 @@ def cmd_assess(args: argparse.Namespace) -> None:
         print(table(doc), end="")
         if args.out:
             print(f"wrote results.json, results.csv and foreground.xlsx to {args.out}")
+
+
+def _write_results(doc: dict, out: Path) -> None:
+    """results.json, and results.csv when the document has functional units (not scenarios)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    if "functional_units" in doc:
+        write_csv(doc, out / "results.csv")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -148,11 +152,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
         title = "Scenarios: " + "; ".join(f"{k} = {v['title']} ({v['file']})"
                                           for k, v in section["studies"].items())
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        _write_results(doc, args.out)
         write_comparison_csv(section, args.out / "comparison.csv")
-        if "functional_units" in doc:
-            write_csv(doc, args.out / "results.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
     else:

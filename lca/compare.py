@@ -74,12 +74,10 @@ def comparison(columns: list[Column]) -> dict[str, Any]:
     rows = []
     for unit in first["functional_units"]:
         for ind, info in first["indicators"].items():
-            values = {}
-            for col in columns:
-                match = _unit(col.doc, unit["name"])
-                values[col.label] = match["impacts"][ind]["total"] if match else None
-            incomplete = {col.label: bool(_unit(col.doc, unit["name"])["missing"][ind])
-                          for col in columns if _unit(col.doc, unit["name"])}
+            matches = {col.label: _unit(col.doc, unit["name"]) for col in columns}
+            values = {label: m["impacts"][ind]["total"] if m else None
+                      for label, m in matches.items()}
+            incomplete = {label: bool(m["missing"][ind]) for label, m in matches.items() if m}
             rows.append({"functional_unit": unit["name"], "indicator": ind,
                          "indicator_name": info["name"], "unit": info["unit"],
                          "values": values, "incomplete": incomplete})
