@@ -1,0 +1,237 @@
+"""The figures of the export bundle and the HTML report, drawn from the results document alone.
+
+Only matplotlib's object-oriented API is used (a `Figure`, never pyplot): no global state, so a
+figure drawn here cannot leak into another one or depend on the backend a user has configured.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from lca.inventory.datasets import PART_NAMES
+from lca.units import format_number
+
+# Okabe & Ito's palette: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#000000")
+HATCH = "///"  # manufacturing; use is solid
+SIZE = (10, 7)  # inches
+SHARE_LABEL_MIN = 7.0  # %: narrower segments get no printed share, it would not fit
+
+
+def contributions(doc: dict[str, Any]) -> Figure:
+    """Per indicator, each functional unit's total split by component and stage, in % of it.
+
+    Shares rather than values because units differ by orders of magnitude (a training run next to
+    a million tokens); each unit's total is in its bar's label.
+    """
+    indicators = doc["indicators"]
+    units = doc["functional_units"]
+    components = _components(doc)
+    colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(components)}
+    fig = Figure(figsize=SIZE, layout="constrained")
+    axes = _panels(fig, len(indicators))
+    notes = []
+    for ax, (ind, info) in zip(axes, indicators.items(), strict=True):
+        labels = []
+        for row, unit in enumerate(units):
+            impact = unit["impacts"][ind]
+            total = impact["total"]
+            star = "*" if unit["missing"].get(ind) else ""
+            labels.append(f"{unit['name']}\n{format_number(total)}{star} {info['unit']}")
+            if total == 0:  # nothing to share out; an empty, labelled row says so
+                ax.text(1, row, "total is 0", va="center", fontsize=8)
+                continue
+            _stack(ax, row, impact["by_stage_and_component"], total, components, colour)
+        incomplete = [u for u in units if u["missing"].get(ind)]
+        ax.set_title(_panel_title(info, bool(incomplete)), fontsize=10)
+        ax.set_yticks(range(len(units)), labels, fontsize=8)
+        ax.invert_yaxis()  # first unit on top, as in the tables
+        ax.set_xlabel("share of the unit's total (%)", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        left, right = ax.get_xlim()
+        ax.set_xlim(min(left, 0), max(right, 100))
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+        if incomplete:
+            notes.append(f"{info['name']}: {_missing_text(incomplete, ind)}")
+    handles = [Patch(facecolor=colour[c], label=PART_NAMES.get(c, c)) for c in components]
+    handles += [Patch(facecolor="white", edgecolor="#444444", label="use"),
+                Patch(facecolor="white", edgecolor="#444444", hatch=HATCH, label="manufacturing")]
+    fig.legend(handles=handles, loc="outside right lower", fontsize=8, frameon=False)
+    fig.suptitle(_title(doc, "contributions by component and life-cycle stage"), fontsize=11)
+    _footnote(fig, [f"* incomplete, data missing (left out, not zero): {n}" for n in notes])
+    return fig
+
+
+def allocation_comparison(doc: dict[str, Any]) -> Figure | None:
+    """Per indicator and functional unit, each allocation rule's result over the study's own.
+
+    None when the document has no comparison of allocation rules.
+    """
+    section = doc.get("allocation_comparison")
+    if not section:
+        return None
+    columns = section["columns"]
+    # The study's own rule is the reference; a comparison without it falls back to its first.
+    own = doc.get("allocation") if doc.get("allocation") in columns else columns[0]
+    rows = {(r["functional_unit"], r["indicator"]): r for r in section["rows"]}
+    units = list(dict.fromkeys(r["functional_unit"] for r in section["rows"]))
+    indicators = doc.get("indicators") or {
+        r["indicator"]: {"name": r["indicator_name"], "unit": r["unit"]} for r in section["rows"]}
+    fig = Figure(figsize=SIZE, layout="constrained")
+    axes = _panels(fig, len(indicators))
+    width = 0.8 / len(columns)
+    any_incomplete = False
+    for ax, (ind, info) in zip(axes, indicators.items(), strict=True):
+        # Flagged on the unit's label, not on each bar: the rules share the same lacking data.
+        starred = [any(rows[(u, ind)]["incomplete"].values()) if (u, ind) in rows else False
+                   for u in units]
+        top = 1.0
+        for k, col in enumerate(columns):
+            xs, ratios, texts = [], [], []
+            for x, unit in enumerate(units):
+                row = rows.get((unit, ind))
+                if row is None:
+                    continue
+                value, ref = row["values"].get(col), row["values"].get(own)
+                if value is None or not ref:  # no result, or no reference to divide by
+                    continue
+                xs.append(x + (k - (len(columns) - 1) / 2) * width)
+                ratios.append(value / ref)
+                texts.append(f"{value / ref:.2f}x")
+            bars = ax.bar(xs, ratios, width, color=PALETTE[k % len(PALETTE)],
+                          edgecolor="#333333" if col == own else "none", linewidth=1)
+            # A white ground, so the reference line does not run through a ratio printed on it.
+            ax.bar_label(bars, texts, padding=2, fontsize=7, zorder=3,
+                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+            top = max([top, *ratios])
+        any_incomplete = any_incomplete or any(starred)
+        ax.axhline(1.0, color="#333333", linewidth=0.8, linestyle="--", zorder=2.5)
+        ax.set_ylim(0, top * 1.15)  # room for the ratio above the tallest bar
+        ax.set_xticks(range(len(units)), [u + ("*" if s else "") for u, s in zip(units, starred,
+                                                                                strict=True)],
+                      fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_ylabel(f"ratio to {own}", fontsize=8)
+        ax.set_title(_panel_title(info, any(starred)), fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+    handles = [Patch(facecolor=PALETTE[k % len(PALETTE)], label=col + (" (study's own)" if
+                     col == own else ""), edgecolor="#333333" if col == own else "none")
+               for k, col in enumerate(columns)]
+    fig.legend(handles=handles, loc="outside right lower", fontsize=8, frameon=False)
+    fig.suptitle(_title(doc, "allocation rules compared") +
+                 f"\nresult of each rule divided by that of the study's own allocation, {own}"
+                 " (= 1.0, dashed line)", fontsize=11)
+    _footnote(fig, ["* incomplete: data missing for this indicator, left out (it is not zero)"]
+              if any_incomplete else [])
+    return fig
+
+
+def save(figure: Figure, folder: Path, stem: str) -> list[Path]:
+    """Write `stem.png` (150 dpi) and `stem.svg` into folder, created if needed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
+    figure.savefig(png, dpi=150)
+    svg.write_text(_svg(figure), encoding="utf-8")
+    return [png, svg]
+
+
+def svg_text(figure: Figure) -> str:
+    """The figure as an `<svg>` element, without XML declaration or DOCTYPE, to inline in HTML5."""
+    text = _svg(figure)
+    return text[text.index("<svg"):]
+
+
+def _svg(figure: Figure) -> str:
+    """The SVG document; its text stays text (not glyph paths), so it can be searched and copied."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        # No date: the same results give the same file.
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue().decode("utf-8")
+
+
+def _panels(fig: Figure, count: int) -> list[Axes]:
+    """One panel per indicator, two per row (2 x 2 for the usual four); spare panels hidden."""
+    columns = 2 if count > 1 else 1
+    axes = list(fig.subplots(-(-count // columns), columns, squeeze=False).flat)
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return axes[:count]
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever contrasts more with the colour (WCAG relative luminance)."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.179 else "black"
+
+
+def _components(doc: dict[str, Any]) -> list[str]:
+    """Components in the document's order, without those that are zero everywhere."""
+    seen: dict[str, bool] = {}
+    for unit in doc["functional_units"]:
+        for impact in unit["impacts"].values():
+            for stage in impact["by_stage_and_component"].values():
+                for comp, value in stage.items():
+                    seen[comp] = seen.get(comp, False) or value != 0
+    return [c for c, nonzero in seen.items() if nonzero]
+
+
+def _stack(ax: Axes, row: int, cells: dict[str, dict[str, float]], total: float,
+           components: list[str], colour: dict[str, str]) -> None:
+    """One unit's bar: per component its use (solid) then manufacturing (hatched) share, in %."""
+    right = left = 0.0  # negative shares (credits) stack leftwards from 0, not over the others
+    for comp in components:
+        for stage in ("use", "manufacturing"):
+            share = 100.0 * cells.get(stage, {}).get(comp, 0.0) / total
+            if share == 0:
+                continue
+            start = right if share > 0 else left + share
+            ax.barh(row, share, left=right if share > 0 else left, height=0.6,
+                    color=colour[comp], edgecolor="#444444" if stage == "manufacturing" else
+                    "white", linewidth=0.5, hatch=HATCH if stage == "manufacturing" else None)
+            if abs(share) >= SHARE_LABEL_MIN:
+                ax.text(start + abs(share) / 2, row, f"{share:.0f}%", ha="center", va="center",
+                        fontsize=7, color=_ink(colour[comp]))
+            if share > 0:
+                right += share
+            else:
+                left += share
+
+
+def _missing_text(units: list[dict[str, Any]], ind: str) -> str:
+    """What is missing for one indicator: per stage, the components, over the units given."""
+    stages: dict[str, list[str]] = {}
+    for unit in units:
+        for item in unit["missing"][ind]:
+            names = stages.setdefault(item["stage"], [])
+            names += [PART_NAMES.get(c, c) for c in item["components"]
+                      if PART_NAMES.get(c, c) not in names]
+    return "; ".join(f"{stage} of {', '.join(names)}" for stage, names in stages.items())
+
+
+def _panel_title(info: dict[str, str], incomplete: bool) -> str:
+    """Indicator name (starred when incomplete) and unit; long names put the unit below."""
+    name = info["name"] + ("*" if incomplete else "")
+    gap = "\n" if len(name) + len(info["unit"]) > 45 else " "
+    return f"{name}{gap}({info['unit']})"
+
+
+def _title(doc: dict[str, Any], what: str) -> str:
+    return f"{doc['study']}: {what}" if doc.get("study") else what
+
+
+def _footnote(fig: Figure, lines: list[str]) -> None:
+    """Notes at the bottom left, as the figure's x label so that the layout keeps room for them."""
+    if lines:
+        fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=8)
