@@ -6,25 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lca import provenance
 from lca.calc import calculate
+from lca.catalog import load_hardware
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
-from lca.inventory.data import (INDICATORS, Location, load_indicators, load_locations,
+from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators, load_locations,
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
-                                    foreground_datasets)
-from lca.results import document, unit_result
+                                    biosphere_datasets, foreground_datasets)
+from lca.results import QUANTITIES, document, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
 from lca.study import FunctionalUnit, Study, load_study
-
-QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
-              "gpu_hours_charged": ("gpu.hours_charged", "h"),
-              "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
-              "idle_and_infrastructure_kwh": ("energy.overhead", "kWh"),
-              "water_on_site_m3": ("water.on_site", "m**3"),
-              "server_share": ("allocation.server_share", "dimensionless")}
 
 
 def foreground_name(title: str) -> str:
@@ -99,7 +94,29 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
+    _add_provenance(doc, prepared, indicators)
     return doc
+
+
+def _add_provenance(doc: dict[str, Any], prepared: Prepared,
+                    indicators: dict[str, Indicator]) -> None:
+    """Goal and scope, the inputs and inventory of each unit, and the data behind the factors."""
+    study = prepared.study
+    hardware = None
+    if study.hardware is not None:
+        entry = load_hardware()[study.hardware.raw]
+        hardware = f"{entry.id}: {entry.name}"
+    doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, indicators,
+                                                      prepared.pairs[0][1])
+    datasets = {**biosphere_datasets(indicators), **prepared.background,
+                **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
+    for unit, (_, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,
+                                                prepared.foregrounds, strict=True):
+        unit["inputs"] = provenance.inputs_used(evaluator, study.file)
+        unit["inventory"] = provenance.inventory(foreground, datasets)
+    doc["data_quality"] = provenance.data_quality(
+        [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
+        datasets, indicators)
 
 
 def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:

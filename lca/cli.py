@@ -18,7 +18,8 @@ from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.excel import export_foreground, import_foreground
-from lca.results import table, write_csv
+from lca.report.bundle import check_out, write_bundle, write_json
+from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
 
@@ -58,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("study", type=Path)
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=Path, metavar="DIR",
-                     help="write results.json, results.csv and foreground.xlsx")
+                     help="write the bundle: results.json, .csv, .xlsx, report.html, figures/, "
+                          "foreground.xlsx (every allocation rule is run for the report)")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
 
     cmd = commands.add_parser("compare", parents=[model, situation, project],
@@ -70,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--scenario", type=Path, nargs="+", default=[], metavar="STUDY",
                      help="compare these studies, per functional unit they share")
     cmd.add_argument("--out", type=Path, metavar="DIR",
-                     help="write results.json (with the comparison) and comparison.csv")
+                     help="write comparison.csv and, for --allocation all, the bundle of "
+                          "assess --out; for --scenario, results.json")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
 
     cmd = commands.add_parser("import", parents=[project],
@@ -107,25 +110,30 @@ def cmd_assess(args: argparse.Namespace) -> None:
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
         settings.append(Setting("allocation", args.allocation, "--allocation"))
-    doc = assess(args.study, settings, args.project, args.model)
     if args.out:
-        _write_results(doc, args.out)
-        export_foreground(doc["brightway"]["databases"][-1], args.project,
-                          args.out / "foreground.xlsx")
+        # The bundle's report discusses the sensitivity to the allocation choice: every rule is
+        # run, the study's own last, so the project ends as the study describes it.
+        check_out(args.out)
+        doc = compare_allocations(args.study, settings, args.project, args.model)
+        _write_bundle(doc, args.out, args.project)
+    else:
+        doc = assess(args.study, settings, args.project, args.model)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
         print(table(doc), end="")
         if args.out:
-            print(f"wrote results.json, results.csv and foreground.xlsx to {args.out}")
+            print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
 
-def _write_results(doc: dict, out: Path) -> None:
-    """results.json, and results.csv when the document has functional units (not scenarios)."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    if "functional_units" in doc:
-        write_csv(doc, out / "results.csv")
+BUNDLE = ("results.json", "results.csv", "results.xlsx", "report.html", "figures/",
+          "foreground.xlsx")
+
+
+def _write_bundle(doc: dict, out: Path, project: str) -> None:
+    """The export bundle, and the foreground in bw2io's Excel format."""
+    write_bundle(doc, out)
+    export_foreground(doc["brightway"]["databases"][-1], project, out / "foreground.xlsx")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -143,23 +151,31 @@ def cmd_compare(args: argparse.Namespace) -> None:
     if args.allocation:
         if args.study is None:
             raise InputError("--allocation all needs a study file", Where("command line"))
+        if args.out:
+            check_out(args.out)
         doc = compare_allocations(args.study, settings, args.project, args.model)
         section = doc["allocation_comparison"]
         title = (f"{doc['study']}: every allocation rule (the study's own: {doc['allocation']})")
     else:
+        if args.out:
+            check_out(args.out)
         doc = compare_scenarios(scenarios, settings, args.project, args.model)
         section = doc["scenario_comparison"]
         title = "Scenarios: " + "; ".join(f"{k} = {v['title']} ({v['file']})"
                                           for k, v in section["studies"].items())
     if args.out:
-        _write_results(doc, args.out)
+        if args.allocation:
+            _write_bundle(doc, args.out, args.project)
+        else:
+            write_json(doc, args.out)
         write_comparison_csv(section, args.out / "comparison.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
         print(comparison_table(section, title), end="")
         if args.out:
-            print(f"wrote the results and comparison.csv to {args.out}")
+            written = BUNDLE if args.allocation else ("results.json",)
+            print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
 
 
 def cmd_rules(args: argparse.Namespace) -> None:

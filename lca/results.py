@@ -1,15 +1,21 @@
-"""The results document (contract.md), its table for the terminal, and its long-form CSV."""
+"""The results document (contract.md) and its table for the terminal."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 from typing import Any
 
 from lca.calc import STAGES, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
-from lca.units import format_number
+from lca.units import Quantity, format_number, unit_text
+
+# The reference flows each functional unit reports: key -> (rule, unit).
+QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
+              "gpu_hours_charged": ("gpu.hours_charged", "h"),
+              "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
+              "idle_and_infrastructure_kwh": ("energy.overhead", "kWh"),
+              "water_on_site_m3": ("water.on_site", "m**3"),
+              "server_share": ("allocation.server_share", "dimensionless")}
 
 
 def unit_result(name: str, workload: str, quantities: dict[str, float | None],
@@ -48,6 +54,8 @@ def document(title: str, allocation: str, location: Location | None,
         "allocation": allocation,
         "location": {"code": location.code, "name": location.name} if location else None,
         "indicators": {i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
+        "quantities": {k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
+                       for k, (rule, unit) in QUANTITIES.items()},
         "functional_units": units,
         "brightway": brightway,
     }
@@ -103,18 +111,3 @@ def table(doc: dict[str, Any]) -> str:
         lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
                      f"study's choices")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def write_csv(doc: dict[str, Any], path: Path) -> None:
-    """Long form: one row per functional unit x indicator x stage x component; rows sum to totals."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["functional_unit", "indicator", "indicator_name", "unit", "stage",
-                      "component", "value"])
-        for unit in doc["functional_units"]:
-            for ind, info in doc["indicators"].items():
-                cells = unit["impacts"][ind]["by_stage_and_component"]
-                for stage in STAGES:
-                    for part in PARTS:
-                        out.writerow([unit["name"], ind, info["name"], info["unit"], stage, part,
-                                      repr(cells[stage][part])])

@@ -57,14 +57,16 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     """All overrides of one functional unit, validated against the rules."""
     out: dict[str, Override] = {}
 
-    def put(rule: str, given: Given, source: str = "") -> None:
-        out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where, source)
+    def put(rule: str, given: Given, source: str = "", factor: Factor | None = None) -> None:
+        provenance = (factor.source, factor.year, factor.licence) if factor else (source,)
+        out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
+                                  *provenance)
 
     if study.hardware is not None:
         entry = require_hardware(hardware or load_hardware(), study.hardware.raw,
                                  study.hardware.where)
         for rule, value in entry.values.items():
-            put(rule, Given(value.value, value.where), value.citation)
+            put(rule, Given(value.value, value.where), factor=value)
     for rule, given in study.inputs.items():
         put(rule, given, f"study input ({study.file})")
     if study.allocation is not None:
@@ -78,8 +80,9 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     # Data layers sit under everything the study says: they fill only the factors left open.
     for rule, factor in _data_factors(rules, study, out).items():
         if rule not in out:
-            out[rule] = make_override(rules[rule], factor.quantity, factor.factor.where,
-                                      factor.factor.citation)
+            data = factor.factor
+            out[rule] = make_override(rules[rule], factor.quantity, data.where, data.source,
+                                      data.year, data.licence)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 # bw2data reads BRIGHTWAY2_DIR once, when first imported: set it before any test can import it.
@@ -20,3 +21,30 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def model() -> RuleSet:
     return load_model()
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The default example assessed with `--json --out`: what was printed, and the folder."""
+
+    doc: dict
+    out: Path
+    project: str
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """One `assess --out` run shared by the export, report, browser and round-trip tests."""
+    import contextlib
+    import io
+    import json
+
+    from lca.cli import main
+
+    out = tmp_path_factory.mktemp("bundle") / "out"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["assess", str(ROOT / "examples" / "llama-3.1-405b.yaml"), "--json",
+                       "--out", str(out), "--project", "test-bundle"])
+    assert status == 0
+    return Bundle(json.loads(printed.getvalue()), out, "test-bundle")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from pathlib import Path
 
@@ -139,21 +137,6 @@ def test_location_codes(tmp_path: Path, given: str, code: str) -> None:
     study.write_text(DEFAULT.read_text().replace("location: USA", f"location: {given}"))
     doc = assess(study, project=f"test-location-{code}")
     assert doc["location"]["code"] == code
-
-
-def test_json_and_out(tmp_path: Path, capsys) -> None:
-    out = tmp_path / "out"
-    assert main(["assess", str(DEFAULT), "--json", "--out", str(out), "--project", "test-cli"]) == 0
-    printed = json.loads(capsys.readouterr().out)  # stdout is the document and nothing else
-    written = json.loads((out / "results.json").read_text())
-    assert printed == written
-    with (out / "results.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    for u in written["functional_units"]:
-        for indicator, impacts in u["impacts"].items():
-            total = sum(float(r["value"]) for r in rows
-                        if r["functional_unit"] == u["name"] and r["indicator"] == indicator)
-            assert total == pytest.approx(impacts["total"], rel=1e-6)
 
 
 def test_missing_data_are_marked_in_the_table(default) -> None:

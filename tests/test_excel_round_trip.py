@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from lca.cli import main
 from lca.inventory.datasets import slug
-from tests.conftest import ROOT
-
-DEFAULT = ROOT / "examples" / "llama-3.1-405b.yaml"
 
 
 def scores(project: str, database: str, unit: str, methods: list) -> dict:
@@ -28,11 +23,9 @@ def scores(project: str, database: str, unit: str, methods: list) -> dict:
     return out
 
 
-def test_foreground_round_trip(tmp_path, capsys) -> None:
-    out = tmp_path / "out"
-    assert main(["assess", str(DEFAULT), "--json", "--out", str(out), "--project", "rt-src"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    workbook = out / "foreground.xlsx"
+def test_foreground_round_trip(bundle, capsys) -> None:
+    doc = bundle.doc
+    workbook = bundle.out / "foreground.xlsx"
     assert workbook.is_file()
     assert main(["import", str(workbook), "--project", "rt-fresh"]) == 0
     assert "imported 'genai-lca: Llama 3.1 405B" in capsys.readouterr().out
@@ -43,7 +36,7 @@ def test_foreground_round_trip(tmp_path, capsys) -> None:
         for indicator, info in doc["indicators"].items():
             assert got[info["name"]] == pytest.approx(unit["impacts"][indicator]["total"], rel=1e-6)
     # Importing over the study's own foreground is refused: it belongs to the study file.
-    assert main(["import", str(workbook), "--project", "rt-src"]) == 2
+    assert main(["import", str(workbook), "--project", bundle.project]) == 2
     assert "belongs to another study" in capsys.readouterr().err
 
 

@@ -271,7 +271,8 @@ class _UnitBuilder:
         if published is not None and _same_factors(self.background[published], values):
             return published
         return self.activity(code, f"{name} [{self.name}]", unit, [
-            _biosphere(i, v, f"rule {prefix}.{i}") for i, v in values.items()])
+            _biosphere(i, v, f"rule {prefix}.{i}") | {"rule": f"{prefix}.{i}"}
+            for i, v in values.items()])
 
 
 def _same_factors(dataset: dict[str, Any], values: dict[str, float]) -> bool:

@@ -23,14 +23,27 @@ from lca.units import Quantity, dimension_text, parse_quantity
 
 @dataclass(frozen=True)
 class Override:
-    """A value given for a rule by the situation, with where it was given and its source."""
+    """A value given for a rule by the situation, with where it was given and its provenance.
+
+    Published data (catalog, inventories) carry source, year and licence; a study's own input
+    carries only where it was given.
+    """
 
     value: pint.Quantity | str
     where: Where
     source: str = ""
+    year: str = ""
+    licence: str = ""
+
+    @property
+    def citation(self) -> str:
+        """'source (year; licence)', or the source alone when it has no year or licence."""
+        extra = "; ".join(x for x in (self.year, self.licence) if x)
+        return f"{self.source} ({extra})" if extra else self.source
 
 
-def make_override(rule: Rule, raw: Any, where: Where, source: str = "") -> Override:
+def make_override(rule: Rule, raw: Any, where: Where, source: str = "", year: str = "",
+                  licence: str = "") -> Override:
     """Check a raw value (YAML scalar, `--set` text, number or array) against a rule.
 
     Text rules take one of their choices. Quantity rules take a value of the rule's dimension;
@@ -41,7 +54,7 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "") -> Overr
     if rule.kind == "text":
         if raw not in rule.choices:
             raise InputError(f"{rule.name} is one of {', '.join(rule.choices)}, not {raw!r}", where)
-        return Override(str(raw), where, source)
+        return Override(str(raw), where, source, year, licence)
     if isinstance(raw, np.ndarray):
         # Arrays come from code (Monte Carlo samples drawn in the rule's unit), never from text.
         value = Quantity(raw.astype(float), rule.unit)
@@ -54,7 +67,7 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "") -> Overr
     problem = bound_violation(rule, value)
     if problem:
         raise InputError(f"{rule.name} = {problem}", where)
-    return Override(value, where, source)
+    return Override(value, where, source, year, licence)
 
 
 class MissingInput(InputError):

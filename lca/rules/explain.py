@@ -71,24 +71,29 @@ def applied_variation(rule: Rule, evaluator: Evaluator) -> str | None:
     return None
 
 
+def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explanation:
+    """One evaluated rule's value and how it was obtained, without its inputs."""
+    rule = evaluator.rules[name]
+    how = evaluator.how(name)
+    override = evaluator.overrides.get(name)
+    sources = list(rule.sources)
+    if override is not None and override.source:
+        sources = [override.citation]
+    return Explanation(
+        name=name, title=rule.title, value=format_value(evaluator.value(name)), how=how,
+        formula=(applied_variation(rule, evaluator) or formula_text(rule))
+        if how == "formula" else None,
+        origin=str(override.where) if override is not None else None, sources=sources,
+        repeated=repeated)
+
+
 def explain(evaluator: Evaluator, name: str) -> Explanation:
     """The explanation tree of a rule's value (evaluating it if needed)."""
     evaluator.value(name)
     shown: set[str] = set()
 
     def node(rule_name: str) -> Explanation:
-        rule = evaluator.rules[rule_name]
-        how = evaluator.how(rule_name)
-        override = evaluator.overrides.get(rule_name)
-        sources = list(rule.sources)
-        if override is not None and override.source:
-            sources = [override.source]
-        out = Explanation(
-            name=rule_name, title=rule.title, value=format_value(evaluator.value(rule_name)),
-            how=how, formula=(applied_variation(rule, evaluator) or formula_text(rule))
-            if how == "formula" else None,
-            origin=str(override.where) if override is not None else None, sources=sources,
-            repeated=rule_name in shown)
+        out = describe(evaluator, rule_name, repeated=rule_name in shown)
         if not out.repeated:
             shown.add(rule_name)
             out.inputs = [node(dep) for dep in evaluator.used(rule_name)]

@@ -1,0 +1,48 @@
+"""`--out DIR`: every file a practitioner takes away from an assessment, written from its
+results document: results.json, results.csv, results.xlsx, figures/*.png|svg and report.html."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lca.errors import InputError, Where
+from lca.report import figures, html, tables
+from lca.report.workbook import write_workbook
+
+
+def check_out(out: Path) -> None:
+    """Refuse, before anything is computed, a --out that cannot be a folder."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"'{out}' is a file; --out takes a folder (created if missing)",
+                         Where("command line", key="--out"))
+
+
+def write_json(doc: dict[str, Any], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def write_bundle(doc: dict[str, Any], out: Path) -> list[Path]:
+    """Write the bundle of an assessment's document into `out`; return the files written."""
+    written = [write_json(doc, out)]
+    csv = out / "results.csv"
+    tables.contributions(doc).to_csv(csv, index=False, float_format="%.17g")
+    written.append(csv)
+    written.append(write_workbook(doc, out / "results.xlsx"))
+    uris = {}
+    drawn = {"contributions": figures.contributions(doc),
+             "allocation": figures.allocation_comparison(doc)}
+    for name, figure in drawn.items():
+        if figure is None:
+            continue
+        paths = figures.save(figure, out / "figures", name)
+        written += paths
+        uris[name] = html.data_uri(next(p for p in paths if p.suffix == ".svg"))
+    report = out / "report.html"
+    report.write_text(html.render(doc, uris), encoding="utf-8")
+    written.append(report)
+    return written

@@ -1,0 +1,139 @@
+"""The results document as tables (pandas DataFrames): one per sheet of results.xlsx.
+
+Pure: a document in, frames out. The CSV, the workbook and the HTML report all read these, so
+they show the same numbers under the same headings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from lca.calc import STAGES
+from lca.inventory.datasets import PARTS
+
+Doc = dict[str, Any]
+
+
+def goal_and_scope(doc: Doc) -> pd.DataFrame:
+    """Two columns, item and what the study states (ISO 14044 4.2), in reading order."""
+    gs = doc["goal_and_scope"]
+    loc = doc["location"]
+    rows: list[tuple[str, Any]] = [("study", doc["study"]), ("study file", gs["file"])]
+    rows += [(f"goal: {k}", v) for k, v in gs["goal"].items()]
+    rows += [(f"scope: {k}", v) for k, v in gs["scope"].items()]
+    for unit in gs["functional_units"]:
+        text = f"{unit['workload']}" + (f"; {unit['description']}" if unit["description"] else "")
+        text += "".join(f"; includes {i['share']} of '{i['unit']}'" for i in unit["includes"])
+        rows.append((f"functional unit: {unit['name']}", text))
+    rows += [("location", f"{loc['name']} ({loc['code']})" if loc else "none: factors given"),
+             ("hardware", gs["hardware"] or "none: values given"),
+             ("allocation", doc["allocation"])]
+    rows += [(f"impact category: {c['name']}",
+              f"{c['unit']}; {c['source']} ({c['year']}; {c['licence']})")
+             for c in gs["impact_categories"]]
+    bw = doc["brightway"]
+    rows += [("Brightway project", bw["project"]),
+             ("Brightway databases", "; ".join(bw["databases"]))]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _per_unit(doc: Doc, key: str) -> pd.DataFrame:
+    frames = [pd.DataFrame(u[key]).assign(functional_unit=u["name"])
+              for u in doc["functional_units"]]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["functional_unit", *[c for c in frame.columns if c != "functional_unit"]]]
+
+
+def inputs(doc: Doc) -> pd.DataFrame:
+    """Every rule value the results read, per functional unit, with unit, origin and source."""
+    return _per_unit(doc, "inputs")
+
+
+def inventory(doc: Doc) -> pd.DataFrame:
+    """Every foreground exchange, per functional unit, with amount, unit and the rule behind it."""
+    return _per_unit(doc, "inventory")
+
+
+def reference_flows(doc: Doc) -> pd.DataFrame:
+    """The amounts that carry each functional unit: FLOPs, GPU-hours, energy, water, share."""
+    meta = doc["quantities"]
+    rows = [(u["name"], key, value, meta[key]["unit"], meta[key]["rule"])
+            for u in doc["functional_units"] for key, value in u["quantities"].items()
+            if value is not None]
+    return pd.DataFrame(rows, columns=["functional_unit", "quantity", "value", "unit", "rule"])
+
+
+def results(doc: Doc) -> pd.DataFrame:
+    """Per functional unit and indicator: total, by stage, and whether data are missing."""
+    rows = []
+    for u in doc["functional_units"]:
+        for ind, info in doc["indicators"].items():
+            impact = u["impacts"][ind]
+            rows.append({"functional_unit": u["name"], "indicator": ind,
+                         "indicator_name": info["name"], "unit": info["unit"],
+                         "total": impact["total"],
+                         **{s: impact["by_stage"][s] for s in STAGES},
+                         "incomplete": "yes" if u["missing"][ind] else "no"})
+    return pd.DataFrame(rows)
+
+
+def contributions(doc: Doc) -> pd.DataFrame:
+    """Long form, one row per functional unit x indicator x stage x component; the values of a
+    unit and indicator sum to its total. `share` is the percentage of that total."""
+    rows = []
+    for u in doc["functional_units"]:
+        for ind, info in doc["indicators"].items():
+            impact = u["impacts"][ind]
+            cells = impact["by_stage_and_component"]
+            for stage in STAGES:
+                for part in PARTS:
+                    value = cells[stage][part]
+                    rows.append({"functional_unit": u["name"], "indicator": ind,
+                                 "indicator_name": info["name"], "unit": info["unit"],
+                                 "stage": stage, "component": part, "value": value,
+                                 "share_percent": (100 * value / impact["total"]
+                                                   if impact["total"] else None)})
+    return pd.DataFrame(rows)
+
+
+def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
+    """One row per functional unit x indicator, one column per allocation rule; None if not run."""
+    section = doc.get("allocation_comparison")
+    if section is None:
+        return None
+    rows = []
+    for row in section["rows"]:
+        values = [v for v in row["values"].values() if v is not None]
+        rows.append({"functional_unit": row["functional_unit"], "indicator": row["indicator"],
+                     "indicator_name": row["indicator_name"], "unit": row["unit"],
+                     **row["values"],
+                     "max_over_min": max(values) / min(values) if values and min(values) > 0
+                     else None,
+                     "incomplete": ", ".join(c for c, bad in row["incomplete"].items() if bad)})
+    frame = pd.DataFrame(rows)
+    shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
+    share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
+                                "indicator_name": "server share per GPU-hour", "unit": "1",
+                                **values} for unit, values in shares.items()])
+    return pd.concat([frame, share_rows], ignore_index=True)
+
+
+def data_quality(doc: Doc) -> pd.DataFrame:
+    """Each factor the results use with source, year and licence; each missing value, and why."""
+    frame = pd.DataFrame(doc["data_quality"])
+    frame["used_by"] = frame["used_by"].map("; ".join)
+    return frame
+
+
+def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
+    """The workbook's sheets in order; the allocation comparison only when it was run."""
+    out = {"Goal and scope": goal_and_scope(doc), "Inputs": inputs(doc),
+           "Foreground inventory": inventory(doc), "Reference flows": reference_flows(doc),
+           "Results": results(doc), "Contributions": contributions(doc)}
+    comparison = allocation_comparison(doc)
+    if comparison is not None:
+        out["Allocation comparison"] = comparison
+    out["Data quality"] = data_quality(doc)
+    return out
