@@ -7,6 +7,7 @@ figure drawn here cannot leak into another one or depend on the backend a user h
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +64,12 @@ def contributions(doc: dict[str, Any]) -> Figure:
         ax.set_axisbelow(True)
         if incomplete:
             notes.append(f"{info['name']}: {_missing_text(incomplete, ind)}")
-    handles = [Patch(facecolor=colour[c], label=PART_NAMES.get(c, c)) for c in components]
+    # Wrapped, so that a long name (the server's published total) keeps the legend narrow.
+    handles = [Patch(facecolor=colour[c], label=textwrap.fill(PART_NAMES.get(c, c), 18))
+               for c in components]
     handles += [Patch(facecolor="white", edgecolor="#444444", label="use"),
                 Patch(facecolor="white", edgecolor="#444444", hatch=HATCH, label="manufacturing")]
-    fig.legend(handles=handles, loc="outside right lower", fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     fig.suptitle(_title(doc, "contributions by component and life-cycle stage"), fontsize=11)
     _footnote(fig, [f"* incomplete, data missing (left out, not zero): {n}" for n in notes])
     return fig
@@ -128,7 +131,7 @@ def allocation_comparison(doc: dict[str, Any]) -> Figure | None:
     handles = [Patch(facecolor=PALETTE[k % len(PALETTE)], label=col + (" (study's own)" if
                      col == own else ""), edgecolor="#333333" if col == own else "none")
                for k, col in enumerate(columns)]
-    fig.legend(handles=handles, loc="outside right lower", fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     fig.suptitle(_title(doc, "allocation rules compared") +
                  f"\nresult of each rule divided by that of the study's own allocation, {own}"
                  " (= 1.0, dashed line)", fontsize=11)
@@ -221,10 +224,9 @@ def _missing_text(units: list[dict[str, Any]], ind: str) -> str:
 
 
 def _panel_title(info: dict[str, str], incomplete: bool) -> str:
-    """Indicator name (starred when incomplete) and unit; long names put the unit below."""
+    """Indicator name (starred when incomplete) and unit, wrapped to the width of a panel."""
     name = info["name"] + ("*" if incomplete else "")
-    gap = "\n" if len(name) + len(info["unit"]) > 45 else " "
-    return f"{name}{gap}({info['unit']})"
+    return textwrap.fill(f"{name} ({info['unit']})", 36)
 
 
 def _title(doc: dict[str, Any], what: str) -> str:
