@@ -18,7 +18,6 @@ from lca import __version__
 from lca.calc import STAGES
 from lca.inventory.datasets import PART_NAMES, PARTS
 from lca.report import interpretation, tables
-from lca.units import format_number
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -34,7 +33,18 @@ def _cell(value: Any) -> str:
         return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return format_number(value) if isinstance(value, (int, float)) else str(value)
+    return significant(value) if isinstance(value, (int, float)) else str(value)
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """A number to `digits` significant figures, as a report shows it: '10,370,000', '0.2305',
+    '1.204e-06'. The workbook and results.json keep every digit."""
+    value = float(f"{value:.{digits}g}")
+    if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
+        return f"{value:.{digits - 1}e}"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"
 
 
 def _environment() -> jinja2.Environment:
