@@ -131,3 +131,13 @@ def test_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys) ->
     assert code == 2
     assert "--out takes a folder" in capsys.readouterr().err
     assert target.read_text(encoding="utf-8") == "mine"
+
+
+def test_bad_input_with_out_writes_nothing(tmp_path, capsys) -> None:
+    study = tmp_path / "s.yaml"
+    text = (ROOT / "examples" / "llama-3.1-405b.yaml").read_text(encoding="utf-8")
+    study.write_text(text.replace("gpu.mfu: 0.40", "gpu.mfu: 1.4"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["assess", str(study), "--out", str(out), "--project", "test-bundle-bad"]) == 2
+    assert "gpu.mfu" in capsys.readouterr().err
+    assert not out.exists()
