@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from lca.errors import InputError
 from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
 from lca.rules.evaluate import Evaluator, MissingInput
@@ -36,6 +38,14 @@ BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigab
             "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
 
 Key = tuple[str, str]
+# An exchange amount: a number, or one per Monte Carlo sample when the rules were given arrays.
+Amount = float | np.ndarray
+
+
+def magnitude(quantity: Quantity) -> Amount:
+    """A quantity's magnitude as a float, or as a float array when it is vectorised."""
+    value = quantity.magnitude
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,7 @@ class Foreground:
     activities: dict[Key, dict[str, Any]]
     part_processes: dict[str, Key]
     missing: list[Missing] = field(default_factory=list)
-    includes: list[tuple[str, Key, float]] = field(default_factory=list)
+    includes: list[tuple[str, Key, Amount]] = field(default_factory=list)
 
 
 def slug(text: str) -> str:
@@ -135,13 +145,13 @@ class _UnitBuilder:
     def key(self, code: str) -> Key:
         return unit_key(self.db, self.name, code)
 
-    def amount(self, rule: str, unit: str) -> float:
+    def amount(self, rule: str, unit: str) -> Amount:
         """A rule's value in a Brightway unit."""
-        return float(self.ev.value(rule).to(BW_UNITS[unit]).magnitude)
+        return magnitude(self.ev.value(rule).to(BW_UNITS[unit]))
 
-    def per_hour(self, rule: str, unit: str) -> float:
+    def per_hour(self, rule: str, unit: str) -> Amount:
         """What one hour of a process takes of a per-hour rate (kW -> kWh, share -> hours)."""
-        return float((self.ev.value(rule) * Quantity(1, "h")).to(BW_UNITS[unit]).magnitude)
+        return magnitude((self.ev.value(rule) * Quantity(1, "h")).to(BW_UNITS[unit]))
 
     def activity(self, code: str, name: str, unit: str, exchanges: list[dict[str, Any]],
                  **extra: Any) -> Key:
@@ -154,7 +164,7 @@ class _UnitBuilder:
     def _location_code(self) -> str:
         return self.location.code if self.location else "GLO"
 
-    def tech(self, key: Key, amount: float, rule: str, stage: str | None = None) -> dict[str, Any]:
+    def tech(self, key: Key, amount: Amount, rule: str, stage: str | None = None) -> dict[str, Any]:
         exchange = {"input": key, "amount": amount, "type": "technosphere", "rule": rule}
         if stage:
             exchange["stage"] = stage
@@ -179,7 +189,7 @@ class _UnitBuilder:
                                                                     strict=True)])
         return Foreground(unit, self.activities, parts, self.missing, includes)
 
-    def _share(self, include: Include) -> float:
+    def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
         def resolve(name: str) -> Any:
             self.ev.rules.require(name, include.where)
@@ -190,11 +200,12 @@ class _UnitBuilder:
         except FormulaError as exc:
             raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
                              include.where) from None
-        if not isinstance(quantity, Quantity) or not quantity.dimensionless or quantity.magnitude < 0:
+        if not isinstance(quantity, Quantity) or not quantity.dimensionless or np.any(
+                quantity.magnitude < 0):
             raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
                              f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
                              f"got {quantity:~}", include.where)
-        return float(quantity.to("dimensionless").magnitude)
+        return magnitude(quantity.to("dimensionless"))
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
@@ -203,13 +214,13 @@ class _UnitBuilder:
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
             {i: where for i in INDICATORS}, tuple(PART_POWER), "use")
-        water = self.ev.value("datacenter.water_per_it").to("m**3/kWh").magnitude
+        water = self.ev.value("datacenter.water_per_it").to("m**3/kWh")
         return self.activity(
             "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
             "kilowatt hour",
             [self.tech(grid, self.amount("datacenter.electricity_per_it", "unit"),
                        "datacenter.electricity_per_it"),
-             _biosphere("water", float(water), "on-site cooling water (rule datacenter.water_per_it)")
+             _biosphere("water", magnitude(water), "on-site cooling water (rule datacenter.water_per_it)")
              | {"rule": "datacenter.water_per_it"}])
 
     def _part(self, part: str, electricity: Key) -> Key | None:
@@ -241,7 +252,7 @@ class _UnitBuilder:
                                  for i, reason in dataset.missing.items()]
             label = f"({item.amount_text}) x embodied.share_per_hour" + (
                 " x allocation.gpu_share" if part == "gpu" else "")
-            exchanges.append(self.tech(target, float(amount.magnitude), label, "manufacturing"))
+            exchanges.append(self.tech(target, magnitude(amount), label, "manufacturing"))
         if not exchanges:
             return None
         per = "GPU-hour" if part == "gpu" else "server-hour"
@@ -256,7 +267,7 @@ class _UnitBuilder:
         The factors are the rules `prefix.gwp`, `.pe`, `.water`, `.adpe`. `reasons` says why the
         data lack an indicator; `parts` and `stage` where that shows in the results.
         """
-        values: dict[str, float] = {}
+        values: dict[str, Amount] = {}
         for indicator in INDICATORS:
             rule = f"{prefix}.{indicator}"
             try:
@@ -267,7 +278,7 @@ class _UnitBuilder:
                 self.missing.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
                                             parts, stage))
                 continue
-            values[indicator] = float(quantity.magnitude)  # in the rule's unit: per kWh or per unit
+            values[indicator] = magnitude(quantity)  # in the rule's unit: per kWh or per unit
         if published is not None and _same_factors(self.background[published], values):
             return published
         return self.activity(code, f"{name} [{self.name}]", unit, [
@@ -275,11 +286,13 @@ class _UnitBuilder:
             for i, v in values.items()])
 
 
-def _same_factors(dataset: dict[str, Any], values: dict[str, float]) -> bool:
+def _same_factors(dataset: dict[str, Any], values: dict[str, Amount]) -> bool:
+    """Whether the study's factors are the published ones (sampled factors never are)."""
     published = {e["input"][1]: e["amount"] for e in dataset["exchanges"]
                  if e["type"] == "biosphere"}
     return published.keys() == values.keys() and all(
-        math.isclose(published[i], values[i], rel_tol=1e-12) for i in values)
+        isinstance(values[i], float) and math.isclose(published[i], values[i], rel_tol=1e-12)
+        for i in values)
 
 
 def unit_key(database: str, unit: str, code: str = "") -> Key:
