@@ -59,7 +59,8 @@ def test_workbook_values_trace_to_rules_and_sources(bundle) -> None:
 
     inputs = book["Inputs"]
     mfu = inputs[(inputs.functional_unit == "training") & (inputs.rule == "gpu.mfu")].iloc[0]
-    assert (mfu.value, mfu.origin) == (0.4, "study")  # examples/llama-3.1-405b.yaml
+    assert (mfu.value, mfu.origin) == (0.4, "data")  # the catalog's DGX H100, Llama 3 paper
+    assert "Dubey et al. 2024" in mfu.source and "(2024; cited figure)" in mfu.source
     grid = inputs[(inputs.functional_unit == "training") & (inputs.rule == "electricity.gwp")]
     assert grid.iloc[0].value == pytest.approx(0.3507, abs=1e-4)  # method.md 5: US 2024, D4B
     assert grid.iloc[0].origin == "data"
@@ -136,7 +137,9 @@ def test_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys) ->
 def test_bad_input_with_out_writes_nothing(tmp_path, capsys) -> None:
     study = tmp_path / "s.yaml"
     text = (ROOT / "examples" / "llama-3.1-405b.yaml").read_text(encoding="utf-8")
-    study.write_text(text.replace("gpu.mfu: 0.40", "gpu.mfu: 1.4"), encoding="utf-8")
+    study.write_text(text.replace("allocation: gpu-count\n",
+                                  "allocation: gpu-count\ninputs:\n  gpu.mfu: 1.4\n"),
+                     encoding="utf-8")
     out = tmp_path / "out"
     assert main(["assess", str(study), "--out", str(out), "--project", "test-bundle-bad"]) == 2
     assert "gpu.mfu" in capsys.readouterr().err

@@ -107,10 +107,12 @@ def test_set_without_unit_on_a_dimensional_rule(capsys: pytest.CaptureFixture[st
 
 
 def test_mfu_above_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = study(tmp_path, EXAMPLE.read_text().replace("gpu.mfu: 0.40", "gpu.mfu: 1.5"))
+    text = EXAMPLE.read_text().replace("allocation: gpu-count\n",
+                                       "allocation: gpu-count\ninputs:\n  gpu.mfu: 1.5\n")
+    path = study(tmp_path, text)
     code, err = run(capsys, "explain", path, "gpu.hours")
     assert code == 2
-    line = 1 + EXAMPLE.read_text().splitlines().index("  gpu.mfu: 0.40")
+    line = 1 + text.splitlines().index("  gpu.mfu: 1.5")
     assert f"{path}:{line}" in err and "gpu.mfu = 1.5 is above the maximum 1" in err
 
 
@@ -124,7 +126,8 @@ def test_negative_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("gpu.mfu:", "gpu.mfo:", "unknown rule 'gpu.mfo' (did you mean gpu.mfu"),
+    ("model.parameters:", "model.parameter:",
+     "unknown rule 'model.parameter' (did you mean model.parameters"),
     ("hardware: dgx-h100", "hardwre: dgx-h100", "unknown key 'hardwre' (did you mean hardware?)"),
     ("hardware: dgx-h100", "hardware: dgx-h10", "unknown hardware 'dgx-h10' (did you mean dgx-h100"),
 ])
