@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import pint
 
 from lca.errors import InputError, Where, did_you_mean
 from lca.rules.expression import Cond, FormulaError, Node, parse
-from lca.units import dimension_text, parse_quantity, parse_unit, unit_text, ureg
+from lca.units import dimension_text, format_number, parse_quantity, parse_unit, unit_text, ureg
 from lca.yamlsource import YamlDocument
 
 RULE_KEYS = ("title", "description", "unit", "type", "choices", "value", "formula", "variations",
@@ -33,11 +33,19 @@ def is_unit(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """A distribution for Monte Carlo: its name, parameters (in the rule's unit) and source."""
+    """A distribution for Monte Carlo: its name, parameters (in the rule's unit) and source.
+
+    A lognormal whose parameters lack "median" is relative: centred on the rule's value.
+    """
 
     distribution: str
     parameters: dict[str, pint.Quantity]
     source: str
+
+    @property
+    def relative(self) -> bool:
+        """Whether the centre is the rule's value in the situation rather than a fixed figure."""
+        return self.distribution == "lognormal" and "median" not in self.parameters
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def rule_from_yaml(name: str, doc: YamlDocument) -> Rule:
         formula_text=formula_text, variations=variations, applicable_if=applicable,
         applicable_text=str(applicable_text) if applicable_text is not None else None,
         minimum=minimum, maximum=maximum, sources=tuple(sources),
-        uncertainty=_uncertainty(body.get("uncertainty"), kind, unit, at("uncertainty")),
+        uncertainty=_uncertainty(body.get("uncertainty"), kind, unit, (minimum, maximum), at),
         notes=_text(body, "notes", at("notes")), file=doc.file, line=here.line or 0,
         key_lines=key_lines)
 
@@ -231,9 +239,17 @@ def _bounds(raw: Any, kind: str, unit: pint.Unit | None, where: Where
     return low, high
 
 
-def _uncertainty(raw: Any, kind: str, unit: pint.Unit | None, where: Where) -> Uncertainty | None:
+def _uncertainty(raw: Any, kind: str, unit: pint.Unit | None,
+                 bounds: tuple[pint.Quantity | None, pint.Quantity | None],
+                 at: Callable[..., Where]) -> Uncertainty | None:
+    """The rule's distribution, checked against its own bounds; errors name the key at fault.
+
+    A lognormal without `median` is relative: its median is the rule's value in each situation
+    (a grid factor per location, a footprint per profile), so its parameters lack "median".
+    """
     if raw is None:
         return None
+    where = at("uncertainty")
     if kind != "quantity" or not isinstance(raw, dict):
         raise InputError("'uncertainty' is a mapping {distribution: ..., ...} on a quantity rule",
                          where)
@@ -241,25 +257,57 @@ def _uncertainty(raw: Any, kind: str, unit: pint.Unit | None, where: Where) -> U
     if dist not in DISTRIBUTIONS:
         raise InputError(f"distribution {dist!r} is not one of {', '.join(DISTRIBUTIONS)}", where)
     wanted = DISTRIBUTIONS[dist]
+    optional = {"median"} if dist == "lognormal" else set()
     extra = set(raw) - set(wanted) - {"distribution", "source"}
-    missing = [k for k in wanted if k not in raw]
+    missing = [k for k in wanted if k not in raw and k not in optional]
     if extra or missing:
         raise InputError(f"a {dist} distribution takes {', '.join(wanted)} and a source"
+                         + (" (median may be left out: the rule's value)" if optional else "")
                          + (f"; unknown: {', '.join(sorted(extra))}" if extra else "")
                          + (f"; missing: {', '.join(missing)}" if missing else ""), where)
-    if not isinstance(raw.get("source"), str):
+    if not isinstance(raw.get("source"), str) or not raw["source"].strip():
         raise InputError("an uncertainty needs a 'source' saying where its range comes from", where)
     params = {}
     for key in wanted:
+        if key not in raw:
+            continue
         # The geometric standard deviation is a pure factor; every other parameter is a value.
         own_unit = ureg.dimensionless if key == "gsd" else unit
-        params[key] = convert(parse_quantity(raw[key], where, own_unit), own_unit, where)
+        here = at("uncertainty", key)
+        params[key] = convert(parse_quantity(raw[key], here, own_unit), own_unit, here)
     if dist == "uniform" and not params["min"] < params["max"]:
         raise InputError("uniform needs min < max", where)
-    if dist == "triangular" and not params["min"] <= params["mode"] <= params["max"]:
-        raise InputError("triangular needs min <= mode <= max", where)
+    if dist == "triangular" and not (params["min"] <= params["mode"] <= params["max"]
+                                     and params["min"] < params["max"]):
+        raise InputError("triangular needs min <= mode <= max and min < max", where)
     if dist == "normal" and params["sd"].magnitude <= 0:
-        raise InputError("normal needs sd > 0", where)
-    if dist == "lognormal" and (params["gsd"].magnitude <= 1 or params["median"].magnitude <= 0):
-        raise InputError("lognormal needs median > 0 and gsd > 1", where)
-    return Uncertainty(dist, params, raw["source"])
+        raise InputError("normal needs sd > 0", at("uncertainty", "sd"))
+    if dist == "lognormal" and params["gsd"].magnitude <= 1:
+        raise InputError("lognormal needs gsd > 1", at("uncertainty", "gsd"))
+    if dist == "lognormal" and "median" in params and params["median"].magnitude <= 0:
+        raise InputError("lognormal needs median > 0", at("uncertainty", "median"))
+    low, high = bounds
+    if dist == "lognormal" and high is not None and high.magnitude <= 0:
+        raise InputError(f"a lognormal needs positive values, but the bounds' max is {_show(high)}",
+                         at("bounds"))
+    # Uniform and triangular draws are never truncated, so their whole support must be allowed;
+    # for normal and lognormal the sampler truncates at the bounds, and only the centre is checked.
+    inside = {"uniform": ("min", "max"), "triangular": ("min", "max"), "normal": ("mean",),
+              "lognormal": ("median",)}[dist]
+    for key in inside:
+        value = params.get(key)
+        if value is None:
+            continue
+        if low is not None and value < low:
+            raise InputError(f"{dist} {key} {_show(value)} is below the rule's bounds min "
+                             f"{_show(low)}", at("uncertainty", key))
+        if high is not None and value > high:
+            raise InputError(f"{dist} {key} {_show(value)} is above the rule's bounds max "
+                             f"{_show(high)}", at("uncertainty", key))
+    return Uncertainty(dist, params, raw["source"].strip())
+
+
+def _show(value: pint.Quantity) -> str:
+    """'1.5' for a pure number, '575 kg' otherwise: as bound messages show values."""
+    unit = "" if value.dimensionless else f" {unit_text(value.units)}"
+    return f"{format_number(value.magnitude)}{unit}"

@@ -1,0 +1,1 @@
+"""Uncertainty: sampling rule distributions, Monte Carlo, sensitivity."""
