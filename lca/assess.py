@@ -143,3 +143,19 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     so bad input writes nothing.
     """
     return run(prepare(study_path, settings, model_dir), project)
+
+
+def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
+                project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
+                ) -> dict[str, Any]:
+    """The results document with an `uncertainty` section: Monte Carlo over the rules' distributions.
+
+    The deterministic assessment runs first (Brightway then holds the study); the samples are
+    evaluated over its static background scores.
+    """
+    from lca.uncertainty.montecarlo import monte_carlo
+
+    prepared = prepare(study_path, settings, model_dir)
+    doc = run(prepared, project)
+    doc["uncertainty"] = monte_carlo(prepared, load_indicators(), iterations, seed, doc)
+    return doc

@@ -12,7 +12,7 @@ from lca import __version__
 from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
-from lca.assess import assess
+from lca.assess import assess, uncertainty
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
@@ -22,6 +22,7 @@ from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
+from lca.uncertainty.montecarlo import table as uncertainty_table
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write comparison.csv and, for --allocation all, the bundle of "
                           "assess --out; for --scenario, results.json")
+    cmd.add_argument("--json", action="store_true", help="print the document as JSON")
+
+    cmd = commands.add_parser("uncertainty", parents=[model, situation, project],
+                              help="Monte Carlo: mean, median, 95 % interval per unit and indicator")
+    cmd.add_argument("study", type=Path)
+    cmd.add_argument("--iterations", type=int, default=10_000, metavar="N",
+                     help="number of samples (default 10,000)")
+    cmd.add_argument("--seed", type=int, default=1, metavar="S",
+                     help="random seed: the same seed gives the same numbers (default 1)")
+    cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
 
     cmd = commands.add_parser("import", parents=[project],
@@ -136,6 +147,20 @@ def _write_bundle(doc: dict, out: Path, project: str) -> None:
     export_foreground(doc["brightway"]["databases"][-1], project, out / "foreground.xlsx")
 
 
+def cmd_uncertainty(args: argparse.Namespace) -> None:
+    if args.iterations < 1:
+        raise InputError(f"--iterations takes a number of samples of 1 or more, not "
+                         f"{args.iterations}", Where("command line", key="--iterations"))
+    settings = [parse_set(s) for s in args.settings]
+    if args.allocation:
+        settings.append(Setting("allocation", args.allocation, "--allocation"))
+    doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project, args.model)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+    else:
+        print(uncertainty_table(doc), end="")
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     database = import_foreground(args.workbook, args.project)
     print(f"imported '{database}' into project '{args.project}', with the open data and methods "
@@ -194,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
-         "import": cmd_import, "rules": cmd_rules}[args.command](args)
+         "import": cmd_import, "rules": cmd_rules, "uncertainty": cmd_uncertainty}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

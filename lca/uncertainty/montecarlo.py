@@ -1,0 +1,213 @@
+"""Monte Carlo over the rules, vectorised: every sample in one evaluation of the rules.
+
+The open-data background is static: Brightway computes the characterised score of each
+background dataset once. The foreground is a small tree whose amounts are rule values; with
+arrays of samples as rule values, its amounts are arrays, and a unit's score is the sum over
+its tree of amount x score below, for all samples at once (lca_algebraic's approach).
+Every functional unit of a study sees the same draws of a rule, so shares between units
+(training amortised over inferences) and comparisons stay consistent.
+"""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lca.assess import Prepared, foreground_name
+from lca.errors import Where
+from lca.inventory.brightway import method_name
+from lca.inventory.data import Indicator
+from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
+from lca.provenance import origin
+from lca.rules.evaluate import Evaluator, make_override
+from lca.uncertainty.sampling import describe, sample
+
+GIVEN = ("study", "functional unit", "command line")
+CHUNK = 5_000  # samples per evaluation: bounds memory, gives the progress bar its steps
+PERCENTILES = {"p2_5": 2.5, "median": 50.0, "p97_5": 97.5}
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """The rules with a distribution that a functional unit reads: sampled, or held at the value
+    the study gives (a value given without a distribution is the practitioner's own)."""
+
+    sampled: list[str]
+    fixed: list[str]
+
+
+def uncertain_rules(evaluator: Evaluator, study_file: str) -> Uncertain:
+    sampled, fixed = [], []
+    for name in evaluator.evaluated():
+        if evaluator.rules[name].uncertainty is None:
+            continue
+        (fixed if origin(evaluator, name, study_file) in GIVEN else sampled).append(name)
+    return Uncertain(sampled, fixed)
+
+
+def draw(prepared: Prepared, iterations: int, seed: int) -> list[dict[str, np.ndarray]]:
+    """Samples of every uncertain rule, per functional unit, in the rule's unit.
+
+    Each rule has its own random stream, from the seed and its name: the same rule gets the
+    same draws in every unit (relative specs scale them to each unit's value), and adding a
+    rule to the model does not change the draws of the others.
+    """
+    out = []
+    for _, evaluator in prepared.pairs:
+        samples = {}
+        for name in uncertain_rules(evaluator, prepared.study.file).sampled:
+            rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+            samples[name] = sample(evaluator.rules[name], evaluator.value(name), iterations, rng)
+        out.append(samples)
+    return out
+
+
+def background_scores(foregrounds: list[Foreground], indicators: dict[str, Indicator]
+                      ) -> dict[Key, dict[str, float]]:
+    """The characterised score of one unit of each background dataset the foregrounds use,
+    computed by Brightway once (the background does not vary between samples)."""
+    from bw2calc import LCA
+
+    keys = sorted({e["input"] for fg in foregrounds for activity in fg.activities.values()
+                   for e in activity["exchanges"] if e["input"][0] == BACKGROUND})
+    if not keys:  # every factor is the study's own (BLOOM): the foreground carries them all
+        return {}
+    methods = {i: method_name(ind) for i, ind in indicators.items()}
+    lca = LCA({keys[0]: 1.0}, method=next(iter(methods.values())))
+    lca.lci(factorize=True)
+    inventories = {}
+    for key in keys:
+        lca.redo_lci({key: 1.0})
+        inventories[key] = lca.inventory.copy()
+    scores: dict[Key, dict[str, float]] = {key: {} for key in keys}
+    for indicator, method in methods.items():
+        lca.switch_method(method)
+        for key, inventory in inventories.items():
+            scores[key][indicator] = float((lca.characterization_matrix * inventory).sum())
+    return scores
+
+
+def unit_scores(foregrounds: list[Foreground], background: dict[Key, dict[str, float]],
+                indicators: dict[str, Indicator]) -> list[dict[str, Any]]:
+    """Each unit's score per indicator, a float or one per sample, from the foreground tree."""
+    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+    memo: dict[Key, dict[str, Any]] = {}
+
+    def score(key: Key) -> dict[str, Any]:
+        if key in background:
+            return background[key]
+        if key not in memo:
+            total: dict[str, Any] = {i: 0.0 for i in indicators}
+            for exchange in activities[key]["exchanges"]:
+                kind, amount = exchange["type"], exchange["amount"]
+                if kind == "technosphere":
+                    below = score(exchange["input"])
+                    for i in indicators:
+                        total[i] = total[i] + amount * below[i]
+                elif kind == "biosphere" and exchange["input"][0] == BIOSPHERE:
+                    # Each method has factor 1 on its own indicator flow (brightway.py).
+                    indicator = exchange["input"][1]
+                    total[indicator] = total[indicator] + amount
+            memo[key] = total
+        return memo[key]
+
+    return [score(fg.unit) for fg in foregrounds]
+
+
+def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
+             background: dict[Key, dict[str, float]], indicators: dict[str, Indicator]
+             ) -> list[dict[str, np.ndarray]]:
+    """Scores of every unit for given samples of its rules: one vectorised evaluation."""
+    pairs = []
+    for (unit, evaluator), values in zip(prepared.pairs, samples, strict=True):
+        overrides = dict(evaluator.overrides)
+        for name, array in values.items():
+            overrides[name] = make_override(evaluator.rules[name], array,
+                                            Where("Monte Carlo", key=name), "sampled")
+        pairs.append((unit, Evaluator(evaluator.rules, overrides)))
+    foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
+                                      prepared.location, prepared.background)
+    size = max((len(a) for s in samples for a in s.values()), default=1)
+    return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
+            for s in unit_scores(foregrounds, background, indicators)]
+
+
+def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
+                seed: int, deterministic: dict[str, Any]) -> dict[str, Any]:
+    """The `uncertainty` section of the results document: statistics per unit and indicator.
+
+    `deterministic` is the Brightway results document of the same study, shown beside them.
+    Brightway must hold the study (run `assess.run` first): the background scores come from it.
+    """
+    from tqdm import tqdm
+
+    samples = draw(prepared, iterations, seed)
+    background = background_scores(prepared.foregrounds, indicators)
+    chunks = range(0, iterations, CHUNK)
+    results: list[dict[str, list[np.ndarray]]] = [{i: [] for i in indicators} for _ in samples]
+    for start in tqdm(chunks, desc="Monte Carlo", unit="chunk", disable=not sys.stderr.isatty()):
+        part = [{k: v[start:start + CHUNK] for k, v in s.items()} for s in samples]
+        for out, scores in zip(results, evaluate(prepared, part, background, indicators),
+                               strict=True):
+            for i, values in scores.items():
+                out[i].append(values[:min(CHUNK, iterations - start)])
+    units = []
+    for (unit, evaluator), out, doc_unit in zip(prepared.pairs, results,
+                                                deterministic["functional_units"], strict=True):
+        rules = uncertain_rules(evaluator, prepared.study.file)
+        units.append({
+            "functional_unit": unit.name,
+            "sampled": [{"rule": r, "distribution": describe(evaluator.rules[r].uncertainty),
+                         "source": evaluator.rules[r].uncertainty.source}
+                        for r in rules.sampled],
+            "fixed": [{"rule": r, "where": str(evaluator.overrides[r].where)}
+                      for r in rules.fixed],
+            "indicators": {i: statistics(np.concatenate(values),
+                                         doc_unit["impacts"][i]["total"],
+                                         bool(doc_unit["missing"][i]))
+                           for i, values in out.items()}})
+    return {"iterations": iterations, "seed": seed, "functional_units": units}
+
+
+def statistics(values: np.ndarray, deterministic: float, incomplete: bool) -> dict[str, Any]:
+    """Mean, median, 2.5 and 97.5 percentiles and standard deviation of one result."""
+    stats = {k: float(v) for k, v in zip(PERCENTILES, np.percentile(values, list(
+        PERCENTILES.values())), strict=True)}
+    return {"deterministic": deterministic, "mean": float(np.mean(values)), **stats,
+            "sd": float(np.std(values)), "incomplete": incomplete}
+
+
+def table(doc: dict[str, Any]) -> str:
+    """The Monte Carlo statistics as text: per functional unit, one row per indicator."""
+    from lca.units import format_number
+
+    section = doc["uncertainty"]
+    lines = [f"{doc['study']}: Monte Carlo, {section['iterations']:,} iterations, seed "
+             f"{section['seed']} (allocation {doc['allocation']})", ""]
+    head = ["indicator", "unit", "deterministic", "mean", "median", "2.5 %", "97.5 %"]
+    for unit in section["functional_units"]:
+        lines.append(f"== {unit['functional_unit']}")
+        rows = [head]
+        for ind, info in doc["indicators"].items():
+            s = unit["indicators"][ind]
+            star = "*" if s["incomplete"] else ""
+            rows.append([info["name"], info["unit"],
+                         *(format_number(s[k]) + star
+                           for k in ("deterministic", "mean", "median", "p2_5", "p97_5"))])
+        widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
+        for r in rows:
+            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
+                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        lines.append("  sampled: " + "; ".join(f"{s['rule']} ({s['distribution']})"
+                                               for s in unit["sampled"]))
+        if unit["fixed"]:
+            lines.append("  held at the study's value (no distribution given): "
+                         + ", ".join(f["rule"] for f in unit["fixed"]))
+        lines.append("")
+    if any(s["incomplete"] for u in section["functional_units"] for s in u["indicators"].values()):
+        lines.append("* incomplete: data missing for this indicator (see `assess`)")
+    return "\n".join(lines).rstrip() + "\n"
