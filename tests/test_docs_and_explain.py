@@ -22,7 +22,7 @@ def test_rule_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str], model) -
     assert "## Used by" in page and "[`gpu.hours_charged`](gpu.hours_charged.md)" in page
     assert "method.md section 1: D_gpu = FLOP / (C_gpu x MFU)" in page
     mfu = (tmp_path / "gpu.mfu.md").read_text()
-    assert "uniform: min 0.25, max 0.5" in mfu and "- Bounds: 0.01 to 1" in mfu
+    assert "uniform 0.25 to 0.5. Source:" in mfu and "- Bounds: 0.01 to 1" in mfu
     index = (tmp_path / "README.md").read_text()
     assert "| [`gpu.hours`](gpu.hours.md) | h | formula |" in index
 

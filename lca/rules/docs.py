@@ -49,8 +49,9 @@ def rule_page(rules: RuleSet, rule: Rule) -> str:
     elif rule.formula is not None:
         lines += ["## Formula", "", "```", formula_text(rule) or "", "```", ""]
     if rule.uncertainty is not None:
-        params = ", ".join(f"{k} {format_value(v)}" for k, v in rule.uncertainty.parameters.items())
-        lines += ["## Uncertainty", "", f"{rule.uncertainty.distribution}: {params}. "
+        from lca.uncertainty.sampling import describe  # the same words as Monte Carlo's output
+
+        lines += ["## Uncertainty", "", f"{describe(rule.uncertainty)}. "
                   f"Source: {rule.uncertainty.source}", ""]
     lines += ["## Sources", ""] + [f"- {s}" for s in rule.sources] + [""]
     if rule.notes:
