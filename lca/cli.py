@@ -12,16 +12,18 @@ from lca import __version__
 from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
-from lca.assess import assess, uncertainty
+from lca.assess import assess, prepare, uncertainty
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
 from lca.inventory.brightway import DEFAULT_PROJECT
+from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
 from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
+from lca.uncertainty.montecarlo import monte_carlo
 from lca.uncertainty.montecarlo import table as uncertainty_table
 
 
@@ -86,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed: the same seed gives the same numbers (default 1)")
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
+    cmd.add_argument("--out", type=Path, metavar="DIR",
+                     help="write the bundle of assess --out, with the uncertainty added")
 
     cmd = commands.add_parser("import", parents=[project],
                               help="import a foreground.xlsx written by --out into a project")
@@ -154,11 +158,24 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
         settings.append(Setting("allocation", args.allocation, "--allocation"))
-    doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project, args.model)
+    if args.out:
+        # The bundle's report also discusses the allocation choice: every rule is run, the
+        # study's own last, then the samples are evaluated over that project.
+        check_out(args.out)
+        prepared = prepare(args.study, settings, args.model)
+        doc = compare_allocations(args.study, settings, args.project, args.model)
+        doc["uncertainty"] = monte_carlo(prepared, load_indicators(), args.iterations,
+                                         args.seed, doc)
+        _write_bundle(doc, args.out, args.project)
+    else:
+        doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project,
+                          args.model)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
         print(uncertainty_table(doc), end="")
+        if args.out:
+            print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
 
 def cmd_import(args: argparse.Namespace) -> None:

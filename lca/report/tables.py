@@ -120,6 +120,30 @@ def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
     return pd.concat([frame, share_rows], ignore_index=True)
 
 
+def uncertainty(doc: Doc) -> pd.DataFrame | None:
+    """Monte Carlo statistics per functional unit and indicator, then the sampled inputs with
+    their distributions and sources; None if not run."""
+    section = doc.get("uncertainty")
+    if section is None:
+        return None
+    rows = []
+    for unit in section["functional_units"]:
+        for ind, stats in unit["indicators"].items():
+            info = doc["indicators"][ind]
+            rows.append({"functional_unit": unit["functional_unit"], "indicator": ind,
+                         "indicator_name": info["name"], "unit": info["unit"],
+                         **{k: v for k, v in stats.items() if k != "incomplete"},
+                         "incomplete": "yes" if stats["incomplete"] else "no",
+                         "iterations": section["iterations"], "seed": section["seed"]})
+        rows += [{"functional_unit": unit["functional_unit"], "indicator": "sampled input",
+                  "indicator_name": s["rule"], "unit": s["distribution"], "source": s["source"]}
+                 for s in unit["sampled"]]
+        rows += [{"functional_unit": unit["functional_unit"], "indicator": "held fixed",
+                  "indicator_name": f["rule"], "source": f"given at {f['where']}"}
+                 for f in unit["fixed"]]
+    return pd.DataFrame(rows)
+
+
 def data_quality(doc: Doc) -> pd.DataFrame:
     """Each factor the results use with source, year and licence; each missing value, and why."""
     frame = pd.DataFrame(doc["data_quality"])
@@ -128,12 +152,15 @@ def data_quality(doc: Doc) -> pd.DataFrame:
 
 
 def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order; the allocation comparison only when it was run."""
+    """The workbook's sheets in order; the allocation comparison and uncertainty when run."""
     out = {"Goal and scope": goal_and_scope(doc), "Inputs": inputs(doc),
            "Foreground inventory": inventory(doc), "Reference flows": reference_flows(doc),
            "Results": results(doc), "Contributions": contributions(doc)}
     comparison = allocation_comparison(doc)
     if comparison is not None:
         out["Allocation comparison"] = comparison
+    spread = uncertainty(doc)
+    if spread is not None:
+        out["Uncertainty"] = spread
     out["Data quality"] = data_quality(doc)
     return out
