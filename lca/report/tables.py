@@ -16,6 +16,12 @@ from lca.inventory.datasets import PARTS
 Doc = dict[str, Any]
 
 
+def _head(unit: str, indicator: str, info: dict[str, str]) -> dict[str, str]:
+    """The columns that name a row of results: unit, indicator id, its name and unit."""
+    return {"functional_unit": unit, "indicator": indicator, "indicator_name": info["name"],
+            "unit": info["unit"]}
+
+
 def goal_and_scope(doc: Doc) -> pd.DataFrame:
     """Two columns, item and what the study states (ISO 14044 4.2), in reading order."""
     gs = doc["goal_and_scope"]
@@ -71,9 +77,7 @@ def results(doc: Doc) -> pd.DataFrame:
     for u in doc["functional_units"]:
         for ind, info in doc["indicators"].items():
             impact = u["impacts"][ind]
-            rows.append({"functional_unit": u["name"], "indicator": ind,
-                         "indicator_name": info["name"], "unit": info["unit"],
-                         "total": impact["total"],
+            rows.append({**_head(u["name"], ind, info), "total": impact["total"],
                          **{s: impact["by_stage"][s] for s in STAGES},
                          "incomplete": "yes" if u["missing"][ind] else "no"})
     return pd.DataFrame(rows)
@@ -90,9 +94,7 @@ def contributions(doc: Doc) -> pd.DataFrame:
             for stage in STAGES:
                 for part in PARTS:
                     value = cells[stage][part]
-                    rows.append({"functional_unit": u["name"], "indicator": ind,
-                                 "indicator_name": info["name"], "unit": info["unit"],
-                                 "stage": stage, "component": part, "value": value,
+                    rows.append({**_head(u["name"], ind, info), "stage": stage, "component": part, "value": value,
                                  "share_percent": (100 * value / impact["total"]
                                                    if impact["total"] else None)})
     return pd.DataFrame(rows)
@@ -130,8 +132,7 @@ def uncertainty(doc: Doc) -> pd.DataFrame | None:
     for unit in section["functional_units"]:
         for ind, stats in unit["indicators"].items():
             info = doc["indicators"][ind]
-            rows.append({"functional_unit": unit["functional_unit"], "indicator": ind,
-                         "indicator_name": info["name"], "unit": info["unit"],
+            rows.append({**_head(unit["functional_unit"], ind, info),
                          **{k: v for k, v in stats.items() if k != "incomplete"},
                          "incomplete": "yes" if stats["incomplete"] else "no",
                          "iterations": section["iterations"], "seed": section["seed"]})
