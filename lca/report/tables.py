@@ -94,7 +94,8 @@ def contributions(doc: Doc) -> pd.DataFrame:
             for stage in STAGES:
                 for part in PARTS:
                     value = cells[stage][part]
-                    rows.append({**_head(u["name"], ind, info), "stage": stage, "component": part, "value": value,
+                    rows.append({**_head(u["name"], ind, info), "stage": stage,
+                                 "component": part, "value": value,
                                  "share_percent": (100 * value / impact["total"]
                                                    if impact["total"] else None)})
     return pd.DataFrame(rows)
