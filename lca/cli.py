@@ -121,10 +121,16 @@ def cmd_explain(args: argparse.Namespace) -> None:
         print()
 
 
-def cmd_assess(args: argparse.Namespace) -> None:
+def _settings(args: argparse.Namespace) -> list[Setting]:
+    """`--set` values, and `--allocation ID` as the value of the rule `allocation`."""
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
         settings.append(Setting("allocation", args.allocation, "--allocation"))
+    return settings
+
+
+def cmd_assess(args: argparse.Namespace) -> None:
+    settings = _settings(args)
     if args.out:
         # The bundle's report discusses the sensitivity to the allocation choice: every rule is
         # run, the study's own last, so the project ends as the study describes it.
@@ -155,9 +161,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
     if args.iterations < 1:
         raise InputError(f"--iterations takes a number of samples of 1 or more, not "
                          f"{args.iterations}", Where("command line", key="--iterations"))
-    settings = [parse_set(s) for s in args.settings]
-    if args.allocation:
-        settings.append(Setting("allocation", args.allocation, "--allocation"))
+    settings = _settings(args)
     if args.out:
         # The bundle's report also discusses the allocation choice: every rule is run, the
         # study's own last, then the samples are evaluated over that project.

@@ -61,15 +61,21 @@ def document(title: str, allocation: str, location: Location | None,
     }
 
 
+def shown_parts(doc: dict[str, Any]) -> list[str]:
+    """The components worth a column: a component zero in every unit, stage and indicator
+    (`server` unless a published total is used) is left out."""
+    return [p for p in PARTS if any(cells.get(p) for u in doc["functional_units"]
+                                    for impact in u["impacts"].values()
+                                    for cells in impact["by_stage_and_component"].values())]
+
+
 def table(doc: dict[str, Any]) -> str:
     """The results as text: per functional unit, one row per indicator."""
     loc = doc["location"]
     lines = [f"{doc['study']}",
              f"allocation: {doc['allocation']}; location: "
              f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}", ""]
-    # A component absent from every unit (`server` unless a published total is used) is left out.
-    shown = [p for p in PARTS if any(u["impacts"][i]["by_component"][p]
-                                     for u in doc["functional_units"] for i in doc["indicators"])]
+    shown = shown_parts(doc)
     head = ["indicator", "unit", "total", "manufacturing", "use", *shown]
     for unit in doc["functional_units"]:
         q = unit["quantities"]

@@ -19,20 +19,17 @@ def check_out(out: Path) -> None:
                          Where("command line", key="--out"))
 
 
-def write_json(doc: dict[str, Any], out: Path) -> Path:
+def write_json(doc: dict[str, Any], out: Path) -> None:
+    """results.json, the folder created if needed."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "results.json"
-    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    return path
+    (out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
-def write_bundle(doc: dict[str, Any], out: Path) -> list[Path]:
-    """Write the bundle of an assessment's document into `out`; return the files written."""
-    written = [write_json(doc, out)]
-    csv = out / "results.csv"
-    tables.contributions(doc).to_csv(csv, index=False, float_format="%.17g")
-    written.append(csv)
-    written.append(write_workbook(doc, out / "results.xlsx"))
+def write_bundle(doc: dict[str, Any], out: Path) -> None:
+    """Write the bundle of an assessment's document into `out`."""
+    write_json(doc, out)
+    tables.contributions(doc).to_csv(out / "results.csv", index=False, float_format="%.17g")
+    write_workbook(doc, out / "results.xlsx")
     uris = {}
     drawn = {"contributions": figures.contributions(doc),
              "allocation": figures.allocation_comparison(doc)}
@@ -40,9 +37,5 @@ def write_bundle(doc: dict[str, Any], out: Path) -> list[Path]:
         if figure is None:
             continue
         paths = figures.save(figure, out / "figures", name)
-        written += paths
         uris[name] = html.data_uri(next(p for p in paths if p.suffix == ".svg"))
-    report = out / "report.html"
-    report.write_text(html.render(doc, uris), encoding="utf-8")
-    written.append(report)
-    return written
+    (out / "report.html").write_text(html.render(doc, uris), encoding="utf-8")

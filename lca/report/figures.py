@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from lca.inventory.datasets import PART_NAMES
+from lca.results import shown_parts
 from lca.units import format_number
 
 # Okabe & Ito's palette: distinguishable with the common colour-vision deficiencies.
@@ -36,7 +37,7 @@ def contributions(doc: dict[str, Any]) -> Figure:
     """
     indicators = doc["indicators"]
     units = doc["functional_units"]
-    components = _components(doc)
+    components = shown_parts(doc)
     colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(components)}
     fig = Figure(figsize=SIZE, layout="constrained")
     axes = _panels(fig, len(indicators))
@@ -177,17 +178,6 @@ def _ink(colour: str) -> str:
     """Black or white, whichever contrasts more with the colour (WCAG relative luminance)."""
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.179 else "black"
-
-
-def _components(doc: dict[str, Any]) -> list[str]:
-    """Components in the document's order, without those that are zero everywhere."""
-    seen: dict[str, bool] = {}
-    for unit in doc["functional_units"]:
-        for impact in unit["impacts"].values():
-            for stage in impact["by_stage_and_component"].values():
-                for comp, value in stage.items():
-                    seen[comp] = seen.get(comp, False) or value != 0
-    return [c for c, nonzero in seen.items() if nonzero]
 
 
 def _stack(ax: Axes, row: int, cells: dict[str, dict[str, float]], total: float,

@@ -16,8 +16,9 @@ import jinja2
 
 from lca import __version__
 from lca.calc import STAGES
-from lca.inventory.datasets import PART_NAMES, PARTS
+from lca.inventory.datasets import PART_NAMES
 from lca.report import interpretation, tables
+from lca.results import shown_parts
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -57,13 +58,7 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def shown_parts(doc: dict[str, Any]) -> list[str]:
-    """Components that are non-zero somewhere (the `server` total is usually absent)."""
-    return [p for p in PARTS if any(u["impacts"][i]["by_component"][p]
-                                    for u in doc["functional_units"] for i in doc["indicators"])]
-
-
-def render(doc: dict[str, Any], figures: dict[str, str], today: dt.date | None = None) -> str:
+def render(doc: dict[str, Any], figures: dict[str, str]) -> str:
     """The report as HTML text; `figures` maps a figure's name to its data URI."""
     quality = tables.data_quality(doc)
     sources = (quality[quality["status"].isin(["published", "study input"])]
@@ -77,11 +72,10 @@ def render(doc: dict[str, Any], figures: dict[str, str], today: dt.date | None =
                 entry["units"].append(unit["name"])
     context = {
         "doc": doc, "gs": doc["goal_and_scope"], "version": __version__,
-        "date": (today or dt.date.today()).isoformat(),
+        "date": dt.date.today().isoformat(),
         "stages": STAGES, "parts": shown_parts(doc), "part_names": PART_NAMES,
         "figures": figures, "interp": interpretation.interpret(doc),
         "quality_counts": Counter(row["status"] for row in doc["data_quality"]),
         "sources": sources, "given": list(given.values()),
-        "allocation_table": tables.allocation_comparison(doc),
     }
     return _environment().get_template("report.html.j2").render(**context)

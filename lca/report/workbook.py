@@ -12,7 +12,7 @@ from lca.report import tables
 MAX_WIDTH = 60  # characters: long sources wrap in the cell rather than widen the column
 
 
-def write_workbook(doc: dict[str, Any], path: Path) -> Path:
+def write_workbook(doc: dict[str, Any], path: Path) -> None:
     """Write every sheet of `tables.sheets`, header frozen, columns sized to their content."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in tables.sheets(doc).items():
@@ -23,4 +23,3 @@ def write_workbook(doc: dict[str, Any], path: Path) -> Path:
                 longest = max([len(str(cells)), *(len(str(v)) for v in frame[cells])])
                 sheet.column_dimensions[column[0].column_letter].width = min(MAX_WIDTH,
                                                                              longest + 2)
-    return path
