@@ -17,7 +17,7 @@ from lca.rules.rule import Rule
 from lca.rules.ruleset import load_rules
 from lca.uncertainty import montecarlo as mc
 from lca.uncertainty import sensitivity as sens
-from lca.uncertainty.sampling import sample
+from lca.uncertainty.sampling import quantile, sample
 from lca.units import Quantity
 from tests.conftest import ROOT
 
@@ -187,10 +187,10 @@ def test_quantiles_are_those_of_the_sampled_distribution(tmp_path, uncertainty, 
     levels = np.array([0.025, 0.25, 0.5, 0.75, 0.975])
     expected = np.percentile(sample(rule, value, 200_000, np.random.default_rng(SEED)),
                              levels * 100)
-    got = sens._quantile(rule, value, levels)
+    got = quantile(rule, value, levels)
     assert got == pytest.approx(expected, abs=0.005 * (expected[-1] - expected[0]))
     # The ends of a bounded law are its bounds (the normal and lognormal are cut there).
-    ends = sens._quantile(rule, value, np.array([0.0, 1.0]))
+    ends = quantile(rule, value, np.array([0.0, 1.0]))
     low = rule.minimum.magnitude if rule.minimum is not None else -math.inf
     high = rule.maximum.magnitude if rule.maximum is not None else math.inf
     assert low <= ends[0] and ends[1] <= high

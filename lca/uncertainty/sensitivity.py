@@ -7,74 +7,31 @@ of a design sets every rule to one quantile, the same in every unit, mapped thro
 own distribution of the rule (a relative lognormal is centred on each unit's value): a unit that
 includes another sees the same perturbation as the unit it includes, as in `montecarlo.draw`.
 
-Values come from the distributions' inverse CDFs (`_quantile`), with the parametrisation of
-`sampling.sample`: uniform and triangular as given, normal and lognormal truncated at the rule's
+Values come from the distributions' inverse CDFs (`sampling.quantile`, which Monte Carlo
+draws through too): uniform and triangular as given, normal and lognormal truncated at the rule's
 bounds (the lognormal in log space, median = the rule's value unless the spec gives one).
 """
 
 from __future__ import annotations
 
-import math
 import zlib
 from typing import Any
 
 import numpy as np
-import pint
-from scipy.stats import triang, truncnorm
 
 from lca.assess import Prepared
-from lca.errors import InputError
 from lca.inventory.data import Indicator
 from lca.inventory.datasets import Key
 from lca.rules.evaluate import Evaluator
-from lca.rules.rule import Rule
 from lca.uncertainty.montecarlo import evaluate, uncertain_rules
-from lca.units import format_number, unit_text
+from lca.uncertainty.sampling import quantile
+from lca.units import unit_text
 
 # Sobol' points are in [0, 1): 0 would map an unbounded tail to -inf.
 _U_MIN = 1e-12
 # A result whose spread is below this share of its size is constant: float noise, not variance.
 _CONSTANT = 1e-12
 CONSTANT_NOTE = "the result does not vary over the sampled rules: no variance to apportion"
-
-
-def _quantile(rule: Rule, value: pint.Quantity, u: np.ndarray | float) -> np.ndarray:
-    """The rule's distribution at cumulative probabilities `u`, in the rule's unit: the inverse
-    of the CDF that `sampling.sample` draws from (same parameters, same truncation)."""
-    spec = rule.uncertainty
-    if spec is None:
-        raise ValueError(f"rule '{rule.name}' has no uncertainty")
-    u = np.asarray(u, dtype=float)
-    p = {k: float(q.magnitude) for k, q in spec.parameters.items()}
-    low = float(rule.minimum.magnitude) if rule.minimum is not None else -math.inf
-    high = float(rule.maximum.magnitude) if rule.maximum is not None else math.inf
-    if spec.distribution == "uniform":
-        return p["min"] + u * (p["max"] - p["min"])
-    if spec.distribution == "triangular":
-        width = p["max"] - p["min"]
-        if width == 0:
-            return np.full(u.shape, p["min"])
-        return np.asarray(triang.ppf(u, (p["mode"] - p["min"]) / width, loc=p["min"],
-                                     scale=width), dtype=float)
-    if spec.distribution == "normal":
-        return np.clip(_truncated_normal_ppf(p["mean"], p["sd"], low, high, u), low, high)
-    median = p["median"] if "median" in p else float(value.to(rule.unit).magnitude)
-    if median < 0:
-        raise InputError(f"a lognormal around the rule's value needs a positive value, not "
-                         f"{format_number(median)}", rule.where("uncertainty"))
-    if median == 0:
-        return np.zeros(u.shape)  # as sampling.sample: a factor set to zero stays zero
-    log_low = math.log(low) if low > 0 else -math.inf
-    log_high = math.log(high) if high < math.inf else math.inf
-    values = np.exp(_truncated_normal_ppf(math.log(median), math.log(p["gsd"]), log_low,
-                                          log_high, u))
-    return np.clip(values, low, high)  # exp(log(bound)) may round to just outside the bound
-
-
-def _truncated_normal_ppf(mean: float, sd: float, low: float, high: float, u: np.ndarray
-                          ) -> np.ndarray:
-    a, b = (low - mean) / sd, (high - mean) / sd
-    return np.asarray(truncnorm.ppf(u, a, b, loc=mean, scale=sd), dtype=float)
 
 
 def _rules(prepared: Prepared) -> tuple[list[str], list[list[str]]]:
@@ -129,7 +86,7 @@ def tornado(prepared: Prepared, background: dict[Key, dict[str, float]],
         arrays, bounds = {}, {}
         for name in names:
             array = np.full(size, _deterministic(evaluator, name))
-            bounds[name] = _quantile(evaluator.rules[name], evaluator.value(name), ends)
+            bounds[name] = quantile(evaluator.rules[name], evaluator.value(name), ends)
             j = position[name]
             array[2 * j:2 * j + 2] = bounds[name]
             arrays[name] = array
@@ -181,7 +138,7 @@ def sobol(prepared: Prepared, background: dict[Key, dict[str, float]],
     problem = {"num_vars": len(union), "names": union, "bounds": [[0.0, 1.0]] * len(union)}
     u = np.clip(saltelli(problem, n, calc_second_order=False, scramble=True, seed=seed),
                 _U_MIN, 1 - _U_MIN)
-    points = [{name: _quantile(ev.rules[name], ev.value(name), u[:, union.index(name)])
+    points = [{name: quantile(ev.rules[name], ev.value(name), u[:, union.index(name)])
                for name in names}
               for (_, ev), names in zip(prepared.pairs, per_unit, strict=True)]
     scores = evaluate(prepared, points, background, indicators)
