@@ -13,6 +13,7 @@ from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.rules.explain import format_value
 from lca.situation import Setting, load_model
+from lca.texttable import aligned
 from lca.units import format_number
 
 
@@ -128,10 +129,7 @@ def table(section: dict[str, Any], title: str) -> str:
         if "server_share" in rows[0]:
             grid.append(["server share per GPU-hour", "1",
                          *(format_number(rows[0]["server_share"][c]) for c in cols), ""])
-        widths = [max(len(r[c]) for r in grid) for c in range(len(grid[0]))]
-        for r in grid:
-            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
-                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        lines += aligned(grid)
         lines.append("")
     if any(c for r in section["rows"] for c in r["incomplete"].values()):
         lines.append("* incomplete: data missing for this indicator (see `assess` for which)")

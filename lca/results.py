@@ -7,6 +7,7 @@ from typing import Any
 from lca.calc import STAGES, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
+from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
 
 # The reference flows each functional unit reports: key -> (rule, unit).
@@ -98,10 +99,7 @@ def table(doc: dict[str, Any]) -> str:
             rows.append([info["name"], info["unit"], mark(imp["total"], bool(gaps)),
                          *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
                          *(mark(imp["by_component"][p], p in parts) for p in shown)])
-        widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
-        for r in rows:
-            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
-                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        lines += aligned(rows)
         for ind, info in doc["indicators"].items():
             for name, value in unit["impacts"][ind].get("includes", {}).items():
                 lines.append(f"  includes a share of '{name}': {format_number(value)} "
