@@ -23,8 +23,9 @@ from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
-from lca.uncertainty.montecarlo import monte_carlo
-from lca.uncertainty.montecarlo import table as uncertainty_table
+from lca.uncertainty.analysis import SOBOL_N, analyse
+from lca.uncertainty.analysis import table as uncertainty_table
+from lca.uncertainty.sensitivity import power_of_two
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
 
     cmd = commands.add_parser("uncertainty", parents=[model, situation, project],
-                              help="Monte Carlo: mean, median, 95 % interval per unit and indicator")
+                              help="Monte Carlo intervals, tornado swings and Sobol' indices "
+                                   "per unit and indicator")
     cmd.add_argument("study", type=Path)
     cmd.add_argument("--iterations", type=int, default=10_000, metavar="N",
                      help="number of samples (default 10,000)")
@@ -88,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="random seed: the same seed gives the same numbers (default 1)")
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
+    cmd.add_argument("--sobol", type=int, default=SOBOL_N, metavar="N",
+                     help=f"Sobol' base points, a power of 2: N x (inputs + 2) evaluations "
+                          f"(default {SOBOL_N:,})")
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write the bundle of assess --out, with the uncertainty added")
 
@@ -161,6 +166,10 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
     if args.iterations < 1:
         raise InputError(f"--iterations takes a number of samples of 1 or more, not "
                          f"{args.iterations}", Where("command line", key="--iterations"))
+    if not power_of_two(args.sobol):
+        raise InputError(f"--sobol takes a power of 2 (the Sobol' sequence's balance needs it), "
+                         f"such as 512 or 1024, not {args.sobol}", Where("command line",
+                                                                         key="--sobol"))
     settings = _settings(args)
     if args.out:
         # The bundle's report also discusses the allocation choice: every rule is run, the
@@ -168,12 +177,12 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
         check_out(args.out)
         prepared = prepare(args.study, settings, args.model)
         doc = compare_allocations(args.study, settings, args.project, args.model)
-        doc["uncertainty"] = monte_carlo(prepared, load_indicators(), args.iterations,
-                                         args.seed, doc)
+        doc["uncertainty"] = analyse(prepared, load_indicators(), args.iterations, args.seed,
+                                     doc, args.sobol)
         _write_bundle(doc, args.out, args.project)
     else:
         doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project,
-                          args.model)
+                          args.model, args.sobol)
     if args.json:
         print(json.dumps(doc, indent=2))
     else:

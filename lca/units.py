@@ -102,3 +102,14 @@ def format_number(value: float) -> str:
     if abs(value) >= 1e4:
         return f"{value:,.0f}"
     return f"{value:,.8g}"
+
+
+def significant(value: float, digits: int = 4) -> str:
+    """A number to `digits` significant figures, as a report shows it: '10,370,000', '0.2305',
+    '1.204e-06'. The workbook and results.json keep every digit."""
+    value = float(f"{value:.{digits}g}")
+    if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
+        return f"{value:.{digits - 1}e}"
+    if abs(value) >= 10 ** (digits - 1):
+        return f"{value:,.0f}"
+    return f"{value:.{digits}g}"

@@ -32,19 +32,32 @@ class Bundle:
     project: str
 
 
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    """One `assess --out` run shared by the export, report, browser and round-trip tests."""
+def _bundle(folder: Path, command: list[str], project: str) -> Bundle:
+    """Run `genai-lca COMMAND EXAMPLE --json --out folder/out` and keep what it printed."""
     import contextlib
     import io
     import json
 
     from lca.cli import main
 
-    out = tmp_path_factory.mktemp("bundle") / "out"
+    out = folder / "out"
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        status = main(["assess", str(ROOT / "examples" / "llama-3.1-405b.yaml"), "--json",
-                       "--out", str(out), "--project", "test-bundle"])
+        status = main([command[0], str(ROOT / "examples" / "llama-3.1-405b.yaml"), *command[1:],
+                       "--json", "--out", str(out), "--project", project])
     assert status == 0
-    return Bundle(json.loads(printed.getvalue()), out, "test-bundle")
+    return Bundle(json.loads(printed.getvalue()), out, project)
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """One `assess --out` run shared by the export, report, browser and round-trip tests."""
+    return _bundle(tmp_path_factory.mktemp("bundle"), ["assess"], "test-bundle")
+
+
+@pytest.fixture(scope="session")
+def uncertainty_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    """One `uncertainty --out` run (small, seeded) for the uncertainty and sensitivity exports."""
+    return _bundle(tmp_path_factory.mktemp("uncertainty"),
+                   ["uncertainty", "--iterations", "2000", "--seed", "2", "--sobol", "256"],
+                   "test-uncertainty-bundle")

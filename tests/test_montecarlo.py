@@ -88,23 +88,3 @@ def test_given_values_are_held_fixed(tmp_path) -> None:
 def test_iterations_must_be_positive(capsys) -> None:
     assert main(["uncertainty", str(EXAMPLE), "--iterations", "0"]) == 2
     assert "--iterations takes a number of samples of 1 or more" in capsys.readouterr().err
-
-
-def test_uncertainty_out_adds_its_sheet_and_report_section(tmp_path, capsys) -> None:
-    import json
-
-    import pandas as pd
-
-    out = tmp_path / "out"
-    assert main(["uncertainty", str(EXAMPLE), "--iterations", "500", "--seed", "2", "--out",
-                 str(out), "--project", "test-mc-out"]) == 0
-    doc = json.loads((out / "results.json").read_text())
-    assert doc["uncertainty"]["iterations"] == 500 and "allocation_comparison" in doc
-    sheet = pd.read_excel(out / "results.xlsx", sheet_name="Uncertainty")
-    row = sheet[(sheet.functional_unit == "training") & (sheet.indicator == "gwp")].iloc[0]
-    stats = doc["uncertainty"]["functional_units"][0]["indicators"]["gwp"]
-    assert (row["p2_5"], row["median"], row["p97_5"]) == pytest.approx(
-        (stats["p2_5"], stats["median"], stats["p97_5"]), rel=1e-12)
-    assert "gpu.mfu" in set(sheet[sheet.indicator == "sampled input"].indicator_name)
-    report = (out / "report.html").read_text(encoding="utf-8")
-    assert "5.3 Uncertainty" in report and "Monte Carlo, 500 iterations, seed 2" in report

@@ -29,9 +29,17 @@ def chromium() -> str:
     return CHROMIUM
 
 
-def test_report_renders_without_errors(bundle, chromium: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("which, figure_count, details_count", [
+    # contributions and allocation; inventory and annex A per functional unit
+    ("bundle", 2, 4),
+    # and the intervals, tornado and Sobol' figures; the sampled inputs and the Sobol' figure
+    ("uncertainty_bundle", 5, 6)])
+def test_report_renders_without_errors(which: str, figure_count: int, details_count: int,
+                                       chromium: str, tmp_path: Path,
+                                       request: pytest.FixtureRequest) -> None:
     from playwright.sync_api import sync_playwright
 
+    bundle = request.getfixturevalue(which)
     messages: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
@@ -50,7 +58,7 @@ def test_report_renders_without_errors(bundle, chromium: str, tmp_path: Path) ->
         finally:
             browser.close()
     assert messages == []
-    assert len(figures) == 2 and all(w > 500 and h > 300 for w, h in figures), figures
-    assert details == 4  # inventory and annex A, per functional unit
+    assert len(figures) == figure_count and all(w > 500 and h > 300 for w, h in figures), figures
+    assert details == details_count
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert screenshot.stat().st_size > 100_000  # a long page with two figures, not a blank one
+    assert screenshot.stat().st_size > 100_000  # a long page with figures, not a blank one

@@ -32,7 +32,9 @@ def write_bundle(doc: dict[str, Any], out: Path) -> None:
     write_workbook(doc, out / "results.xlsx")
     uris = {}
     drawn = {"contributions": figures.contributions(doc),
-             "allocation": figures.allocation_comparison(doc)}
+             "allocation": figures.allocation_comparison(doc),
+             "uncertainty": figures.uncertainty_intervals(doc),
+             "tornado": figures.tornado(doc), "sobol": figures.sobol_indices(doc)}
     for name, figure in drawn.items():
         if figure is None:
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,12 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lca.inventory.datasets import PART_NAMES
 from lca.results import shown_parts
-from lca.units import format_number
+from lca.units import format_number, significant
 
 # Okabe & Ito's palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -27,6 +29,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 HATCH = "///"  # manufacturing; use is solid
 SIZE = (10, 7)  # inches
 SHARE_LABEL_MIN = 7.0  # %: narrower segments get no printed share, it would not fit
+INCOMPLETE = "* incomplete: data missing for this indicator, left out (it is not zero)"
 
 
 def contributions(doc: dict[str, Any]) -> Figure:
@@ -136,8 +139,129 @@ def allocation_comparison(doc: dict[str, Any]) -> Figure | None:
     fig.suptitle(_title(doc, "allocation rules compared") +
                  f"\nresult of each rule divided by that of the study's own allocation, {own}"
                  " (= 1.0, dashed line)", fontsize=11)
-    _footnote(fig, ["* incomplete: data missing for this indicator, left out (it is not zero)"]
-              if any_incomplete else [])
+    _footnote(fig, [INCOMPLETE] if any_incomplete else [])
+    return fig
+
+
+def uncertainty_intervals(doc: dict[str, Any]) -> Figure | None:
+    """Per indicator, each unit's Monte Carlo 95 % interval, median and mean, as ratios to the
+    deterministic result (units differ by orders of magnitude); None if not run."""
+    section = doc.get("uncertainty")
+    if not section:
+        return None
+    indicators = doc["indicators"]
+    units = section["functional_units"]
+    fig = Figure(figsize=SIZE, layout="constrained")
+    axes = _panels(fig, len(indicators))
+    any_incomplete = False
+    for ax, (ind, info) in zip(axes, indicators.items(), strict=True):
+        labels = []
+        for row, unit in enumerate(units):
+            s = unit["indicators"][ind]
+            star = "*" if s["incomplete"] else ""
+            labels.append(f"{unit['functional_unit']}{star}\n{significant(s['p2_5'], 3)} to "
+                          f"{significant(s['p97_5'], 3)} {info['unit']}")
+            base = s["deterministic"]
+            if not base:  # no ratio to a zero result; the label still gives the interval
+                continue
+            ax.plot([s["p2_5"] / base, s["p97_5"] / base], [row, row], color=PALETTE[0],
+                    linewidth=6, solid_capstyle="butt", alpha=0.6)
+            ax.plot(s["median"] / base, row, "o", color=PALETTE[5], markersize=6)
+            ax.plot(s["mean"] / base, row, "D", color=PALETTE[7], markersize=4)
+        incomplete = any(u["indicators"][ind]["incomplete"] for u in units)
+        any_incomplete = any_incomplete or incomplete
+        ax.axvline(1.0, color="#333333", linewidth=0.8, linestyle="--")
+        ax.set_title(_panel_title(info, incomplete), fontsize=10)
+        ax.set_yticks(range(len(units)), labels, fontsize=8)
+        ax.set_ylim(len(units) - 0.5, -0.5)  # first unit on top, as in the tables
+        ax.set_xlabel("ratio to the deterministic result", fontsize=8)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+    handles = [Line2D([], [], color=PALETTE[0], linewidth=6, alpha=0.6, label="95 % interval"),
+               Line2D([], [], marker="o", linestyle="", color=PALETTE[5], label="median"),
+               Line2D([], [], marker="D", linestyle="", color=PALETTE[7], label="mean"),
+               Line2D([], [], color="#333333", linestyle="--", label="deterministic")]
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
+    fig.suptitle(_title(doc, f"Monte Carlo, {section['iterations']:,} iterations, seed "
+                             f"{section['seed']}"), fontsize=11)
+    _footnote(fig, [INCOMPLETE] if any_incomplete else [])
+    return fig
+
+
+def tornado(doc: dict[str, Any], top: int = 8) -> Figure | None:
+    """Per indicator (rows) and unit (columns), the `top` inputs by swing: the result, in % away
+    from the deterministic one, with each input alone at its low and high percentile."""
+    section = doc.get("uncertainty")
+    if not section or "sensitivity" not in section:
+        return None
+    low, high = section["sensitivity"]["tornado_percentiles"]
+
+    def panel(ax: Axes, unit: dict[str, Any], ind: str) -> None:
+        rows = [r for r in unit["tornado"][ind] if r["swing"] and r["score_deterministic"]][:top]
+        for y, row in enumerate(rows):
+            base = row["score_deterministic"]
+            for value, colour in ((row["score_low"], PALETTE[0]), (row["score_high"], PALETTE[1])):
+                ax.barh(y, 100 * (value / base - 1), height=0.7, color=colour)
+        ax.set_yticks(range(len(rows)), [r["rule"] for r in rows], fontsize=7)
+        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # largest swing on top
+        ax.axvline(0, color="#333333", linewidth=0.8)
+        ax.set_xlabel("change of the result (%)", fontsize=8)
+
+    handles = [Patch(facecolor=PALETTE[0], label=f"input at its\n{low:g} % value"),
+               Patch(facecolor=PALETTE[1], label=f"input at its\n{high:g} % value")]
+    return _sensitivity_grid(doc, panel, handles, "tornado: one input at a time, the others "
+                             "at their values")
+
+
+def sobol_indices(doc: dict[str, Any], top: int = 8) -> Figure | None:
+    """Per indicator (rows) and unit (columns), the `top` inputs by Sobol' total index, with
+    their first-order index, each with its 95 % confidence interval."""
+    section = doc.get("uncertainty")
+    if not section or "sensitivity" not in section:
+        return None
+
+    def panel(ax: Axes, unit: dict[str, Any], ind: str) -> None:
+        rows = [r for r in unit["sobol"][ind] if r["ST"] > 0 or r["S1"] > 0][:top]
+        ys = range(len(rows))
+        for offset, key, colour in ((-0.18, "ST", PALETTE[2]), (0.18, "S1", PALETTE[3])):
+            ax.barh([y + offset for y in ys], [r[key] for r in rows], height=0.36,
+                    color=colour, xerr=[r[f"{key}_conf"] for r in rows],
+                    error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "#333333"})
+        ax.set_yticks(list(ys), [r["rule"] for r in rows], fontsize=7)
+        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+        ax.set_xlim(0, 1.05)
+        ax.set_xlabel("share of the result's variance", fontsize=8)
+        if not rows:
+            ax.text(0.5, 0, "no variance", ha="center", va="center", fontsize=8)
+
+    handles = [Patch(facecolor=PALETTE[2], label="total index ST\n(with interactions)"),
+               Patch(facecolor=PALETTE[3], label="first-order\nindex S1")]
+    return _sensitivity_grid(doc, panel, handles, "Sobol' indices, with 95 % confidence "
+                             "intervals")
+
+
+def _sensitivity_grid(doc: dict[str, Any], panel: Callable[[Axes, dict[str, Any], str], None],
+                      handles: list[Patch], what: str) -> Figure:
+    """One panel per indicator (rows) and functional unit (columns), drawn by `panel`."""
+    units = doc["uncertainty"]["functional_units"]
+    indicators = doc["indicators"]
+    fig = Figure(figsize=(SIZE[0], 1.0 + 2.2 * len(indicators)), layout="constrained")
+    grid = fig.subplots(len(indicators), len(units), squeeze=False)
+    for r, (ind, info) in enumerate(indicators.items()):
+        for c, unit in enumerate(units):
+            ax = grid[r][c]
+            panel(ax, unit, ind)
+            star = "*" if unit["indicators"][ind]["incomplete"] else ""
+            ax.set_title(textwrap.fill(f"{unit['functional_unit']}: {info['name']}{star}", 50),
+                         fontsize=9)
+            ax.tick_params(axis="x", labelsize=7)
+            ax.grid(axis="x", alpha=0.3)
+            ax.set_axisbelow(True)
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
+    fig.suptitle(_title(doc, what), fontsize=11)
+    if any(u["indicators"][i]["incomplete"] for u in units for i in indicators):
+        _footnote(fig, [INCOMPLETE])
     return fig
 
 

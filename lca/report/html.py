@@ -19,6 +19,7 @@ from lca.calc import STAGES
 from lca.inventory.datasets import PART_NAMES
 from lca.report import interpretation, tables
 from lca.results import shown_parts
+from lca.units import significant
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -35,17 +36,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return significant(value) if isinstance(value, (int, float)) else str(value)
-
-
-def significant(value: float, digits: int = 4) -> str:
-    """A number to `digits` significant figures, as a report shows it: '10,370,000', '0.2305',
-    '1.204e-06'. The workbook and results.json keep every digit."""
-    value = float(f"{value:.{digits}g}")
-    if value != 0 and (abs(value) >= 1e12 or abs(value) < 1e-3):
-        return f"{value:.{digits - 1}e}"
-    if abs(value) >= 10 ** (digits - 1):
-        return f"{value:,.0f}"
-    return f"{value:.{digits}g}"
 
 
 def _environment() -> jinja2.Environment:

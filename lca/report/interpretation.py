@@ -1,5 +1,6 @@
 """The interpretation phase (ISO 14044 4.5), computed from a results document: significant
-contributors, sensitivity to the allocation choice, completeness and consistency checks, and the
+contributors, sensitivity to the allocation choice, the inputs that drive the uncertainty,
+completeness and consistency checks, and the
 caveats (the method note's discrepancies, a choice's limitations) that apply to the study.
 
 Pure: a document in, plain data out; the report only lays these out.
@@ -13,6 +14,7 @@ from typing import Any
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
+from lca.uncertainty.analysis import drivers, swing_percent, swing_text
 from lca.yamlsource import read_yaml
 
 Doc = dict[str, Any]
@@ -134,6 +136,30 @@ def caveats(doc: Doc) -> list[dict[str, Any]]:
     return out
 
 
+def uncertainty_drivers(doc: Doc) -> list[dict[str, Any]] | None:
+    """Per functional unit, the inputs that drive the results most (Sobol' total index summed
+    over the indicators), each with its tornado range, and per indicator its ST, S1 and swing;
+    and per indicator the input of largest ST. None when the uncertainty was not run."""
+    section = doc.get("uncertainty")
+    if not section or "sensitivity" not in section:
+        return None
+    out = []
+    for unit in section["functional_units"]:
+        inputs = []
+        for rule in drivers(unit):
+            per_indicator = {}
+            for ind in doc["indicators"]:
+                swing = next(r for r in unit["tornado"][ind] if r["rule"] == rule)
+                index = next(r for r in unit["sobol"][ind] if r["rule"] == rule)
+                per_indicator[ind] = {"ST": index["ST"], "S1": index["S1"],
+                                      "swing": swing_text(swing_percent(swing))}
+            inputs.append({"rule": rule, "unit": swing["unit"], "low": swing["low_value"],
+                           "high": swing["high_value"], "indicators": per_indicator})
+        main = {ind: rows[0] for ind, rows in unit["sobol"].items() if rows and rows[0]["ST"] > 0}
+        out.append({"functional_unit": unit["functional_unit"], "inputs": inputs, "main": main})
+    return out
+
+
 def _holds(when: dict[str, str], values: dict[str, Any]) -> bool:
     return all(values.get(rule) == choice for rule, choice in when.items())
 
@@ -142,6 +168,7 @@ def interpret(doc: Doc) -> dict[str, Any]:
     """Everything the interpretation section shows."""
     return {"significant": significant_contributors(doc),
             "allocation": allocation_sensitivity(doc),
+            "drivers": uncertainty_drivers(doc),
             "completeness": completeness(doc), "consistency": consistency(doc),
             "differing_inputs": differing_inputs(doc), "caveats": caveats(doc),
             "unused_inputs": doc.get("unused_inputs", [])}

@@ -146,6 +146,33 @@ def uncertainty(doc: Doc) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def sensitivity(doc: Doc) -> pd.DataFrame | None:
+    """Per unit, indicator and sampled input: its tornado swing (result at the input's low and
+    high percentiles, the others at their values) and Sobol' indices; None if not run."""
+    section = doc.get("uncertainty")
+    if section is None or "sensitivity" not in section:
+        return None
+    low, high = section["sensitivity"]["tornado_percentiles"]
+    rows = []
+    for unit in section["functional_units"]:
+        for ind, swings in unit["tornado"].items():
+            indices = {r["rule"]: r for r in unit["sobol"][ind]}
+            for swing in swings:
+                index = indices[swing["rule"]]
+                base = swing["score_deterministic"]
+                rows.append({
+                    **_head(unit["functional_unit"], ind, doc["indicators"][ind]),
+                    "input": swing["rule"], "input_unit": swing["unit"],
+                    f"input_at_p{low:g}": swing["low_value"],
+                    f"input_at_p{high:g}": swing["high_value"],
+                    "result_deterministic": base, "result_at_input_low": swing["score_low"],
+                    "result_at_input_high": swing["score_high"], "swing": swing["swing"],
+                    "swing_percent": 100 * swing["swing"] / base if base else None,
+                    **{k: index[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
+                    "note": index["note"] or ""})
+    return pd.DataFrame(rows)
+
+
 def data_quality(doc: Doc) -> pd.DataFrame:
     """Each factor the results use with source, year and licence; each missing value, and why."""
     frame = pd.DataFrame(doc["data_quality"])
@@ -161,8 +188,8 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
     comparison = allocation_comparison(doc)
     if comparison is not None:
         out["Allocation comparison"] = comparison
-    spread = uncertainty(doc)
-    if spread is not None:
-        out["Uncertainty"] = spread
+    for name, frame in (("Uncertainty", uncertainty(doc)), ("Sensitivity", sensitivity(doc))):
+        if frame is not None:
+            out[name] = frame
     out["Data quality"] = data_quality(doc)
     return out

@@ -24,6 +24,7 @@ from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
 from lca.provenance import origin
 from lca.rules.evaluate import Evaluator, make_override
+from lca.texttable import aligned
 from lca.uncertainty.sampling import describe, sample
 
 GIVEN = ("study", "functional unit", "command line")
@@ -137,16 +138,19 @@ def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
 
 
 def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
-                seed: int, deterministic: dict[str, Any]) -> dict[str, Any]:
+                seed: int, deterministic: dict[str, Any],
+                background: dict[Key, dict[str, float]] | None = None) -> dict[str, Any]:
     """The `uncertainty` section of the results document: statistics per unit and indicator.
 
     `deterministic` is the Brightway results document of the same study, shown beside them.
-    Brightway must hold the study (run `assess.run` first): the background scores come from it.
+    Brightway must hold the study (run `assess.run` first): the background scores come from it,
+    unless they are given (`background_scores`, to share them with the sensitivity analyses).
     """
     from tqdm import tqdm
 
     samples = draw(prepared, iterations, seed)
-    background = background_scores(prepared.foregrounds, indicators)
+    if background is None:
+        background = background_scores(prepared.foregrounds, indicators)
     chunks = range(0, iterations, CHUNK)
     results: list[dict[str, list[np.ndarray]]] = [{i: [] for i in indicators} for _ in samples]
     for start in tqdm(chunks, desc="Monte Carlo", unit="chunk", disable=not sys.stderr.isatty()):
@@ -198,10 +202,7 @@ def table(doc: dict[str, Any]) -> str:
             rows.append([info["name"], info["unit"],
                          *(format_number(s[k]) + star
                            for k in ("deterministic", "mean", "median", "p2_5", "p97_5"))])
-        widths = [max(len(r[c]) for r in rows) for c in range(len(head))]
-        for r in rows:
-            lines.append("  " + "  ".join(cell.ljust(w) if c < 2 else cell.rjust(w)
-                                          for c, (cell, w) in enumerate(zip(r, widths, strict=True))))
+        lines += aligned(rows)
         lines.append("  sampled: " + "; ".join(f"{s['rule']} ({s['distribution']})"
                                                for s in unit["sampled"]))
         if unit["fixed"]:

@@ -114,6 +114,11 @@ def tornado(prepared: Prepared, background: dict[Key, dict[str, float]],
     return out
 
 
+def power_of_two(n: int) -> bool:
+    """Whether n can be the base size of a Sobol' design (its balance needs 2, 4, 8, ...)."""
+    return n >= 2 and not n & (n - 1)
+
+
 def sobol(prepared: Prepared, background: dict[Key, dict[str, float]],
           indicators: dict[str, Indicator], n: int = 1024, seed: int = 0,
           num_resamples: int = 100, conf_level: float = 0.95
@@ -130,7 +135,7 @@ def sobol(prepared: Prepared, background: dict[Key, dict[str, float]],
     from SALib.analyze.sobol import analyze
     from SALib.sample.sobol import sample as saltelli
 
-    if n < 2 or n & (n - 1):
+    if not power_of_two(n):
         raise ValueError(f"n must be a power of 2 (Sobol' sequence), not {n}")
     union, per_unit = _rules(prepared)
     if not union:
