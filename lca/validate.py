@@ -34,6 +34,9 @@ FIGURE_KEYS = ("figure", "functional_unit", "read", "published", "tolerance", "s
 RULE_READ = ("rule", "times")
 IMPACT_READ = ("impact", "stage", "component")
 
+# A study run: the study file and the settings its figures give (as --set would).
+RunKey = tuple[Path, tuple[Setting, ...]]
+
 
 def cases_file() -> Path:
     """The shipped cases file (beside the examples in a checkout, inside the package once installed)."""
@@ -73,7 +76,7 @@ class Figure:
     note: str = ""
 
     @property
-    def run_key(self) -> tuple[Path, tuple[Setting, ...]]:
+    def run_key(self) -> RunKey:
         """Figures with the same study and settings share one run."""
         return (self.study, self.settings)
 
@@ -178,16 +181,26 @@ def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[
             functional_unit=_text(doc, at + ("functional_unit",), fig["functional_unit"]),
             read=_read(doc, at + ("read",), fig["read"]), published=published,
             tolerance=tolerance, source=_text(doc, path + ("source",), case["source"]),
-            settings=tuple(Setting(str(rule), str(value), str(doc.where(at + ("settings", rule))))
+            settings=tuple(_setting(doc, at + ("settings", rule), value)
                            for rule, value in settings.items()),
             note=" ".join(str(fig.get("note", "")).split())), doc.where(at)))
     return out
 
 
 def _read(doc: YamlDocument, path: tuple, raw: Any) -> Read:
-    keys = RULE_READ if isinstance(raw, dict) and "rule" in raw else IMPACT_READ
-    read = _mapping(doc, path, raw, keys, keys[:1])
+    read = _mapping(doc, path, raw, RULE_READ + IMPACT_READ, ())
+    kinds = [keys for keys in (RULE_READ, IMPACT_READ) if any(k in read for k in keys)]
+    if len(kinds) != 1 or kinds[0][0] not in read:
+        raise InputError("'read' is {rule: NAME, times: NAME} (times optional) or {impact: "
+                         "INDICATOR, stage: STAGE, component: COMPONENT} (stage and component "
+                         "optional)", doc.where(path))
     return Read(**{k: _text(doc, path + (k,), v) for k, v in read.items()})
+
+
+def _setting(doc: YamlDocument, path: tuple, value: Any) -> Setting:
+    """A figure's setting, as `--set` would give it, named by its place in the cases file."""
+    where = doc.where(path)
+    return Setting(str(path[-1]), str(value), f"{where.file}:{where.line}")
 
 
 def _check(figure: Figure, rules: RuleSet, indicators: dict[str, Indicator],
@@ -274,7 +287,7 @@ class Run:
 
 
 def run_studies(figures: list[Figure], project: str = DEFAULT_PROJECT,
-                model_dir: Path | None = None) -> dict[tuple[Path, tuple[Setting, ...]], Run]:
+                model_dir: Path | None = None) -> dict[RunKey, Run]:
     """Run each distinct study (and settings) once; Brightway only where an impact is read.
 
     Every study is prepared and every rule a figure reads evaluated first, so bad input stops
@@ -302,12 +315,16 @@ def ours(figure: Figure, run_: Run, indicators: dict[str, Indicator]) -> float:
     return float(value.to(figure.published.units).magnitude)
 
 
-def validate(figures: list[Figure], project: str = DEFAULT_PROJECT,
-             model_dir: Path | None = None) -> list[Outcome]:
-    """Every figure with our value, in the order of the cases file."""
-    runs = run_studies(figures, project, model_dir)
+def compare(figures: list[Figure], runs: dict[RunKey, Run]) -> list[Outcome]:
+    """Every figure with our value from its study's run, in the order of the cases file."""
     indicators = load_indicators()
     return [Outcome(f, ours(f, runs[f.run_key], indicators)) for f in figures]
+
+
+def validate(figures: list[Figure], project: str = DEFAULT_PROJECT,
+             model_dir: Path | None = None) -> list[Outcome]:
+    """Run the studies and compare every figure."""
+    return compare(figures, run_studies(figures, project, model_dir))
 
 
 # -- output -----------------------------------------------------------------------------------
