@@ -100,6 +100,17 @@ def build_parser() -> argparse.ArgumentParser:
                               help="import a foreground.xlsx written by --out into a project")
     cmd.add_argument("workbook", type=Path)
 
+    cmd = commands.add_parser("validate", parents=[project],
+                              help="reproduce the published cases: published value, ours, gap")
+    cmd.add_argument("--case", metavar="SUBSTRING",
+                     help="only the cases whose name contains this (any case)")
+    cmd.add_argument("--cases", type=Path, metavar="FILE",
+                     help="the cases file (default: the shipped examples/validation.yaml)")
+    output = cmd.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    output.add_argument("--markdown", action="store_true",
+                        help="print the comparison as the README's Markdown table")
+
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
     cmd.add_argument("--doc", type=Path, metavar="DIR", help="write one Markdown page per rule")
@@ -233,6 +244,20 @@ def cmd_compare(args: argparse.Namespace) -> None:
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Exit status 0 when every figure is within its tolerance, 1 otherwise, as a test runner."""
+    # Imported here, so that the command is one self-contained block.
+    from lca import validate
+
+    figures = validate.select(validate.load_cases(args.cases), args.case)
+    outcomes = validate.validate(figures, args.project)
+    if args.json:
+        print(json.dumps(validate.as_json(outcomes), indent=2))
+    else:
+        print((validate.markdown if args.markdown else validate.table)(outcomes), end="")
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
 def cmd_rules(args: argparse.Namespace) -> None:
     rules = load_model(args.model)
     if args.doc:
@@ -245,11 +270,13 @@ def cmd_rules(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error."""
+    """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error (or,
+    for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
-        {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
-         "import": cmd_import, "rules": cmd_rules, "uncertainty": cmd_uncertainty}[args.command](args)
+        status = {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
+                  "import": cmd_import, "rules": cmd_rules, "uncertainty": cmd_uncertainty,
+                  "validate": cmd_validate}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -258,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         print("internal error: this is a bug in genai-lca; please report it with the trace above",
               file=sys.stderr)
         return 1
-    return 0
+    return status or 0  # `validate` returns 1 when a figure is out of tolerance
 
 
 def main_exit() -> None:

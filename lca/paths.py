@@ -1,7 +1,8 @@
 """Where the shipped data folders are: beside the package in a checkout, inside it once installed.
 
-`model/`, `inventories/` and `methods/` live at the top of the repository; a wheel carries them as
-`lca/_data/...` (see pyproject.toml), so both an editable and a plain install find them.
+`model/`, `inventories/`, `methods/` and `examples/` live at the top of the repository; a wheel
+carries them as `lca/_data/...` (see pyproject.toml), so both an editable and a plain install find
+them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """The folder `model`, `inventories` or `methods`."""
+    """The folder `model`, `inventories`, `methods` or `examples`."""
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate

@@ -61,3 +61,27 @@ def uncertainty_bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     return _bundle(tmp_path_factory.mktemp("uncertainty"),
                    ["uncertainty", "--iterations", "2000", "--seed", "2", "--sobol", "256"],
                    "test-uncertainty-bundle")
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The published cases (examples/validation.yaml), each study run once, and the comparison."""
+
+    runs: dict
+    outcomes: list
+    project: str
+
+    def doc(self, study: str) -> dict:
+        """The results document of an example study run without settings, by file name."""
+        return self.runs[(ROOT / "examples" / study, ())].doc
+
+
+@pytest.fixture(scope="session")
+def validated() -> Validated:
+    """One run of every validation study, shared by the validation, assessment and allocation
+    tests (an assessment takes about 3 s)."""
+    from lca import validate
+
+    figures = validate.load_cases()
+    runs = validate.run_studies(figures, "test-validation")
+    return Validated(runs, validate.compare(figures, runs), "test-validation")
