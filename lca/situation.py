@@ -102,9 +102,10 @@ def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
     datasets, parts = load_manufacturing()
     for part in parts.values():
         choice = chosen.get(part.rule)
-        if part.factors and choice is not None:
-            for item in part.choices[choice.value]:
-                sources.append((part.factors, datasets[item.dataset].impacts))
+        prefix = part.factor_prefix(choice.value) if choice is not None else None
+        if prefix:
+            (item,) = part.choices[choice.value]
+            sources.append((prefix, datasets[item.dataset].impacts))
     return {f"{prefix}.{indicator}": _DataFactor(factor, Quantity(factor.value,
                                                                   rules[f"{prefix}.{indicator}"].unit))
             for prefix, factors in sources for indicator, factor in factors.items()}
