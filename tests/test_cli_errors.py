@@ -129,7 +129,7 @@ def test_negative_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     ("model.parameters:", "model.parameter:",
      "unknown rule 'model.parameter' (did you mean model.parameters"),
     ("hardware: dgx-h100", "hardwre: dgx-h100", "unknown key 'hardwre' (did you mean hardware?)"),
-    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown hardware 'dgx-h10' (did you mean dgx-h100"),
+    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown server 'dgx-h10' (did you mean dgx-h100"),
 ])
 def test_near_names_are_suggested(tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str,
                                   new: str, message: str) -> None:
