@@ -242,3 +242,17 @@ def test_datacenter_preset_applied_and_overridden(model, tmp_path: Path) -> None
     assert given["datacenter.pue"].value.magnitude == pytest.approx(1.3)
     assert given["datacenter.pue"].where.file == str(path)
     assert given["datacenter.wue"].value.to("L/kWh").magnitude == pytest.approx(0.15)
+
+
+def test_monte_carlo_holds_the_preset(model, tmp_path: Path) -> None:
+    """An operator's published PUE is not drawn from the spread of data centres in general; a
+    value the preset lacks (Google's WUE) keeps the default and its distribution."""
+    from lca.uncertainty.montecarlo import uncertain_rules
+
+    path = study_file(tmp_path, "dgx-h100", "datacenter: google\n")
+    (_, ev), _ = evaluators(model, load_study(path))
+    for rule in ("energy.facility", "water.on_site"):  # what reads the PUE and the WUE
+        ev.value(rule)
+    rules = uncertain_rules(ev, str(path))
+    assert "datacenter.pue" in rules.fixed and "datacenter.wue" in rules.sampled
+    assert "gpu.mfu" in rules.sampled  # the server's catalog MFU is data, still sampled
