@@ -169,3 +169,42 @@ def _pick(catalog: dict[str, Entry], kind: CatalogKind, given: Given,
                          f"{ids}", given.where)
     raise InputError(f"unknown {kind.noun} '{entry_id}'{did_you_mean(entry_id, catalog)}; "
                      f"inventories/{kind.file} has {ids}", given.where)
+
+
+
+# What `genai-lca catalog` shows of each kind: (column, rule, unit to show it in; None for a
+# pure number, "text" for a choice such as the manufacturing profile).
+_COLUMNS = {
+    GPUS: (("TDP", "gpu.power", "W"), ("memory", "gpu.memory", "GB"),
+           ("BF16 dense", "gpu.peak_flops_bf16", "TFLOP/s"), ("die", "gpu.die_area", "mm**2"),
+           ("manufacturing", "gpu.manufacturing", "text")),
+    SERVERS: (("GPUs", "server.gpus", None), ("CPUs", "cpu.count", None),
+              ("RAM", "ram.capacity", "GB"), ("SSD", "ssd.capacity", "GB")),
+    DATACENTERS: (("PUE", "datacenter.pue", None), ("WUE", "datacenter.wue", "L/kWh")),
+}
+
+
+def listing() -> str:
+    """The three catalogs as text tables of each entry's key figures ('-' where none is given)."""
+    from lca.units import format_number, parse_quantity, ureg
+
+    def cell(entry: Entry, rule: str, unit: str | None) -> str:
+        factor = entry.values.get(rule)
+        if factor is None or unit == "text":
+            return "-" if factor is None else str(factor.value)
+        magnitude = parse_quantity(factor.value, factor.where).to(unit or "").magnitude
+        return f"{format_number(magnitude)} {f'{ureg.Unit(unit):~P}' if unit else ''}".strip()
+
+    lines = []
+    for kind, columns in _COLUMNS.items():
+        extra = ["default GPU"] if kind.fields else []
+        rows = [["id", *(title for title, _, _ in columns), *extra]]
+        for entry in load_catalog(kind).values():
+            rows.append([entry.id, *(cell(entry, rule, unit) for _, rule, unit in columns),
+                         *(entry.fields[f].raw for f in kind.fields)])
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines.append(f"{kind.noun}s (inventories/{kind.file})")
+        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+                  for row in rows]
+        lines.append("")
+    return "\n".join(lines)

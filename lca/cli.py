@@ -13,6 +13,7 @@ from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
 from lca.assess import assess, prepare, uncertainty
+from lca.catalog import listing
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
@@ -94,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("import", parents=[project],
                               help="import a foreground.xlsx written by --out into a project")
     cmd.add_argument("workbook", type=Path)
+
+    commands.add_parser("catalog", help="list the GPUs, servers and data-centre presets")
 
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
@@ -224,6 +227,10 @@ def cmd_compare(args: argparse.Namespace) -> None:
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
 
 
+def cmd_catalog(args: argparse.Namespace) -> None:
+    print(listing(), end="")
+
+
 def cmd_rules(args: argparse.Namespace) -> None:
     rules = load_model(args.model)
     if args.doc:
@@ -239,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit status is 0, 2 for bad input, 1 for an internal error."""
     try:
         args = build_parser().parse_args(argv)
-        {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
-         "import": cmd_import, "rules": cmd_rules, "uncertainty": cmd_uncertainty}[args.command](args)
+        {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
+         "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
+         "uncertainty": cmd_uncertainty}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -256,3 +256,14 @@ def test_monte_carlo_holds_the_preset(model, tmp_path: Path) -> None:
     rules = uncertain_rules(ev, str(path))
     assert "datacenter.pue" in rules.fixed and "datacenter.wue" in rules.sampled
     assert "gpu.mfu" in rules.sampled  # the server's catalog MFU is data, still sampled
+
+
+def test_catalog_command_lists_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    from lca.cli import main
+
+    assert main(["catalog"]) == 0
+    out = capsys.readouterr().out
+    for entry_id in GPU_IDS + SERVER_IDS + ["aws", "google"]:
+        assert f"\n  {entry_id} " in out
+    assert "  l4              72 W     24 GB   121 TFLOP/s" in out  # dense, from the datasheet
+    assert "  mi300x" in out and "  aws            1.15  0.15 l/kWh" in out
