@@ -267,3 +267,24 @@ def test_catalog_command_lists_every_entry(capsys: pytest.CaptureFixture[str]) -
         assert f"\n  {entry_id} " in out
     assert "  l4              72 W     24 GB   121 TFLOP/s" in out  # dense, from the datasheet
     assert "  mi300x" in out and "  aws            1.15  0.15 l/kWh" in out
+
+
+def test_assessment_with_a_chosen_gpu_and_preset(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Through Brightway: the per-die GPU datasets are written and scored, the choices named."""
+    import json
+
+    from lca.cli import main
+
+    path = study_file(tmp_path, "{server: pcie-inference, gpu: l4}", "datacenter: aws\n")
+    path.write_text(path.read_text().replace("study: Llama 3.1 405B", "study: L4 catalog"))
+    assert main(["assess", str(path), "--json", "--project", "test-catalog"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    scope = doc["goal_and_scope"]
+    assert scope["hardware"].startswith("pcie-inference: ") and ", GPU l4: " in scope["hardware"]
+    assert scope["datacenter"] == "aws: Amazon Web Services data centres, global"
+    unit = doc["functional_units"][1]
+    # 1M tokens of the 405B model: 2 x 405e9 x 1e6 FLOP / (121e12 FLOP/s x 0.40 x 3,600 s/h)
+    assert unit["quantities"]["gpu_hours"] == pytest.approx(8.1e17 / (121e12 * 0.4 * 3600))
+    gpu = unit["impacts"]["gwp"]["by_component"]["gpu"]
+    assert gpu > 0 and math.isfinite(gpu)
