@@ -8,7 +8,7 @@ from typing import Any
 
 from lca import provenance
 from lca.calc import calculate
-from lca.catalog import load_hardware
+from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators, load_locations,
@@ -102,11 +102,12 @@ def _add_provenance(doc: dict[str, Any], prepared: Prepared,
                     indicators: dict[str, Indicator]) -> None:
     """Goal and scope, the inputs and inventory of each unit, and the data behind the factors."""
     study = prepared.study
-    hardware = None
-    if study.hardware is not None:
-        entry = load_hardware()[study.hardware.raw]
-        hardware = f"{entry.id}: {entry.name}"
-    doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, indicators,
+    hardware = select_hardware(study.hardware).label if study.hardware is not None else None
+    datacenter = None
+    if study.datacenter is not None:
+        entry = select_datacenter(study.datacenter)
+        datacenter = f"{entry.id}: {entry.name}"
+    doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, datacenter, indicators,
                                                       prepared.pairs[0][1])
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}

@@ -13,6 +13,7 @@ from lca.errors import InputError, Where
 from lca.rules.docs import rule_kind, write_docs
 from lca.rules.explain import explain, render
 from lca.assess import assess, prepare, uncertainty
+from lca.catalog import listing
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
@@ -110,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="print the comparison as JSON")
     output.add_argument("--markdown", action="store_true",
                         help="print the comparison as the README's Markdown table")
+
+    commands.add_parser("catalog", help="list the GPUs, servers and data-centre presets")
 
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
@@ -258,6 +261,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if all(o.passed for o in outcomes) else 1
 
 
+def cmd_catalog(args: argparse.Namespace) -> None:
+    print(listing(), end="")
+
+
 def cmd_rules(args: argparse.Namespace) -> None:
     rules = load_model(args.model)
     if args.doc:
@@ -274,9 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
-        status = {"assess": cmd_assess, "compare": cmd_compare, "explain": cmd_explain,
-                  "import": cmd_import, "rules": cmd_rules, "uncertainty": cmd_uncertainty,
-                  "validate": cmd_validate}[args.command](args)
+        status = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
+                  "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
+                  "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,8 +20,8 @@ from lca.units import Quantity, unit_text
 Datasets = dict[Key, dict[str, Any]]
 
 
-def goal_and_scope(study: Study, hardware: str | None, indicators: dict[str, Indicator],
-                   evaluator: Evaluator) -> dict[str, Any]:
+def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
+                   indicators: dict[str, Indicator], evaluator: Evaluator) -> dict[str, Any]:
     """The study's goal and scope as it states them (ISO 14044 4.2), with the impact categories
     and what the chosen allocation rule does."""
     allocation = evaluator.rules["allocation"]
@@ -32,6 +32,7 @@ def goal_and_scope(study: Study, hardware: str | None, indicators: dict[str, Ind
         "goal": {k: _plain(v) for k, v in study.goal.items()},
         "scope": {k: _plain(v) for k, v in study.scope.items()},
         "hardware": hardware,
+        "datacenter": datacenter,
         "functional_units": [
             {"name": u.name, "workload": str(u.workload.raw), "description": u.description,
              "includes": [{"unit": i.unit, "share": i.share} for i in u.includes]}

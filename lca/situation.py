@@ -1,9 +1,11 @@
 """The situation of each functional unit: rule overrides layered from data, study and `--set`.
 
-Later layers win: hardware catalog < study inputs < study allocation < the unit's workload and
-inputs < `--set`. Under all of them, the data fill the factors left open: the electricity factors
-of the study's location and the impacts of the chosen manufacturing profiles. Every override
-keeps where it was given, so explanations can point at it.
+Later layers win: hardware catalog (the server's values, then its GPU's: the server's default
+GPU, or the one the study names) < data-centre preset (`datacenter:`) < study inputs < study
+allocation < the unit's workload and inputs < `--set`. Under all of them, the data fill the
+factors left open: the electricity factors of the study's location and the impacts of the chosen
+manufacturing profiles. Every override keeps where it was given, and catalog values their
+source, year and licence, so explanations and the data-quality table can point at them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pint
 
-from lca.catalog import Hardware, load_hardware, require_hardware
+from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory.data import Factor, load_manufacturing, resolve_location
 from lca.paths import data_dir, model_files
@@ -52,8 +54,7 @@ def load_model(folder: Path | None = None) -> RuleSet:
 
 
 def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
-                  settings: list[Setting] = (), hardware: dict[str, Hardware] | None = None
-                  ) -> dict[str, Override]:
+                  settings: list[Setting] = ()) -> dict[str, Override]:
     """All overrides of one functional unit, validated against the rules."""
     out: dict[str, Override] = {}
 
@@ -62,11 +63,8 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
         out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
                                   *provenance)
 
-    if study.hardware is not None:
-        entry = require_hardware(hardware or load_hardware(), study.hardware.raw,
-                                 study.hardware.where)
-        for rule, value in entry.values.items():
-            put(rule, Given(value.value, value.where), factor=value)
+    for rule, value in catalog_values(study).items():
+        put(rule, Given(value.value, value.where), factor=value)
     for rule, given in study.inputs.items():
         put(rule, given, f"study input ({study.file})")
     if study.allocation is not None:
@@ -86,6 +84,16 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     return out
 
 
+def catalog_values(study: Study) -> dict[str, Factor]:
+    """The catalog's values for the study's hardware, then its data-centre preset's (which win)."""
+    values: dict[str, Factor] = {}
+    if study.hardware is not None:
+        values.update(select_hardware(study.hardware).values)
+    if study.datacenter is not None:
+        values.update(select_datacenter(study.datacenter).values)
+    return values
+
+
 @dataclass(frozen=True)
 class _DataFactor:
     factor: Factor
@@ -102,9 +110,10 @@ def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
     datasets, parts = load_manufacturing()
     for part in parts.values():
         choice = chosen.get(part.rule)
-        if part.factors and choice is not None:
-            for item in part.choices[choice.value]:
-                sources.append((part.factors, datasets[item.dataset].impacts))
+        prefix = part.factor_prefix(choice.value) if choice is not None else None
+        if prefix:
+            (item,) = part.choices[choice.value]
+            sources.append((prefix, datasets[item.dataset].impacts))
     return {f"{prefix}.{indicator}": _DataFactor(factor, Quantity(factor.value,
                                                                   rules[f"{prefix}.{indicator}"].unit))
             for prefix, factors in sources for indicator, factor in factors.items()}
@@ -113,6 +122,5 @@ def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
 def evaluators(rules: RuleSet, study: Study, settings: list[Setting] = ()
                ) -> list[tuple[FunctionalUnit, Evaluator]]:
     """One evaluator per functional unit, every override checked before anything is computed."""
-    hardware = load_hardware() if study.hardware is not None else None
-    return [(unit, Evaluator(rules, overrides_for(rules, study, unit, settings, hardware)))
+    return [(unit, Evaluator(rules, overrides_for(rules, study, unit, settings)))
             for unit in study.functional_units]

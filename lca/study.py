@@ -9,8 +9,9 @@ from typing import Any
 from lca.errors import InputError, Where, did_you_mean
 from lca.yamlsource import YamlDocument, read_yaml
 
-STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "allocation", "inputs",
-              "functional_units")
+STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
+              "inputs", "functional_units")
+HARDWARE_KEYS = ("server", "gpu")
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
               "data_quality")
@@ -24,6 +25,15 @@ class Given:
 
     raw: Any
     where: Where
+
+
+@dataclass(frozen=True)
+class HardwareChoice:
+    """The catalog ids a study's `hardware:` names: a server id (`hardware: dgx-h100`, its
+    default GPU with it), or `{server: ID, gpu: ID}` (either may be left out)."""
+
+    server: Given | None
+    gpu: Given | None
 
 
 @dataclass(frozen=True)
@@ -55,10 +65,11 @@ class Study:
     goal: dict[str, Any]
     scope: dict[str, Any]
     location: Given | None
-    hardware: Given | None
+    hardware: HardwareChoice | None
     allocation: Given | None
     inputs: dict[str, Given]
     functional_units: list[FunctionalUnit] = field(default_factory=list)
+    datacenter: Given | None = None
 
 
 def load_study(path: Path | str) -> Study:
@@ -98,8 +109,8 @@ def load_study(path: Path | str) -> Study:
                                     _includes(doc, path_i + ("includes",), raw.get("includes"))))
     _check_includes(units)
     return Study(title.strip(), doc.file, goal, scope, _given(doc, "location"),
-                 _given(doc, "hardware"), _given(doc, "allocation"), _inputs(doc, ("inputs",)),
-                 units)
+                 _hardware(doc), _given(doc, "allocation"), _inputs(doc, ("inputs",)),
+                 units, _given(doc, "datacenter"))
 
 
 def _known_keys(doc: YamlDocument, path: tuple, data: dict, allowed: tuple[str, ...]) -> None:
@@ -126,6 +137,28 @@ def _given(doc: YamlDocument, key: str) -> Given | None:
     if not isinstance(value, str):
         raise InputError(f"'{key}' is a name (text)", doc.where((key,)))
     return Given(value, doc.where((key,)))
+
+
+def _hardware(doc: YamlDocument) -> HardwareChoice | None:
+    """`hardware: SERVER` or `hardware: {server: SERVER, gpu: GPU}`; the ids are checked
+    against the catalog later (lca/catalog.py), with the place each was given."""
+    if "hardware" not in doc.data:
+        return None
+    value = doc.data["hardware"]
+    if isinstance(value, str):
+        return HardwareChoice(Given(value, doc.where(("hardware",))), None)
+    if not isinstance(value, dict) or not value:
+        raise InputError("'hardware' is a server id (e.g. dgx-h100) or a mapping "
+                         "{server: ID, gpu: ID} of catalog ids", doc.where(("hardware",)))
+    _known_keys(doc, ("hardware",), value, HARDWARE_KEYS)
+    picked = {}
+    for key in HARDWARE_KEYS:
+        if key in value:
+            if not isinstance(value[key], str):
+                raise InputError(f"'hardware.{key}' is a catalog id (text)",
+                                 doc.where(("hardware", key)))
+            picked[key] = Given(value[key], doc.where(("hardware", key)))
+    return HardwareChoice(picked.get("server"), picked.get("gpu"))
 
 
 def _keys(node: dict | list) -> Any:

@@ -129,13 +129,41 @@ def test_negative_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     ("model.parameters:", "model.parameter:",
      "unknown rule 'model.parameter' (did you mean model.parameters"),
     ("hardware: dgx-h100", "hardwre: dgx-h100", "unknown key 'hardwre' (did you mean hardware?)"),
-    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown hardware 'dgx-h10' (did you mean dgx-h100"),
+    ("hardware: dgx-h100", "hardware: dgx-h10", "unknown server 'dgx-h10' (did you mean dgx-h100"),
 ])
 def test_near_names_are_suggested(tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str,
                                   new: str, message: str) -> None:
     path = study(tmp_path, EXAMPLE.read_text().replace(old, new))
     code, err = run(capsys, "explain", path, "gpu.hours")
     assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("hardware, key, message", [
+    ("hardware: {server: pcie-inference, gpu: l40}", "hardware.gpu",
+     "unknown GPU 'l40' (did you mean l40s, l4?); inventories/gpus.yaml has a100-pcie-40gb"),
+    ("hardware: {server: hgx-h10, gpu: l4}", "hardware.server",
+     "unknown server 'hgx-h10' (did you mean hgx-h100"),
+    ("hardware: l4", "hardware",
+     ("'l4' is a GPU (inventories/gpus.yaml), not a server; write hardware: {server: SERVER, "
+      "gpu: l4}")),
+    ("hardware: {server: dgx-h100, gpu: dgx-a100}", "hardware.gpu",
+     "'dgx-a100' is a server (inventories/servers.yaml), not a GPU"),
+    ("hardware: {server: pcie-inference, gpus: l4}", "hardware.gpus",
+     "unknown key 'gpus' (did you mean gpu?)"),
+    ("hardware: dgx-h100\ndatacenter: gogle", "datacenter",
+     "unknown data centre 'gogle' (did you mean google?); inventories/datacenters.yaml has aws"),
+])
+def test_catalog_ids_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 hardware: str, key: str, message: str) -> None:
+    """A wrong server, GPU or data-centre id stops the run with the near ids; nothing written."""
+    text = EXAMPLE.read_text().replace("hardware: dgx-h100", hardware)
+    path = study(tmp_path, text)
+    out = tmp_path / "out"
+    code, err = run(capsys, "assess", path, "--out", out)
+    line = 1 + next(i for i, t in enumerate(text.splitlines()) if t.startswith(key.split(".")[0]))
+    assert code == 2 and message in err
+    assert f"{path}:{line}, key '{key}'" in err
+    assert not out.exists()
 
 
 def test_missing_input_names_the_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -80,7 +80,7 @@ def test_explanation_tree(model) -> None:
     peak = tree.inputs[3]
     assert peak.how == "formula"
     (bf16,) = [c for c in peak.inputs if c.name == "gpu.peak_flops_bf16"]
-    assert bf16.how == "override" and "inventories/hardware.yaml" in bf16.origin
+    assert bf16.how == "override" and "inventories/gpus.yaml" in bf16.origin
     assert "NVIDIA H100 Tensor Core GPU datasheet" in bf16.sources[0]
     text = render(tree)
     assert "flops.training = 3.645e+25 FLOP" in text

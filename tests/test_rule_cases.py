@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lca.catalog import load_hardware
+from lca.catalog import select_hardware
 from lca.errors import Where
 from lca.rules.evaluate import Evaluator, make_override
+from lca.study import Given, HardwareChoice
 from lca.units import parse_quantity
 from lca.yamlsource import read_yaml
 
@@ -32,7 +33,8 @@ def test_rule_case(model, case: dict) -> None:
     assert case.get("source"), "every case says where its numbers come from"
     overrides = {}
     if "hardware" in case:
-        for rule, value in load_hardware()[case["hardware"]].values.items():
+        server = Given(case["hardware"], Where("test", key="hardware"))
+        for rule, value in select_hardware(HardwareChoice(server, None)).values.items():
             overrides[rule] = make_override(model[rule], value.value, value.where)
     for name, raw in case["situation"].items():
         overrides[name] = make_override(model[name], raw, Where("test", key=name))

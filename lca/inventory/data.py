@@ -95,12 +95,18 @@ class PartProfiles:
 
     `factors` is the prefix of the rules that carry the impacts of a one-dataset profile
     (`gpu.embodied` -> gpu.embodied.gwp, ...), or None when the part's data are used as published.
+    A profile of several datasets (the GPU's per-die `mlca-die`) is always used as published: its
+    impacts come from rules of its amounts (gpu.die_area, gpu.memory), not from `factors`.
     """
 
     part: str
     rule: str
     factors: str | None
     choices: dict[str, list[ProfileItem]]
+
+    def factor_prefix(self, choice: str) -> str | None:
+        """The `factors` prefix when that choice is one dataset whose impacts are rules."""
+        return self.factors if len(self.choices[choice]) == 1 else None
 
 
 @lru_cache(maxsize=1)
@@ -198,8 +204,6 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                 if item["dataset"] not in datasets:
                     raise InputError(f"unknown dataset '{item['dataset']}'"
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
-            if entry.get("factors") and len(items) > 1:
-                raise InputError("a part with `factors` has at most one dataset per profile", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
                                            str(i["amount"])) for i in items]
         parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices)

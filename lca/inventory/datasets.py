@@ -236,12 +236,13 @@ class _UnitBuilder:
             exchanges.append(self.tech(electricity, self.per_hour(PART_POWER[part], "kilowatt hour"),
                                        PART_POWER[part], "use"))
         interpreter = Interpreter(self.ev.value)
+        prefix = profile.factor_prefix(choice)
         for item in profile.choices[choice]:
             dataset = datasets[item.dataset]
             per_unit = interpreter.eval(item.amount)
             amount = (per_unit * share * Quantity(1, "h")).to(BW_UNITS[dataset.unit])
-            if profile.factors:
-                target = self._data_or_variant(manufacturing_key(dataset.id), profile.factors,
+            if prefix:
+                target = self._data_or_variant(manufacturing_key(dataset.id), prefix,
                                                f"{part}-manufacturing",
                                                f"{dataset.name}, with the study's factors",
                                                dataset.unit, dataset.missing, (part,),

@@ -35,6 +35,7 @@ def goal_and_scope(doc: Doc) -> pd.DataFrame:
         rows.append((f"functional unit: {unit['name']}", text))
     rows += [("location", f"{loc['name']} ({loc['code']})" if loc else "none: factors given"),
              ("hardware", gs["hardware"] or "none: values given"),
+             ("data centre", gs.get("datacenter") or "none: PUE and WUE given or defaults"),
              ("allocation", doc["allocation"])]
     rows += [(f"impact category: {c['name']}",
               f"{c['unit']}; {c['source']} ({c['year']}; {c['licence']})")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lca.assess import Prepared, foreground_name
+from lca.catalog import DATACENTERS
 from lca.errors import Where
 from lca.inventory.brightway import method_name
 from lca.inventory.data import Indicator
@@ -35,7 +36,9 @@ PERCENTILES = {"p2_5": 2.5, "median": 50.0, "p97_5": 97.5}
 @dataclass(frozen=True)
 class Uncertain:
     """The rules with a distribution that a functional unit reads: sampled, or held at the value
-    the study gives (a value given without a distribution is the practitioner's own)."""
+    the study gives (a value given without a distribution is the practitioner's own), or at the
+    value of the data-centre preset it names: an operator's published PUE or WUE, which the
+    rule's spread over data centres in general does not describe."""
 
     sampled: list[str]
     fixed: list[str]
@@ -43,10 +46,14 @@ class Uncertain:
 
 def uncertain_rules(evaluator: Evaluator, study_file: str) -> Uncertain:
     sampled, fixed = [], []
+    preset = f"inventories/{DATACENTERS.file}"
     for name in evaluator.evaluated():
         if evaluator.rules[name].uncertainty is None:
             continue
-        (fixed if origin(evaluator, name, study_file) in GIVEN else sampled).append(name)
+        given = evaluator.overrides.get(name)
+        chosen = (origin(evaluator, name, study_file) in GIVEN
+                  or (given is not None and given.where.file == preset))
+        (fixed if chosen else sampled).append(name)
     return Uncertain(sampled, fixed)
 
 
@@ -206,7 +213,7 @@ def table(doc: dict[str, Any]) -> str:
         lines.append("  sampled: " + "; ".join(f"{s['rule']} ({s['distribution']})"
                                                for s in unit["sampled"]))
         if unit["fixed"]:
-            lines.append("  held at the study's value (no distribution given): "
+            lines.append("  held at the study's value or its data centre's (not sampled): "
                          + ", ".join(f["rule"] for f in unit["fixed"]))
         lines.append("")
     if any(s["incomplete"] for u in section["functional_units"] for s in u["indicators"].values()):
