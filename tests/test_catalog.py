@@ -101,6 +101,8 @@ def test_every_gpu_has_a_dense_16_bit_peak_and_a_profile(model) -> None:
     # Published per-card figures stay with the cards they were published for.
     assert profiles.pop("h100-sxm") == "boavizta-h100-sxm"
     assert profiles.pop("a100-sxm-80gb") == "mlca-a100"
+    # AMD publishes neither a footprint nor a die area for the MI300X: reported missing.
+    assert profiles.pop("mi300x") == "unpublished"
     assert set(profiles.values()) == {"mlca-die"}
 
 
@@ -190,10 +192,16 @@ def test_per_die_profile_scales_with_the_gpu(model) -> None:
     assert impacts["gwp"] == pytest.approx(122.47165, rel=1e-9)
 
 
-def test_a_gpu_without_die_area_names_the_missing_input(model) -> None:
-    with pytest.raises(InputError, match="gpu.die_area' is a missing input"):
-        _gpu_manufacturing(model, "hgx-h100", "mi300x")
-    impacts = _gpu_manufacturing(model, "hgx-h100", "mi300x", **{"gpu.die_area": "1000 mm**2"})
+def test_a_gpu_without_published_data_is_missing_not_zero(model) -> None:
+    """The MI300X has neither a footprint nor a die area: its manufacturing is the
+    `unpublished` dataset, with no impacts and a reason per indicator (reported, not zero)."""
+    assert _gpu_manufacturing(model, "hgx-h100", "mi300x") == {}
+    datasets, _ = load_manufacturing()
+    assert set(datasets["gpu-unpublished"].missing) == {"gwp", "pe", "water", "adpe"}
+    # With a die area the study can take the per-die profile: 10 cm2 x 1.97 + 26.97 + 192 GB /
+    # 0.625 GB/cm2 x 2.20 + 5.22 kg CO2-eq.
+    impacts = _gpu_manufacturing(model, "hgx-h100", "mi300x", **{"gpu.die_area": "1000 mm**2",
+                                                                   "gpu.manufacturing": "mlca-die"})
     assert impacts["gwp"] == pytest.approx(10 * 1.97 + 26.97 + 192 / 0.625 * 2.20 + 5.22)
 
 
