@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from lca import __version__
@@ -158,16 +159,21 @@ def cmd_assess(args: argparse.Namespace) -> None:
         _write_bundle(doc, args.out, args.project)
     else:
         doc = assess(args.study, settings, args.project, args.model)
-    if args.json:
-        print(json.dumps(doc, indent=2))
-    else:
-        print(table(doc), end="")
-        if args.out:
-            print(f"wrote {', '.join(BUNDLE)} to {args.out}")
+    _show(doc, args, table)
 
 
 BUNDLE = ("results.json", "results.csv", "results.xlsx", "report.html", "figures/",
           "foreground.xlsx")
+
+
+def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> None:
+    """The document as JSON with --json, else as `text` renders it; then what --out wrote."""
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return
+    print(text(doc), end="")
+    if args.out:
+        print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
 
 def _write_bundle(doc: dict, out: Path, project: str) -> None:
@@ -197,12 +203,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
     else:
         doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project,
                           args.model, args.sobol)
-    if args.json:
-        print(json.dumps(doc, indent=2))
-    else:
-        print(uncertainty_table(doc), end="")
-        if args.out:
-            print(f"wrote {', '.join(BUNDLE)} to {args.out}")
+    _show(doc, args, uncertainty_table)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
