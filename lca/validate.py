@@ -26,6 +26,7 @@ from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
 from lca.study import load_study
+from lca.texttable import aligned
 from lca.units import Quantity, format_number, parse_quantity, unit_text
 from lca.yamlsource import YamlDocument, read_yaml
 
@@ -361,10 +362,7 @@ def _notes(outcomes: list[Outcome]) -> list[str]:
 def table(outcomes: list[Outcome]) -> str:
     """The comparison for the terminal, a summary line and the notes."""
     body = [list(HEAD), *rows(outcomes)]
-    widths = [max(len(r[c]) for r in body) for c in range(len(HEAD))]
-    lines = ["  ".join(cell.rjust(w) if 2 <= c <= 5 else cell.ljust(w)
-                       for c, (cell, w) in enumerate(zip(r, widths, strict=True))).rstrip()
-             for r in body]
+    lines = [line.rstrip() for line in aligned(body, indent="")]
     failed = [o for o in outcomes if not o.passed]
     lines += ["", f"{len(outcomes)} figures: {len(outcomes) - len(failed)} within tolerance"
                   + (f", {len(failed)} FAIL" if failed else "")]
