@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lca.assess import plausibility, prepare
+from lca.assess import assess, plausibility, prepare
 from lca.cli import main
+from lca.report.interpretation import caveats
 from lca.rules.ruleset import RuleSet
 from lca.situation import parse_set
 from tests.conftest import ROOT
@@ -135,3 +136,12 @@ def test_every_model_in_the_data_has_a_sourced_architecture(bench) -> None:
     arch = bench.load_architectures()
     assert all(row["source"].startswith("huggingface.co/") for row in arch.values())
     assert all(row["guidance"] in ("on", "off") for row in arch.values())
+
+
+def test_the_report_carries_the_caveat_when_the_time_is_out_of_range() -> None:
+    doc = assess(FLUX, [parse_set("image.architecture=unet_note")], project="test-diffusion")
+    assert [p["status"] for p in doc["plausibility"]] == ["above"]
+    found = [c for c in caveats(doc) if "longest measured" in c["text"]]
+    assert found and found[0]["functional_units"] == ["one image"]
+    within = assess(FLUX, project="test-diffusion")
+    assert not [c for c in caveats(within) if "measured for current image" in c["text"]]
