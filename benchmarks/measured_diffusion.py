@@ -31,7 +31,6 @@ from lca.study import Given, HardwareChoice
 
 DATA = Path(__file__).resolve().parent / "data"
 SERVERS = {"H100": "dgx-h100", "B200": "dgx-b200"}   # the catalog's server of each measured GPU
-FRAME_RATE = 16.0   # frames are given directly; any rate works since video.frames is overridden
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,7 @@ class Run:
 
 
 def load_runs() -> list[Run]:
+    """Every measured configuration of benchmarks/data/mlenergy_diffusion.csv."""
     with (DATA / "mlenergy_diffusion.csv").open() as f:
         return [Run(r["model_id"], r["task"] == "text-to-video", r["gpu_model"], int(r["num_gpus"]),
                     int(r["batch_size"]), int(r["width"]), int(r["height"]), int(r["frames"]),
@@ -64,6 +64,7 @@ def load_runs() -> list[Run]:
 
 
 def load_architectures() -> dict[str, dict[str, str]]:
+    """Each model's configuration (benchmarks/data/diffusion_models.csv), by model id."""
     with (DATA / "diffusion_models.csv").open() as f:
         return {r["model_id"]: r for r in csv.DictReader(f)}
 
@@ -99,6 +100,7 @@ def evaluator(rules: RuleSet, inputs: dict[str, object], gpu: str) -> Evaluator:
 
 @lru_cache(maxsize=None)
 def _rules() -> RuleSet:
+    """The model's rules, loaded once."""
     return load_model()
 
 
@@ -127,11 +129,13 @@ def predicted_j(model_id: str, video: bool, gpu: str, num_gpus: int, width: int,
 
 
 def predict(run: Run, route: str, fitted: tuple[float, float] | None = None) -> float:
+    """GPU energy per item of a measured configuration, in joules (see predicted_j)."""
     return predicted_j(run.model_id, run.video, run.gpu, run.num_gpus, run.width, run.height,
                        run.frames, run.steps, route, fitted)
 
 
 def factor_off(ours: float, measured: float) -> float:
+    """How many times off, either way: 1 is exact."""
     return max(ours / measured, measured / ours)
 
 
@@ -163,6 +167,7 @@ def summary(runs: list[Run], route: str) -> tuple[float, float]:
 
 
 def main(argv: list[str]) -> int:
+    """Print the comparison table, or with --fit the fitted constants."""
     runs = load_runs()
     if "--fit" in argv:
         fraction, sync, low, high = fit(runs)

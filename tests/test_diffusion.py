@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.conftest import ROOT
 FLUX = ROOT / "examples" / "flux.1-dev.yaml"
 
 
-def _benchmark():
+def _benchmark() -> ModuleType:
     """benchmarks/measured_diffusion.py as a module (benchmarks/ is not a package)."""
     spec = importlib.util.spec_from_file_location("measured_diffusion",
                                                   ROOT / "benchmarks" / "measured_diffusion.py")
@@ -29,7 +30,7 @@ def _benchmark():
 
 
 @pytest.fixture(scope="module")
-def bench():
+def bench() -> ModuleType:
     return _benchmark()
 
 
