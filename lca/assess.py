@@ -94,6 +94,7 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
+    doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
     return doc
 
@@ -134,6 +135,20 @@ def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
                 key = (rule, str(override.where))
                 given[key] = given.get(key, False) or rule in read
     return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]
+
+
+def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[dict[str, Any]]:
+    """For each image or video unit, its GPU time per item against the measured range
+    (diffusion.plausibility): a check that the results carry, never a correction."""
+    out = []
+    for unit, ev in pairs:
+        if ev.value("workload") not in ("image", "video"):
+            continue
+        low, high, took = (float(ev.value(rule).to("s").magnitude) for rule in
+                           ("diffusion.gpu_time_low", "diffusion.gpu_time_high", "gpu.hours"))
+        out.append({"functional_unit": unit.name, "status": str(ev.value("diffusion.plausibility")),
+                    "gpu_seconds": took, "low_s": low, "high_s": high})
+    return out
 
 
 def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,

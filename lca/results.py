@@ -111,6 +111,13 @@ def table(doc: dict[str, Any]) -> str:
             for reason, names in by_reason.items():
                 lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
+    for item in doc.get("plausibility", []):
+        if item["status"] != "within":
+            lines.append(f"note: '{item['functional_unit']}' takes {format_number(item['gpu_seconds'])} "
+                         f"GPU-seconds per item, {item['status']} the {format_number(item['low_s'])} to "
+                         f"{format_number(item['high_s'])} s measured for current generators "
+                         f"(ML.ENERGY benchmark v3; diffusion.plausibility): check the steps, "
+                         f"resolution and architecture")
     for item in doc.get("unused_inputs", []):
         lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
                      f"study's choices")
