@@ -35,9 +35,10 @@ def test_foreground_round_trip(bundle, capsys) -> None:
         got = scores("rt-fresh", database, unit["name"], methods)
         for indicator, info in doc["indicators"].items():
             assert got[info["name"]] == pytest.approx(unit["impacts"][indicator]["total"], rel=1e-6)
-    # Importing over the study's own foreground is refused: it belongs to the study file.
+    # Importing over the foreground `assess` wrote is refused: the two are kept apart.
     assert main(["import", str(workbook), "--project", bundle.project]) == 2
-    assert "belongs to another study" in capsys.readouterr().err
+    assert ("holds the study foreground of this title; an imported study foreground "
+            "does not replace it") in capsys.readouterr().err
 
 
 def test_import_of_something_else(tmp_path, capsys) -> None:
