@@ -91,7 +91,7 @@ def _lock_file(project: str) -> Path:
     return Path(folder) / f"genai-lca-{digest}.lock"
 
 
-def _lock(project: str) -> None:
+def lock(project: str) -> None:
     """Take the project's lock, waiting (and saying so on stderr) while another run holds it."""
     import fcntl
 
@@ -140,7 +140,7 @@ def open_project(name: str) -> None:
     Outside any `session` the lock is kept until the process ends.
     """
     _check_folder()
-    _lock(name)
+    lock(name)
     import_brightway()
     import bw2data
 
