@@ -91,7 +91,7 @@ def _checked(path: Path, database: Any, activities: list[dict[str, Any]],
     locations = set(load_locations()) | {"GLO"}
     units = set(BW_UNITS) | {ds["unit"] for ds in biosphere.values()}
     for activity in activities:
-        where = Where(str(path), key=f"Activity {str(activity.get('name'))[:80]!r}")
+        where = Where(str(path), key=f"Activity {str(activity.get('name'))[:80]}")
         _check_fields(activity, locations, units, where, ("name", "code", "unit", "location"))
         if activity.get("type") != "process":
             raise InputError(f"type {activity.get('type')!r}, expected 'process'", where)
@@ -114,12 +114,12 @@ def _check_exchange(exchange: dict[str, Any], locations: set[str], units: set[st
     if kind not in ("production", "technosphere", "biosphere"):
         raise InputError(f"an exchange of type {kind!r}; expected production, technosphere or "
                          f"biosphere", where)
-    required = ("name", "unit") + (("location",) if kind != "biosphere" else ())
-    _check_fields(exchange, locations, units, where, required)
     amount = exchange.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, (int, float)) or not math.isfinite(amount):
         raise InputError(f"exchange {str(exchange.get('name'))[:80]!r} has the amount "
-                         f"{amount!r}; expected a finite number", where)
+                         f"{str(amount)[:80]}; expected a finite number", where)
+    required = ("name", "unit") + (("location",) if kind != "biosphere" else ())
+    _check_fields(exchange, locations, units, where, required)
 
 
 def _check_fields(fields: dict[str, Any], locations: set[str], units: set[str], where: Where,
