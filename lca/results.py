@@ -75,7 +75,12 @@ def table(doc: dict[str, Any]) -> str:
     loc = doc["location"]
     lines = [f"{doc['study']}",
              f"allocation: {doc['allocation']}; location: "
-             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}", ""]
+             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}"]
+    # Above the numbers, not under them: a value given that changes nothing must not pass for used.
+    for item in doc.get("unused_inputs", []):
+        lines.append(f"NOT USED: {item['rule']} is given ({item['where']}) but not read with "
+                     f"this study's choices; it changes nothing below")
+    lines.append("")
     shown = shown_parts(doc)
     head = ["indicator", "unit", "total", "manufacturing", "use", *shown]
     for unit in doc["functional_units"]:
@@ -111,7 +116,4 @@ def table(doc: dict[str, Any]) -> str:
             for reason, names in by_reason.items():
                 lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
-    for item in doc.get("unused_inputs", []):
-        lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
-                     f"study's choices")
     return "\n".join(lines).rstrip() + "\n"
