@@ -61,3 +61,12 @@ def test_a_value_no_choice_reads_is_shown_above_the_results(tmp_path: Path) -> N
     text = table(doc)
     first_unit = text.index("== run")
     assert text.index("NOT USED: server.embodied.gwp is given") < first_unit
+
+
+def test_the_uncertainty_table_shows_it_too(tmp_path: Path) -> None:
+    from lca.assess import uncertainty
+    from lca.uncertainty.analysis import table as uncertainty_table
+
+    path = study(tmp_path, "parts-mc", "server.manufacturing: boavizta, server.embodied.gwp: 2500 kg")
+    text = uncertainty_table(uncertainty(path, 200, 1, project="given-unused-mc", sobol_n=64))
+    assert text.index("NOT USED: server.embodied.gwp is given") < text.index("== run")
