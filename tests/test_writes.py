@@ -118,16 +118,17 @@ def test_a_large_foreground_is_rewritten() -> None:
     (8 activities each, 504) could be written once only. 501 activities, written twice."""
     import bw2data
 
-    bw.open_project("writes-large")
     name = foreground_name("large")
     owner = bw.Owner("study foreground", "large.yaml", ("u",))
-    for amount in (1.0, 2.0):
-        data = {(name, f"a{i}"): {"name": f"a{i}", "unit": "unit", "location": "GLO",
-                                  "exchanges": [{"input": (name, f"a{i}"), "amount": amount,
-                                                 "type": "production"}]}
-                for i in range(501)}
-        stamp = bw.fingerprint(data)  # before bw2data adds the exchanges' `output`
-        bw.write_owned(name, data, owner.role, owner)
+    with bw.session("writes-large"):
+        bw.open_project("writes-large")
+        for amount in (1.0, 2.0):
+            data = {(name, f"a{i}"): {"name": f"a{i}", "unit": "unit", "location": "GLO",
+                                      "exchanges": [{"input": (name, f"a{i}"), "amount": amount,
+                                                     "type": "production"}]}
+                    for i in range(501)}
+            stamp = bw.fingerprint(data)  # before bw2data adds the exchanges' `output`
+            bw.write_owned(name, data, owner.role, owner)
     assert len(bw2data.Database(name)) == 501
     exchange = next(iter(bw2data.get_activity((name, "a7")).production()))
     assert exchange["amount"] == 2.0
