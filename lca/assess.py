@@ -23,7 +23,7 @@ from lca.study import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:
-    return f"genai-lca: {title}"
+    return bw.FOREGROUND_PREFIX + title
 
 
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
@@ -77,16 +77,18 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
-    owner = str(Path(study.file).resolve())
-
-    bw.open_project(project)
-    bw.check_owned(database, owner)
-    bw.write_open_data(indicators, prepared.background)
-    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-    bw.write_owned(database, activities, "study foreground", owner=owner)
-
+    # The study is its title: a copied or moved study file writes the same foreground.
+    owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
+                     tuple(unit.name for unit, _ in pairs))
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
-    scores = calculate(foregrounds, list(methods.values()))
+
+    with bw.session(project):
+        bw.open_project(project)
+        bw.check_owned(database, owner)
+        bw.write_open_data(indicators, prepared.background)
+        activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+        bw.write_owned(database, activities, owner.role, owner)
+        scores = calculate(foregrounds, list(methods.values()))
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
