@@ -46,6 +46,11 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
             "missing": missing}
 
 
+def location_entry(location: Location | None) -> dict[str, str] | None:
+    """A location as the results document gives it."""
+    return {"code": location.code, "name": location.name} if location else None
+
+
 def document(title: str, allocation: str, location: Location | None,
              indicators: dict[str, Indicator], units: list[dict[str, Any]],
              brightway: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +58,7 @@ def document(title: str, allocation: str, location: Location | None,
     return {
         "study": title,
         "allocation": allocation,
-        "location": {"code": location.code, "name": location.name} if location else None,
+        "location": location_entry(location),
         "indicators": {i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
         "quantities": {k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
                        for k, (rule, unit) in QUANTITIES.items()},
@@ -93,6 +98,9 @@ def table(doc: dict[str, Any]) -> str:
                  f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
+        own = unit.get("location")
+        if own and own != loc:  # a unit run elsewhere than the study says it
+            facts.append(f"location {own['name']} ({own['code']})")
         lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
         rows = [head]
         for ind, info in doc["indicators"].items():

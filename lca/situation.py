@@ -1,9 +1,9 @@
 """The situation of each functional unit: rule overrides layered from data, study and `--set`.
 
 Later layers win: hardware catalog (the server's values, then its GPU's: the server's default
-GPU, or the one the study names) < data-centre preset (`datacenter:`) < study inputs < study
+GPU, or the one the study, or the functional unit, names) < data-centre preset (`datacenter:`) < study inputs < study
 allocation < the unit's workload and inputs < `--set`. Under all of them, the data fill the
-factors left open: the electricity factors of the study's location and the impacts of the chosen
+factors left open: the electricity factors of the unit's location (its own, else the study's) and the impacts of the chosen
 manufacturing profiles. Every override keeps where it was given, and catalog values their
 source, year and licence, so explanations and the data-quality table can point at them.
 """
@@ -63,7 +63,7 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
         out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
                                   *provenance)
 
-    for rule, value in catalog_values(study).items():
+    for rule, value in catalog_values(study, unit).items():
         put(rule, Given(value.value, value.where), factor=value)
     for rule, given in study.inputs.items():
         put(rule, given, f"study input ({study.file})")
@@ -78,7 +78,7 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     given = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
     _select_given_profiles(rules, out, given)
     # Data layers sit under everything the study says: they fill only the factors left open.
-    for rule, factor in _data_factors(rules, study, out).items():
+    for rule, factor in _data_factors(rules, study.location_of(unit), out).items():
         if rule not in out:
             data = factor.factor
             out[rule] = make_override(rules[rule], factor.quantity, data.where, data.source,
@@ -105,11 +105,13 @@ def _select_given_profiles(rules: RuleSet, out: dict[str, Override], given: set[
                                            f"selected by {figures[0]} given ({by.where})")
 
 
-def catalog_values(study: Study) -> dict[str, Factor]:
-    """The catalog's values for the study's hardware, then its data-centre preset's (which win)."""
+def catalog_values(study: Study, unit: FunctionalUnit) -> dict[str, Factor]:
+    """The catalog's values for the unit's hardware (its own, else the study's), then the
+    study's data-centre preset's (which win)."""
     values: dict[str, Factor] = {}
-    if study.hardware is not None:
-        values.update(select_hardware(study.hardware).values)
+    hardware = study.hardware_of(unit)
+    if hardware is not None:
+        values.update(select_hardware(hardware).values)
     if study.datacenter is not None:
         values.update(select_datacenter(study.datacenter).values)
     return values
@@ -121,12 +123,12 @@ class _DataFactor:
     quantity: pint.Quantity
 
 
-def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
+def _data_factors(rules: RuleSet, where: Given | None, chosen: dict[str, Override]
                   ) -> dict[str, _DataFactor]:
-    """Electricity factors of the study's location, and impacts of the parts' chosen profiles."""
+    """Electricity factors of the unit's location, and impacts of the parts' chosen profiles."""
     sources: list[tuple[str, dict[str, Factor]]] = []
-    if study.location is not None:
-        location = resolve_location(study.location.raw, study.location.where)
+    if where is not None:
+        location = resolve_location(where.raw, where.where)
         sources.append(("electricity", location.factors))
     datasets, parts = load_manufacturing()
     for part in parts.values():

@@ -150,7 +150,7 @@ def _gpu_manufacturing(model, server: str, gpu: str, **inputs) -> dict[str, floa
     ev = evaluator(model, server, gpu, **INFERENCE, **inputs)
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
-    (fg,) = foreground_datasets("test", [(unit, ev)], None, background)
+    (fg,) = foreground_datasets("test", [(unit, ev)], [None], background)
     process = fg.activities[fg.part_processes["gpu"]]
     share = (ev.value("embodied.share_per_hour") * ev.value("allocation.gpu_share")
              ).to("1/h").magnitude

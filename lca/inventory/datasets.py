@@ -209,7 +209,7 @@ class _UnitBuilder:
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
-                 f"inventories/electricity.csv" if self.location else "the study has no location")
+                 f"inventories/electricity.csv" if self.location else "no location, for the study or the unit")
         grid = self._data_or_variant(
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
@@ -302,14 +302,15 @@ def unit_key(database: str, unit: str, code: str = "") -> Key:
 
 
 def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
-                        location: Location | None, background: dict[Key, dict[str, Any]]
+                        locations: list[Location | None], background: dict[Key, dict[str, Any]]
                         ) -> list[Foreground]:
-    """The foreground of every functional unit (names must be unique in a study).
+    """The foreground of every functional unit (names must be unique in a study), each drawing
+    the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
     """
     built = {unit.name: _UnitBuilder(database, unit, evaluator, location, background).build()
-             for unit, evaluator in units}
+             for (unit, evaluator), location in zip(units, locations, strict=True)}
 
     def lacking(name: str) -> list[Missing]:
         out = list(built[name].missing)

@@ -138,7 +138,7 @@ def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
                                             Where("Monte Carlo", key=name), "sampled")
         pairs.append((unit, Evaluator(evaluator.rules, overrides)))
     foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
-                                      prepared.location, prepared.background)
+                                      prepared.locations, prepared.background)
     size = max((len(a) for s in samples for a in s.values()), default=1)
     return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
             for s in unit_scores(foregrounds, background, indicators)]
