@@ -15,7 +15,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
-from lca.results import QUANTITIES, document, location_entry, unit_result
+from lca.results import QUANTITIES, document, location_entry, market_based, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
@@ -98,8 +98,10 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
-    for unit, location in zip(units, prepared.locations, strict=True):
+    factors = market_factors(pairs)
+    for unit, location, unit_scores in zip(units, prepared.locations, scores, strict=True):
         unit["location"] = location_entry(location)
+        unit["market_based"] = market_based(unit_scores.market, unit["impacts"]["gwp"], factors)
     doc = document(study.title, prepared.allocation, prepared.location, indicators, units,
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
@@ -107,6 +109,21 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
     return doc
+
+
+def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:
+    """Each unit's market-based factor beside its location-based one, with its source."""
+    out = {}
+    for unit, ev in pairs:
+        given = ev.overrides.get("electricity.market.gwp")
+        if given is None:
+            continue
+        out[unit.name] = {
+            "functional_unit": unit.name, "unit": "kg CO2-eq/kWh",
+            "market_based": float(ev.value("electricity.market.gwp").to("kg/kWh").magnitude),
+            "location_based": float(ev.value("electricity.gwp").to("kg/kWh").magnitude),
+            "source": given.citation, "where": str(given.where)}
+    return out
 
 
 def _add_provenance(doc: dict[str, Any], prepared: Prepared,

@@ -25,6 +25,12 @@ from lca.study import FunctionalUnit, Given, Study
 from lca.units import Quantity
 
 
+# Values a study may give only with their source: a market-based factor is a claim about
+# contracts (GHG Protocol Scope 2 Guidance, 2015, chapter 7: its quality criteria), unlike a
+# location's grid average, which the data carry.
+SOURCE_REQUIRED = ("electricity.market.gwp",)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One value from the command line: `--set RULE=VALUE`, or an option such as `--allocation`."""
@@ -59,7 +65,8 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     out: dict[str, Override] = {}
 
     def put(rule: str, given: Given, source: str = "", factor: Factor | None = None) -> None:
-        provenance = (factor.source, factor.year, factor.licence) if factor else (source,)
+        provenance = ((factor.source, factor.year, factor.licence) if factor
+                      else (given.source or source,))
         out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
                                   *provenance)
 
@@ -75,6 +82,12 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     for setting in settings:
         where = Where(setting.option, None, setting.rule)
         put(setting.rule, Given(setting.raw, where), "command line --set")
+    for rule in SOURCE_REQUIRED:
+        for inputs in (study.inputs, unit.inputs):
+            if rule in inputs and not inputs[rule].source:
+                raise InputError(f"{rule} needs its source (the supplier, contract or residual "
+                                 f"mix it comes from): write {rule}: {{value: "
+                                 f"{inputs[rule].raw}, source: TEXT}}", inputs[rule].where)
     given = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
     _select_given_profiles(rules, out, given)
     # Data layers sit under everything the study says: they fill only the factors left open.

@@ -17,14 +17,17 @@ SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitati
               "data_quality")
 UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "location", "hardware")
 INCLUDE_KEYS = ("unit", "share")
+SOURCED_KEYS = ("value", "source")
 
 
 @dataclass(frozen=True)
 class Given:
-    """A value the study gives for a rule, and where."""
+    """A value the study gives for a rule, and where; `source` when the study cites one
+    (`rule: {value: 0.05 kg/kWh, source: ...}`)."""
 
     raw: Any
     where: Where
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,19 @@ def _inputs(doc: YamlDocument, path: tuple) -> dict[str, Given]:
         return {}
     if not isinstance(node, dict):
         raise InputError("'inputs' is a mapping of rule names to values with units", doc.where(path))
-    return {str(name): Given(value, doc.where(path + (name,))) for name, value in node.items()}
+    return {str(name): _input(doc, path + (name,), value) for name, value in node.items()}
+
+
+def _input(doc: YamlDocument, path: tuple, value: Any) -> Given:
+    """A rule's value, or `{value: V, source: TEXT}`: a value with the source the study cites."""
+    if not isinstance(value, dict):
+        return Given(value, doc.where(path))
+    _known_keys(doc, path, value, SOURCED_KEYS)
+    source = value.get("source")
+    if "value" not in value or not isinstance(source, str) or not source.strip():
+        raise InputError("a value with its source is {value: VALUE, source: TEXT}, both given",
+                         doc.where(path))
+    return Given(value["value"], doc.where(path + ("value",)), source.strip())
 
 
 def _includes(doc: YamlDocument, path: tuple, raw: Any) -> tuple[Include, ...]:

@@ -44,11 +44,14 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         "GShard-600B training, mixture of experts": 4,  # 1.33e22 FLOP, 76,186 h, 24.1 MWh, 4.8 t
         "Switch Transformer training": 2,  # 179 MWh, 72.2 t
         "FLUX.1-dev image (measured)": 2,  # 7,949 J on an H100, 6,679 J on a B200
+        # Issue 17: Table 4 as one study, five units in their own locations; energy and net
+        # (market-based) CO2e per run, gross where it differs from net.
+        "Patterson et al. 2021, Table 4, as one study": 12,
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Seven studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and FLUX once more on
+    """Eight studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and FLUX once more on
     a B200, which read rules only and so are not written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
             for key, run in validated.runs.items()}
@@ -56,6 +59,7 @@ def test_each_study_runs_once(validated: Validated) -> None:
                     ("bloom-176b.yaml", ()): True, ("bloom-176b.yaml", ("datacenter.pue",)): False,
                     ("gpt-3-175b.yaml", ()): True, ("gshard-600b.yaml", ()): True,
                     ("switch-transformer.yaml", ()): True,
+                    ("patterson-2021.yaml", ()): True,
                     ("flux.1-dev.yaml", ()): False,
                     ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False}
 

@@ -67,6 +67,9 @@ class Foreground:
     """The foreground datasets of one functional unit and what the results need to read them.
 
     `includes` are the shares of other units this one carries: (unit name, its key, share).
+    `electricity` is the unit's data-centre electricity process (per kWh of IT electricity) and
+    `market_shift` what the market-based basis adds to its climate change per kWh of IT
+    electricity (kg CO2-eq; None when no market-based factor is given).
     """
 
     unit: Key
@@ -74,6 +77,8 @@ class Foreground:
     part_processes: dict[str, Key]
     missing: list[Missing] = field(default_factory=list)
     includes: list[tuple[str, Key, Amount]] = field(default_factory=list)
+    electricity: Key | None = None
+    market_shift: Amount | None = None
 
 
 def slug(text: str) -> str:
@@ -187,7 +192,8 @@ class _UnitBuilder:
                              + [self.tech(key, share, f"includes '{name}': {inc.share}")
                                 for (name, key, share), inc in zip(includes, self.unit.includes,
                                                                     strict=True)])
-        return Foreground(unit, self.activities, parts, self.missing, includes)
+        return Foreground(unit, self.activities, parts, self.missing, includes, electricity,
+                          self._market_shift())
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
@@ -222,6 +228,18 @@ class _UnitBuilder:
                        "datacenter.electricity_per_it"),
              _biosphere("water", magnitude(water), "on-site cooling water (rule datacenter.water_per_it)")
              | {"rule": "datacenter.water_per_it"}])
+
+    def _market_shift(self) -> Amount | None:
+        """What the market-based basis adds per kWh of IT electricity: the kWh drawn from the
+        grid per IT kWh x (market-based - location-based factor); None without a market-based
+        factor, or without a location-based one to replace (then it is missing, not zero)."""
+        try:
+            market = self.ev.value("electricity.market.gwp")
+            location = self.ev.value("electricity.gwp")
+        except MissingInput:
+            return None
+        per_it = self.ev.value("datacenter.electricity_per_it")
+        return magnitude((per_it * (market - location)).to("kg/kWh"))
 
     def _part(self, part: str, electricity: Key) -> Key | None:
         """The process of one part per hour in use, or None when the profile leaves it empty."""
