@@ -12,6 +12,7 @@ import pandas as pd
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
+from lca.results import MARKET_BASIS
 
 Doc = dict[str, Any]
 
@@ -102,6 +103,32 @@ def contributions(doc: Doc) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def market_based(doc: Doc) -> pd.DataFrame | None:
+    """Climate change on the market-based basis beside the location-based one, per functional
+    unit (total, stages, components), with the factors and their sources; None when no unit
+    gives a market-based factor. A unit that would mix the bases has no figures and says why."""
+    units = [u for u in doc["functional_units"] if u.get("market_based")]
+    if not units:
+        return None
+    info = doc["indicators"]["gwp"]
+    rows = []
+    for u in units:
+        market = u["market_based"]
+        factors = "; ".join(f"'{f['functional_unit']}': {f['market_based']:g} {f['unit']} "
+                            f"(location-based {f['location_based']:g}), {f['source']}"
+                            for f in market["factors"])
+        lacking = ", ".join(market["lacking"])
+        for basis, impact in (("location-based", u["impacts"]["gwp"]), ("market-based", market)):
+            values = ({} if impact["total"] is None else
+                      {"total": impact["total"], **impact["by_stage"], **impact["by_component"]})
+            rows.append({**_head(u["name"], "gwp", info), "basis": basis, **values,
+                         "incomplete": "yes" if u["missing"]["gwp"] else "no",
+                         "factors": factors if basis == "market-based" else "the location's grid",
+                         "not computed because": (f"{lacking} give no electricity.market.gwp"
+                                                  if lacking and basis == "market-based" else "")})
+    return pd.DataFrame(rows).assign(note=MARKET_BASIS)
+
+
 def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
     """One row per functional unit x indicator, one column per allocation rule; None if not run."""
     section = doc.get("allocation_comparison")
@@ -182,10 +209,14 @@ def data_quality(doc: Doc) -> pd.DataFrame:
 
 
 def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order; the allocation comparison and uncertainty when run."""
+    """The workbook's sheets in order; the market-based results when a factor is given, the
+    allocation comparison and uncertainty when run."""
     out = {"Goal and scope": goal_and_scope(doc), "Inputs": inputs(doc),
            "Foreground inventory": inventory(doc), "Reference flows": reference_flows(doc),
            "Results": results(doc), "Contributions": contributions(doc)}
+    market = market_based(doc)
+    if market is not None:
+        out["Market-based"] = market
     comparison = allocation_comparison(doc)
     if comparison is not None:
         out["Allocation comparison"] = comparison
