@@ -25,6 +25,9 @@ class Column:
     doc: dict[str, Any]
 
 
+MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate change
+
+
 def compare_allocations(study_path: Path, settings: list[Setting] = (),
                         project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
                         ) -> dict[str, Any]:
@@ -54,7 +57,8 @@ def compare_allocations(study_path: Path, settings: list[Setting] = (),
 def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
                       project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
                       ) -> dict[str, Any]:
-    """Several studies side by side, per functional unit they share, with their differing inputs."""
+    """Several studies side by side, per functional unit they share, with their differing inputs;
+    `scenarios` keeps each one's results document (for the workbook and report)."""
     if len(paths) < 2:
         raise InputError("--scenario takes two or more study files", Where("command line",
                                                                            key="--scenario"))
@@ -67,7 +71,7 @@ def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
     out["studies"] = {label: {"file": str(path), "title": doc["study"]}
                       for label, path, doc in zip(labels, paths, docs, strict=True)}
     out["differences"] = differences(labels, prepared)
-    return {"scenario_comparison": out}
+    return {"scenario_comparison": out, "scenarios": dict(zip(labels, docs, strict=True))}
 
 
 def _distinct_titles(paths: list[Path], prepared: list[Prepared]) -> None:
@@ -96,7 +100,21 @@ def comparison(columns: list[Column]) -> dict[str, Any]:
             rows.append({"functional_unit": unit["name"], "indicator": ind,
                          "indicator_name": info["name"], "unit": info["unit"],
                          "values": values, "incomplete": incomplete})
+            if ind == "gwp":
+                rows += _market_row(rows[-1], matches)
     return {"columns": [c.label for c in columns], "rows": rows}
+
+
+def _market_row(gwp: dict[str, Any], matches: dict[str, dict[str, Any] | None]
+                ) -> list[dict[str, Any]]:
+    """Climate change on the market-based basis, beside the location-based row, when a column
+    has it (n/a in the others: never a location-based figure in its place)."""
+    values = {label: (m.get("market_based") or {}).get("total") if m else None
+              for label, m in matches.items()}
+    if all(v is None for v in values.values()):
+        return []
+    return [gwp | {"indicator": MARKET_INDICATOR, "values": values,
+                   "indicator_name": f"{gwp['indicator_name']}, market-based"}]
 
 
 def differences(labels: list[str], prepared: list[Prepared]) -> list[dict[str, Any]]:
@@ -136,7 +154,7 @@ def table(section: dict[str, Any], title: str) -> str:
         grid = [["indicator", "unit", *cols, "max / min"]]
         for row in rows:
             vals = [v for v in row["values"].values() if v is not None]
-            spread = f"{max(vals) / min(vals):.2f}x" if vals and min(vals) > 0 else "-"
+            spread = f"{max(vals) / min(vals):.2f}x" if len(vals) > 1 and min(vals) > 0 else "-"
             grid.append([row["indicator_name"], row["unit"],
                          *(_cell(row["values"][c], row["incomplete"].get(c, False)) for c in cols),
                          spread])

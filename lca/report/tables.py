@@ -129,21 +129,26 @@ def market_based(doc: Doc) -> pd.DataFrame | None:
     return pd.DataFrame(rows).assign(note=MARKET_BASIS)
 
 
-def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
-    """One row per functional unit x indicator, one column per allocation rule; None if not run."""
-    section = doc.get("allocation_comparison")
-    if section is None:
-        return None
+def side_by_side(section: dict[str, Any]) -> pd.DataFrame:
+    """A comparison's rows: per functional unit and indicator, one column per choice or
+    scenario, the spread (max / min) and the columns whose result is incomplete."""
     rows = []
     for row in section["rows"]:
         values = [v for v in row["values"].values() if v is not None]
         rows.append({"functional_unit": row["functional_unit"], "indicator": row["indicator"],
                      "indicator_name": row["indicator_name"], "unit": row["unit"],
                      **row["values"],
-                     "max_over_min": max(values) / min(values) if values and min(values) > 0
-                     else None,
+                     "max_over_min": max(values) / min(values)
+                     if len(values) > 1 and min(values) > 0 else None,
                      "incomplete": ", ".join(c for c, bad in row["incomplete"].items() if bad)})
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
+    """One row per functional unit x indicator, one column per allocation rule; None if not run."""
+    section = doc.get("allocation_comparison")
+    if section is None:
+        return None
+    frame = side_by_side(section)
     shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
     share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
                                 "indicator_name": "server share per GPU-hour", "unit": "1",
@@ -225,3 +230,4 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
             out[name] = frame
     out["Data quality"] = data_quality(doc)
     return out
+
