@@ -101,6 +101,16 @@ def location_entry(location: Location | None) -> dict[str, str] | None:
     return {"code": location.code, "name": location.name} if location else None
 
 
+def location_text(doc: dict[str, Any]) -> str:
+    """The study's location; without one, whether its units give their own."""
+    loc = doc["location"]
+    if loc:
+        return f"{loc['name']} ({loc['code']})"
+    if any(u.get("location") for u in doc["functional_units"]):
+        return "per functional unit (each unit's own, below)"
+    return "none (factors given)"
+
+
 def document(title: str, allocation: str, location: Location | None,
              indicators: dict[str, Indicator], units: list[dict[str, Any]],
              brightway: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +159,7 @@ def _row(name: str, unit: str, impact: dict[str, Any], gaps: list[dict[str, Any]
 def table(doc: dict[str, Any]) -> str:
     """The results as text: per functional unit, one row per indicator."""
     loc = doc["location"]
-    lines = [f"{doc['study']}",
-             f"allocation: {doc['allocation']}; location: "
-             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}"]
+    lines = [f"{doc['study']}", f"allocation: {doc['allocation']}; location: {location_text(doc)}"]
     lines += [*unused_lines(doc), ""]
     shown = shown_parts(doc)
     head = ["indicator", "unit", "total", "manufacturing", "use", *shown]

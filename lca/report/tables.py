@@ -12,7 +12,7 @@ import pandas as pd
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
-from lca.results import MARKET_BASIS
+from lca.results import MARKET_BASIS, location_text
 
 Doc = dict[str, Any]
 
@@ -26,7 +26,6 @@ def _head(unit: str, indicator: str, info: dict[str, str]) -> dict[str, str]:
 def goal_and_scope(doc: Doc) -> pd.DataFrame:
     """Two columns, item and what the study states (ISO 14044 4.2), in reading order."""
     gs = doc["goal_and_scope"]
-    loc = doc["location"]
     rows: list[tuple[str, Any]] = [("study", doc["study"]), ("study file", gs["file"])]
     rows += [(f"goal: {k}", v) for k, v in gs["goal"].items()]
     rows += [(f"scope: {k}", v) for k, v in gs["scope"].items()]
@@ -34,7 +33,11 @@ def goal_and_scope(doc: Doc) -> pd.DataFrame:
         text = f"{unit['workload']}" + (f"; {unit['description']}" if unit["description"] else "")
         text += "".join(f"; includes {i['share']} of '{i['unit']}'" for i in unit["includes"])
         rows.append((f"functional unit: {unit['name']}", text))
-    rows += [("location", f"{loc['name']} ({loc['code']})" if loc else "none: factors given"),
+    for unit in doc["functional_units"]:
+        if unit.get("location") and unit["location"] != doc["location"]:
+            rows.append((f"location of '{unit['name']}'",
+                         f"{unit['location']['name']} ({unit['location']['code']})"))
+    rows += [("location", location_text(doc)),
              ("hardware", gs["hardware"] or "none: values given"),
              ("data centre", gs.get("datacenter") or "none: PUE and WUE given or defaults"),
              ("allocation", doc["allocation"])]
