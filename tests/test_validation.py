@@ -153,6 +153,13 @@ def test_a_figure_out_of_tolerance_exits_1(tmp_path: Path, capsys: pytest.Captur
      "'read' is {rule: NAME, times: NAME} (times optional) or {impact: INDICATOR"),
     ("settings: {datacenter.pue: 1.2}", "settings: {datacenter.peu: 1.2}",
      "key 'datacenter.peu': unknown rule 'datacenter.peu' (did you mean datacenter.pue"),
+    # Only climate change has a market-based basis (electricity.market.gwp).
+    ("read: {impact: gwp, stage: use, basis: market}, published: 552.1 t",
+     "read: {impact: pe, stage: use, basis: market}, published: 552.1 MJ",
+     "only climate change (gwp) has a market-based basis"),
+    ("read: {impact: gwp, stage: use, basis: market}, published: 552.1 t",
+     "read: {impact: gwp, stage: use, basis: net}, published: 552.1 t",
+     "unknown 'net'; expected one of location, market"),
 ])
 def test_bad_cases_file(tmp_path: Path, capsys: pytest.CaptureFixture, old: str, new: str,
                         message: str) -> None:
