@@ -93,6 +93,9 @@ def test_market_based_beside_location_based(tmp_path: Path) -> None:
     share = serving["impacts"]["gwp"]["includes"]["training"]
     assert serving["market_based"]["includes"]["training"] == pytest.approx(
         share - 20 * (grid("FRA") - 0.02), rel=1e-6)
+    # The source the study cites is the input's source in the inputs table and the report.
+    (given,) = [r for r in training["inputs"] if r["rule"] == "electricity.market.gwp"]
+    assert given["source"] == "supplier contract, test" and given["origin"] == "functional unit"
     sheet = tables.sheets(doc)["Market-based"]
     assert list(sheet["basis"]) == ["location-based", "market-based"] * 2
 
@@ -123,3 +126,13 @@ def test_patterson_table_4_as_one_study() -> None:
     gpus = [str(ev.value("gpu.manufacturing")) for _, ev in prepared.pairs]
     # TPU v3 (unpublished, reported missing) for Google's runs; the V100's dies for GPT-3.
     assert gpus == ["unpublished"] * 4 + ["mlca-die"]
+
+
+def test_an_unknown_unit_location_is_an_input_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "nowhere")
+    path.write_text(path.read_text(encoding="utf-8").replace("location: US-VA", "location: XX"),
+                    encoding="utf-8")
+    assert main(["assess", str(path), "--project", "test-electricity"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:17" in err and "XX" in err  # the serving unit's location line
