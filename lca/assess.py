@@ -29,7 +29,7 @@ def foreground_name(title: str) -> str:
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, (rule, unit) in QUANTITIES.items():
-        if rule == "flops" and evaluator.value("workload") == "gpu_hours":
+        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
         out[key] = float(evaluator.value(rule).to(unit).magnitude)

@@ -1,0 +1,92 @@
+"""Measured energy from a CodeCarbon `emissions.csv`: the inputs of a `measured` functional unit.
+
+CodeCarbon (codecarbon 2.x) appends one row per tracked run: `duration` in seconds, and the
+energy it read in kWh, `cpu_energy`, `gpu_energy`, `ram_energy` and their sum
+`energy_consumed`, with `country_iso_code` (ISO alpha-3) and `region`. A file's rows are runs of
+the same job, so their energies and durations add up. The GPU count is the study's: CodeCarbon's
+`gpu_count` is the GPUs it saw on the machine, not those the job used.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from lca.errors import InputError, Where
+
+REQUIRED = ("duration", "energy_consumed", "country_iso_code")
+# Read and checked when present: older CodeCarbon files have no per-part columns.
+NUMERIC = ("duration", "cpu_energy", "gpu_energy", "ram_energy", "energy_consumed")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a CodeCarbon file says about a job: totals over its rows, and where each came from."""
+
+    file: str
+    energy_kwh: float
+    duration_s: float
+    rows: int
+    country: str | None
+    country_line: int | None
+
+
+def read_codecarbon(path: Path, label: str, cited: Where) -> Measurement:
+    """Read and check a CodeCarbon emissions.csv; every problem names the file, line and column.
+
+    `label` is the path as shown in messages; `cited` is where the study names the file.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"CodeCarbon file not found: {label} (a path relative to the study "
+                         f"file)", cited) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason})", Where(label)) from None
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError(f"not a CodeCarbon emissions.csv: no column {', '.join(missing)} (it "
+                         f"needs {', '.join(REQUIRED)})", Where(label, 1, missing[0]))
+    energy = duration = 0.0
+    countries: dict[str, int] = {}
+    rows = 0
+    for line, row in enumerate(reader, start=2):
+        values = {c: _number(row.get(c), label, line, c) for c in NUMERIC if c in header}
+        if "pue" in header and _number(row.get("pue"), label, line, "pue") != 1:
+            # CodeCarbon multiplies its energy by a PUE it was given: charging the study's
+            # PUE on top would count the data centre's overhead twice.
+            raise InputError("CodeCarbon recorded this run with a PUE other than 1; record it "
+                             "with pue=1 and give the data centre's datacenter.pue in the study, "
+                             "so that the PUE is applied once", Where(label, line, "pue"))
+        energy += values["energy_consumed"]
+        duration += values["duration"]
+        country = (row.get("country_iso_code") or "").strip()
+        if country:
+            countries.setdefault(country, line)
+        rows += 1
+    if rows == 0:
+        raise InputError("the CodeCarbon file has a header but no run", Where(label, 1))
+    if len(countries) > 1:
+        (first, a), (second, b) = list(countries.items())[:2]
+        raise InputError(f"runs in different countries ({first} at line {a}, {second} at line "
+                         f"{b}): one functional unit has one grid; split the file", Where(
+                             label, b, "country_iso_code"))
+    country, country_line = next(iter(countries.items()), (None, None))
+    return Measurement(label, energy, duration, rows, country, country_line)
+
+
+def _number(raw: str | None, label: str, line: int, column: str) -> float:
+    """A finite, non-negative number from a cell, or an input error naming the cell."""
+    try:
+        value = float((raw or "").strip())
+    except ValueError:
+        raise InputError(f"'{raw}' is not a number (CodeCarbon writes {column} as a decimal "
+                         f"number)", Where(label, line, column)) from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{column} is {raw}: a measured amount is a finite number of 0 or "
+                         f"more", Where(label, line, column))
+    return value
