@@ -52,11 +52,12 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
-def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | None = None,
+def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
             rules: RuleSet | None = None) -> Prepared:
-    """Check everything the study says and compute every amount; raises InputError, writes nothing."""
+    """Check everything the study (a file, or one already read) says and compute every amount;
+    raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
-    study = load_study(study_path)
+    study = study if isinstance(study, Study) else load_study(study)
     pairs = evaluators(rules, study, settings)
     location = (resolve_location(study.location.raw, study.location.where)
                 if study.location is not None else None)

@@ -75,7 +75,19 @@ class Study:
 
 def load_study(path: Path | str) -> Study:
     """Read and validate a study file; every problem names the file, the line and the key."""
-    doc = read_yaml(path)
+    return parse_study(read_yaml(path))
+
+
+def study_from_dict(data: Any, label: str, base: Path | str = ".") -> Study:
+    """Validate a study given as plain data (the mapping a study file holds); problems name
+    `label` and the key. Files the study names (`codecarbon:`) are relative to `base`."""
+    return parse_study(YamlDocument(label, data), Path(base))
+
+
+def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
+    """Validate a parsed study; files it names are relative to `base` (the study file's folder
+    by default)."""
+    base = Path(doc.file).parent if base is None else base
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("a study file is a mapping (study:, functional_units:, ...)",
@@ -107,7 +119,7 @@ def load_study(path: Path | str) -> Study:
             raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
         inputs = _inputs(doc, path_i + ("inputs",))
         if "codecarbon" in raw:
-            measurements.append(_codecarbon(doc, path_i, raw, inputs))
+            measurements.append(_codecarbon(doc, path_i, raw, inputs, base))
         units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
                                     inputs,
                                     str(raw.get("description", "")),
@@ -119,7 +131,7 @@ def load_study(path: Path | str) -> Study:
                  units, _given(doc, "datacenter"))
 
 
-def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Given]
+def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Given], base: Path
                 ) -> Measurement:
     """A unit's `codecarbon: FILE` (relative to the study file): its measured energy and duration
     become the unit's energy.measured and job.duration, with the file as where they were given."""
@@ -131,7 +143,7 @@ def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Giv
         if rule in inputs:
             raise InputError(f"{rule} is given twice: by the CodeCarbon file and here",
                              inputs[rule].where)
-    label = str(Path(doc.file).parent / raw["codecarbon"])
+    label = str(base / raw["codecarbon"])
     m = read_codecarbon(Path(label), label, cited)
     inputs["energy.measured"] = Given(f"{m.energy_kwh!r} kWh", Where(label, None, "energy_consumed"))
     inputs["job.duration"] = Given(f"{m.duration_s!r} s", Where(label, None, "duration"))
