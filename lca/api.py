@@ -237,6 +237,8 @@ def _text(value: Any) -> str:
     """A value as `--set` text: numbers exactly (repr), quantities with their unit."""
     if isinstance(value, pint.Quantity):
         return f"{float(value.magnitude)!r} {value.units}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return repr(float(value))
     if isinstance(value, str):
