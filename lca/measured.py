@@ -3,8 +3,11 @@
 CodeCarbon (codecarbon 2.x) appends one row per tracked run: `duration` in seconds, and the
 energy it read in kWh, `cpu_energy`, `gpu_energy`, `ram_energy` and their sum
 `energy_consumed`, with `country_iso_code` (ISO alpha-3) and `region`. A file's rows are runs of
-the same job, so their energies and durations add up. The GPU count is the study's: CodeCarbon's
-`gpu_count` is the GPUs it saw on the machine, not those the job used.
+the same job, so their energies and durations add up. CodeCarbon multiplies every reading by the
+PUE it was given (its `pue` column, 1 by default; mlco2/codecarbon, emissions_tracker.py,
+`_do_measurements`), so each row is divided by it: the study's own PUE is then applied once. The
+GPU count is the study's: CodeCarbon's `gpu_count` is the GPUs it saw on the machine, not those
+the job used.
 """
 
 from __future__ import annotations
@@ -56,13 +59,11 @@ def read_codecarbon(path: Path, label: str, cited: Where) -> Measurement:
     rows = 0
     for line, row in enumerate(reader, start=2):
         values = {c: _number(row.get(c), label, line, c) for c in NUMERIC if c in header}
-        if "pue" in header and _number(row.get("pue"), label, line, "pue") != 1:
-            # CodeCarbon multiplies its energy by a PUE it was given: charging the study's
-            # PUE on top would count the data centre's overhead twice.
-            raise InputError("CodeCarbon recorded this run with a PUE other than 1; record it "
-                             "with pue=1 and give the data centre's datacenter.pue in the study, "
-                             "so that the PUE is applied once", Where(label, line, "pue"))
-        energy += values["energy_consumed"]
+        pue = _number(row.get("pue"), label, line, "pue") if "pue" in header else 1.0
+        if pue < 1:
+            raise InputError(f"pue is {row.get('pue')}: a PUE is 1 or more", Where(label, line,
+                                                                                 "pue"))
+        energy += values["energy_consumed"] / pue  # back to the IT equipment (module docstring)
         duration += values["duration"]
         country = (row.get("country_iso_code") or "").strip()
         if country:

@@ -7,9 +7,11 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 
 import genai_lca as gl
+from lca.units import Quantity
 from lca.cli import main
 from tests.conftest import ROOT
 
@@ -69,6 +71,11 @@ def test_sweep_row_equals_assess_with_set() -> None:
         for indicator, impact in unit.impacts.items():
             assert row[indicator] == pytest.approx(impact.total, rel=1e-6)
     assert runs.attrs["units"]["gwp"] == "kg CO2-eq"
+    # A pint Quantity array is taken in its unit: 0.7 kW is the catalog's 700 W H100.
+    powers = study.sweep({"gpu.power": Quantity(np.array([0.7, 0.35]), "kW")},
+                         project="test-api-sweep")
+    assert powers.loc[powers.functional_unit == "1M output tokens", "gwp"].iloc[0] == (
+        pytest.approx(TOKENS_GWP, rel=1e-7))
     assert ("1M output tokens", "water") in runs.attrs["incomplete"]
 
 

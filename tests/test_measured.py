@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
+from lca.errors import Where
+from lca.measured import read_codecarbon
 
 # CodeCarbon 2.x's header (as in the emissions.csv files published with models on Hugging Face,
 # e.g. nicholasKluge/Aux-RewardModelPT, codecarbon 2.4.2).
@@ -103,6 +105,7 @@ def test_facility_reading_is_not_multiplied_by_the_pue(tmp_path: Path) -> None:
     (HEADER.replace("energy_consumed", "energy"), ROWS[0], 1, "energy_consumed", "no column"),
     (HEADER, ROWS[1].replace(",FRA,", ",DEU,"), 3, "country_iso_code", "different countries"),
     (HEADER, ROWS[1].replace(",4.5,France", ",4,5,France"), 3, "pue", "not a number"),  # shifted
+    (HEADER, ROWS[1].replace(",N,1.0", ",N,0.9"), 3, "pue", "a PUE is 1 or more"),
     (HEADER, ROWS[1].replace(",1800,", ",half an hour,"), 3, "duration", "not a number"),
     (HEADER, ROWS[1].replace(",4.5,France", ",-4.5,France"), 3, "energy_consumed", "0 or more"),
 ])
@@ -116,3 +119,24 @@ def test_malformed_codecarbon_file_exits_2_naming_file_row_column(
     err = capsys.readouterr().err
     assert f"{tmp_path / 'runs' / 'emissions.csv'}:{line}" in err
     assert f"key '{column}'" in err and text in err
+
+
+def test_codecarbon_needs_the_measured_workload(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "wrong", "gpu_hours",
+                 "    codecarbon: runs/emissions.csv\n    inputs: {gpu.count: 8}")
+    assert main(["assess", str(path), "--project", "test-measured-bad"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:7, key 'functional_units.0.codecarbon'" in err and "workload: measured" in err
+
+
+def test_codecarbon_pue_is_taken_out(tmp_path: Path) -> None:
+    # CodeCarbon multiplies each reading by its `pue` (mlco2/codecarbon, emissions_tracker.py):
+    # a run recorded with pue 1.2 and 4.5 kWh drew 4.5 / 1.2 = 3.75 kWh at the IT equipment.
+    path = tmp_path / "emissions.csv"
+    path.write_text("\n".join([HEADER, ROWS[0], ROWS[1].replace(",N,1.0", ",N,1.2")]) + "\n",
+                    encoding="utf-8")
+    measurement = read_codecarbon(path, str(path), Where("study.yaml"))
+    assert measurement.energy_kwh == pytest.approx(10.5 + 3.75, rel=1e-12)
+    assert measurement.duration_s == pytest.approx(5400, rel=1e-12)
+    assert (measurement.rows, measurement.country, measurement.country_line) == (2, "FRA", 2)
