@@ -15,6 +15,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
+from lca.measured import check_landed
 from lca.results import QUANTITIES, document, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
@@ -62,6 +63,7 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
     location = (resolve_location(study.location.raw, study.location.where)
                 if study.location is not None else None)
     for unit, evaluator in pairs:
+        check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
             raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
                              f"study a `location` (e.g. USA, FR, US-CA, world), or inputs "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lca.errors import InputError, Where
+from lca.rules.evaluate import Evaluator
 
 REQUIRED = ("duration", "energy_consumed", "country_iso_code")
 # Read and checked when present: older CodeCarbon files have no per-part columns.
@@ -91,3 +92,18 @@ def _number(raw: str | None, label: str, line: int, column: str) -> float:
         raise InputError(f"{column} is {raw}: a measured amount is a finite number of 0 or "
                          f"more", Where(label, line, column))
     return value
+
+
+def check_landed(unit: str, evaluator: Evaluator, where: Where) -> None:
+    """A measured unit's electricity reaches Brightway through the parts' draws (scaled to the
+    meter by datacenter.electricity_per_it): with every power at zero it would be lost, so that
+    is an input error rather than a silent zero."""
+    if evaluator.value("workload") != "measured":
+        return
+    modelled = float(evaluator.value("energy.it_modelled").to("kWh").magnitude)
+    measured = float(evaluator.value("energy.facility").to("kWh").magnitude)
+    if modelled <= 0 < measured:
+        raise InputError(f"functional unit '{unit}': the measured electricity needs hardware "
+                         f"that draws it, but gpu.power and the server's power are zero; give "
+                         f"them (the measurement is split between the parts by their powers)",
+                         where)

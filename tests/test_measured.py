@@ -140,3 +140,14 @@ def test_codecarbon_pue_is_taken_out(tmp_path: Path) -> None:
     assert measurement.energy_kwh == pytest.approx(10.5 + 3.75, rel=1e-12)
     assert measurement.duration_s == pytest.approx(5400, rel=1e-12)
     assert (measurement.rows, measurement.country, measurement.country_line) == (2, "FRA", 2)
+
+
+def test_measurement_without_drawing_hardware_is_an_input_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # With every power at zero, the foreground would draw no electricity: not a silent zero.
+    path = write(tmp_path, "zero", "measured",
+                 "    inputs: {gpu.count: 8, job.duration: 1 h, energy.measured: 5 kWh,\n"
+                 "             gpu.power: 0 W, server.power: 0 W}", head="location: FRA")
+    assert main(["assess", str(path), "--project", "test-measured-bad"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:6, key 'functional_units.0.workload'" in err and "are zero" in err
