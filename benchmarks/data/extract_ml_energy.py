@@ -20,6 +20,8 @@ COLUMNS = {  # our column: the leaderboard's field
     "model_id": "model_id", "gpu": "gpu_model", "num_gpus": "num_gpus",
     "weight_precision": "weight_precision", "max_num_seqs": "max_num_seqs",
     "avg_batch_size": "avg_batch_size", "avg_output_len": "avg_output_len",
+    "tensor_parallel": "tensor_parallel", "data_parallel": "data_parallel",
+    "expert_parallel": "expert_parallel",
     "energy_per_token_j": "energy_per_token_joules", "avg_power_w": "avg_power_watts",
     "output_tokens_per_s": "output_throughput_tokens_per_sec", "median_itl_ms": "median_itl_ms",
 }

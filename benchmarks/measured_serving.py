@@ -1,0 +1,216 @@
+"""The serving route against measured LLM serving energy: the ML.ENERGY Benchmark v3.
+
+Run: python benchmarks/measured_serving.py [--fit]
+
+Each measured configuration (benchmarks/data/ml_energy_v3_llm.csv: model, GPU, GPU count,
+precision, average batch, output length) becomes a situation of the rules engine, with the
+model's architecture from benchmarks/data/ml_energy_v3_models.csv and the GPU's catalog values,
+and the engine computes GPU energy per output token (energy.gpu / output tokens: GPU only, no
+PUE, as measured) on the `serving` route and on the note's `flops` route. Printed per subset:
+configurations, median factor off (max(p/m, m/p)), share within 1.5x, and the median ratio
+predicted / measured (the bias).
+
+--fit refits the constants on the fit subset only (dense BF16 models): per GPU, the achievable
+compute and bandwidth fractions on the measured throughput; then, the two GPUs together, the
+power floor and saturation on the measured power. It prints them for model/serving.yaml and
+inventories/gpus.yaml; the table then shows what the shipped constants give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lca.catalog import select_hardware  # noqa: E402
+from lca.errors import Where  # noqa: E402
+from lca.rules.evaluate import Evaluator, Override, make_override  # noqa: E402
+from lca.rules.ruleset import RuleSet  # noqa: E402
+from lca.situation import load_model  # noqa: E402
+from lca.study import Given, HardwareChoice  # noqa: E402
+from lca.texttable import aligned  # noqa: E402
+
+DATA = ROOT / "benchmarks" / "data"
+# The leaderboard does not publish prompt lengths: assumed per task (benchmarks/data/README.md).
+PROMPT_TOKENS = {"lm-arena-chat": 200, "gpqa": 300, "sourcegraph-fim": 1500}
+SERVERS = {"H100": "dgx-h100", "B200": "dgx-b200"}
+PRECISIONS = {"bfloat16": "bf16", "fp8": "fp8", "mxfp4": "mxfp4"}
+# Architecture columns of ml_energy_v3_models.csv and the rules they set (blank: the rule's default).
+ARCHITECTURE = {"parameters": "model.parameters", "active_parameters": "model.active_parameters",
+                "layers": "model.layers", "kv_heads": "model.kv_heads", "head_dim": "model.head_dim",
+                "kv_cache_bytes_per_token": "model.kv_cache_bytes_per_token",
+                "experts": "model.experts", "experts_per_token": "model.experts_per_token",
+                "expert_parameters": "model.expert_parameters",
+                "compute_precision": "compute.precision",
+                "bytes_per_parameter": "model.bytes_per_parameter"}
+UNITS = {"kv_cache_bytes_per_token": " B", "bytes_per_parameter": " B"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """One measured configuration and the engine's situation for it."""
+
+    row: dict[str, str]
+    model: dict[str, str]
+    base: dict[str, Override]
+
+    def measured(self, column: str) -> float:
+        return float(self.row[column])
+
+    @property
+    def fit_subset(self) -> bool:
+        """Dense BF16 models: the configurations the constants are fitted on."""
+        return self.model["architecture"] == "dense" and self.row["weight_precision"] == "bfloat16"
+
+    def subsets(self) -> list[str]:
+        row = self.row
+        out = ["all", "fit (dense BF16)" if self.fit_subset else "held out", f"GPU {row['gpu']}",
+               self.model["architecture"], f"weights {PRECISIONS[row['weight_precision']]}",
+               f"task {row['task']}"]
+        if int(row["data_parallel"]) > 1:
+            out.append("data-parallel replicas (modelled as tensor parallel)")
+        return out
+
+
+def load_configs(rules: RuleSet) -> list[Config]:
+    """Every measured configuration with its engine overrides."""
+    with open(DATA / "ml_energy_v3_models.csv", newline="") as handle:
+        models = {row["model_id"]: row for row in csv.DictReader(handle)}
+    with open(DATA / "ml_energy_v3_llm.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    configs = []
+    for number, row in enumerate(rows, start=2):
+        model = models[row["model_id"]]
+        where = Where(str(DATA / "ml_energy_v3_llm.csv"), number)
+        selection = select_hardware(HardwareChoice(Given(SERVERS[row["gpu"]], where), None))
+        base = {rule: make_override(rules[rule], value.value, value.where)
+                for rule, value in selection.values.items()}
+        given = {"workload": "inference", "gpu.count": row["num_gpus"],
+                 "inference.batch_size": row["avg_batch_size"],
+                 "inference.output_tokens": row["avg_output_len"],
+                 "inference.output_tokens_per_request": row["avg_output_len"],
+                 "inference.input_tokens": PROMPT_TOKENS[row["task"]]}
+        for column, rule in ARCHITECTURE.items():
+            if model[column]:
+                given[rule] = model[column] + UNITS.get(column, "")
+        for rule, raw in given.items():
+            base[rule] = make_override(rules[rule], raw, where)
+        configs.append(Config(row, model, base))
+    return configs
+
+
+def evaluate(rules: RuleSet, config: Config, **settings: object) -> Evaluator:
+    """The engine on one configuration, with rules replaced (arrays allowed, for the fit)."""
+    overrides = dict(config.base)
+    for rule, value in settings.items():
+        overrides[rule] = make_override(rules[rule], value, Where("measured_serving.py"))
+    return Evaluator(rules, overrides)
+
+
+def per_token(evaluator: Evaluator, name: str, unit: str) -> np.ndarray:
+    """A rule's value per output token of the configuration."""
+    tokens = evaluator.value("inference.output_tokens").magnitude
+    return np.asarray((evaluator.value(name) / tokens).to(unit).magnitude)
+
+
+def grid_search(loss: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                first: tuple[float, float], second: tuple[float, float]) -> tuple[float, float]:
+    """Minimise loss(a, b) over a 41 x 41 grid, zoomed three times around the best point."""
+    (lo_a, hi_a), (lo_b, hi_b) = first, second
+    for _ in range(4):
+        a, b = (g.ravel() for g in np.meshgrid(np.linspace(lo_a, hi_a, 41),
+                                                np.linspace(lo_b, hi_b, 41)))
+        best = int(np.argmin(loss(a, b)))
+        step_a, step_b = (hi_a - lo_a) / 10, (hi_b - lo_b) / 10
+        lo_a, hi_a = max(a[best] - step_a, 1e-3), min(a[best] + step_a, 1.0)
+        lo_b, hi_b = max(b[best] - step_b, 1e-3), min(b[best] + step_b, 1.0)
+    return float(a[best]), float(b[best])
+
+
+def fit(rules: RuleSet, configs: list[Config]) -> dict[str, dict[str, float]]:
+    """Fit the constants on the dense BF16 configurations, time first, then power."""
+    subset = [c for c in configs if c.fit_subset]
+    fitted: dict[str, dict[str, float]] = {}
+    for gpu in SERVERS:
+        mine = [c for c in subset if c.row["gpu"] == gpu]
+
+        def time_loss(compute: np.ndarray, bandwidth: np.ndarray) -> np.ndarray:
+            errors = [np.abs(np.log(per_token(evaluate(
+                rules, c, **{"gpu.serving_compute_fraction": compute,
+                             "gpu.serving_bandwidth_fraction": bandwidth}), "gpu.hours", "s")
+                / c.measured("num_gpus") * c.measured("output_tokens_per_s"))) for c in mine]
+            return np.mean(errors, axis=0)
+
+        compute, bandwidth = grid_search(time_loss, (0.02, 1.0), (0.02, 1.0))
+        fitted[gpu] = {"gpu.serving_compute_fraction": compute,
+                       "gpu.serving_bandwidth_fraction": bandwidth}
+        print(f"{gpu}: {len(mine)} configurations, compute fraction {compute:.3f}, "
+              f"bandwidth fraction {bandwidth:.3f}")
+
+    def power_loss(floor: np.ndarray, saturation: np.ndarray) -> np.ndarray:
+        errors = [np.abs(np.log(np.asarray(evaluate(
+            rules, c, **fitted[c.row["gpu"]], **{"gpu.power_floor_ratio": floor,
+                                                 "gpu.power_saturation_utilization": saturation}
+        ).value("gpu.power").to("W").magnitude) * c.measured("num_gpus")
+            / c.measured("avg_power_w"))) for c in subset]
+        return np.mean(errors, axis=0)
+
+    floor, saturation = grid_search(power_loss, (0.05, 1.0), (0.05, 1.0))
+    print(f"H100 and B200: {len(subset)} configurations, power floor {floor:.3f} x TDP, "
+          f"saturation at FLOP utilisation {saturation:.3f}")
+    return fitted
+
+
+def factors(rules: RuleSet, configs: list[Config], route: str) -> list[float]:
+    """Predicted / measured GPU energy per output token of each configuration."""
+    return [float(per_token(evaluate(rules, c, **{"compute.route": route}), "energy.gpu", "J"))
+            / c.measured("energy_per_token_j") for c in configs]
+
+
+def table(configs: list[Config], ratios: dict[str, list[float]]) -> list[str]:
+    """Median factor off, share within 1.5x and bias per subset, the routes side by side."""
+    order: dict[str, tuple[int, str]] = {}  # subsets of one kind together: GPU, task, ...
+    for config in configs:
+        for position, name in enumerate(config.subsets()):
+            order.setdefault(name, (position, name))
+    names = sorted(order, key=order.__getitem__)
+    rows = [["subset", "n", *(f"{route}: {what}" for route in ratios
+                               for what in ("median factor", "within 1.5x", "bias"))]]
+    for name in names:
+        members = [i for i, c in enumerate(configs) if name in c.subsets()]
+        cells = [name, str(len(members))]
+        for values in ratios.values():
+            mine = [values[i] for i in members]
+            off = [max(r, 1 / r) for r in mine]
+            cells += [f"{statistics.median(off):.2f}",
+                      f"{sum(o <= 1.5 for o in off) / len(off):.0%}",
+                      f"{statistics.median(mine):.2f}"]
+        rows.append(cells)
+    return aligned(rows, labels=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit", action="store_true", help="refit the constants on the fit subset")
+    args = parser.parse_args()
+    rules = load_model()
+    configs = load_configs(rules)
+    if args.fit:
+        fit(rules, configs)
+    ratios = {route: factors(rules, configs, route) for route in ("serving", "flops")}
+    print(f"GPU energy per output token, predicted vs measured, {len(configs)} configurations "
+          f"of the ML.ENERGY Benchmark v3 (bias: median predicted / measured)")
+    print("\n".join(table(configs, ratios)))
+
+
+if __name__ == "__main__":
+    main()
