@@ -90,3 +90,16 @@ def test_bad_serving_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], i
     if "missing input" not in message:  # a given value: its own line and key
         line = 1 + text.splitlines().index(f"  {inputs}")
         assert f"{path}:{line}" in err and f"key 'inputs.{inputs.split(':')[0]}'" in err
+
+
+def test_layers_default_only_for_text_inference(model) -> None:
+    """The parameter-count default of model.layers is Llama's: a DiT still has to give its own."""
+    from lca.errors import InputError, Where
+    from lca.rules.evaluate import Evaluator, make_override
+
+    given = {"workload": "image", "image.architecture": "dit", "model.parameters": 2e9}
+    evaluator = Evaluator(model, {rule: make_override(model[rule], raw, Where("test", key=rule))
+                                  for rule, raw in given.items()})
+    with pytest.raises(InputError, match="rule 'model.layers' has no variation that applies "
+                                         "here: give it in the study's inputs or with --set"):
+        evaluator.value("model.layers")
