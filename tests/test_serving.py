@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
+from lca.errors import InputError, Where
+from lca.rules.evaluate import Evaluator, make_override
 from lca.situation import Setting, evaluators
 from lca.study import load_study
 from tests.conftest import ROOT
@@ -94,9 +96,6 @@ def test_bad_serving_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], i
 
 def test_layers_default_only_for_text_inference(model) -> None:
     """The parameter-count default of model.layers is Llama's: a DiT still has to give its own."""
-    from lca.errors import InputError, Where
-    from lca.rules.evaluate import Evaluator, make_override
-
     given = {"workload": "image", "image.architecture": "dit", "model.parameters": 2e9}
     evaluator = Evaluator(model, {rule: make_override(model[rule], raw, Where("test", key=rule))
                                   for rule, raw in given.items()})

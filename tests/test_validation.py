@@ -41,18 +41,21 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         "GPT-3 175B training": 2,  # 1,287 MWh, 552 t
         # Not a row of reference-cases.md: measured serving, ML.ENERGY Benchmark v3 (issue 13).
         "Llama 3.1 8B serving on one H100 (measured)": 3,  # 0.455, 0.119, 0.0702 J per token
+        "Qwen3 30B-A3B (MoE) serving on one H100 (measured, held out)": 2,  # 0.653, 0.222 J
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Five studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and the serving
-    study once more with batch 8 and 511: those read rules only and are not written to Brightway."""
+    """Six studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and the serving
+    studies once more with other batches: those read rules only and are not written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
             for key, run in validated.runs.items()}
     assert runs == {("llama-3.1-405b-note.yaml", ()): True, ("llama-3.1-model-card.yaml", ()): True,
                     ("bloom-176b.yaml", ()): True, ("bloom-176b.yaml", ("datacenter.pue",)): False,
                     ("gpt-3-175b.yaml", ()): True, ("llama-3.1-8b-serving.yaml", ()): False,
-                    ("llama-3.1-8b-serving.yaml", ("inference.batch_size",)): False}
+                    ("llama-3.1-8b-serving.yaml", ("inference.batch_size",)): False,
+                    ("qwen3-30b-a3b-serving.yaml", ()): False,
+                    ("qwen3-30b-a3b-serving.yaml", ("inference.batch_size",)): False}
 
 
 # -- pure parts ---------------------------------------------------------------------------------
