@@ -77,7 +77,7 @@ class Config:
                self.model["architecture"], f"weights {PRECISIONS[row['weight_precision']]}",
                f"task {row['task']}"]
         if int(row["data_parallel"]) > 1:
-            out.append("data-parallel replicas (modelled as tensor parallel)")
+            out.append("data-parallel replicas")
         return out
 
 
@@ -95,6 +95,7 @@ def load_configs(rules: RuleSet) -> list[Config]:
         base = {rule: make_override(rules[rule], value.value, value.where)
                 for rule, value in selection.values.items()}
         given = {"workload": "inference", "gpu.count": row["num_gpus"],
+                 "inference.replicas": row["data_parallel"],
                  "inference.batch_size": row["avg_batch_size"],
                  "inference.output_tokens": row["avg_output_len"],
                  "inference.output_tokens_per_request": row["avg_output_len"],
