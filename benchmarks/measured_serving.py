@@ -64,6 +64,7 @@ class Config:
     base: dict[str, Override]
 
     def measured(self, column: str) -> float:
+        """A number of the measured row."""
         return float(self.row[column])
 
     @property
@@ -72,6 +73,7 @@ class Config:
         return self.model["architecture"] == "dense" and self.row["weight_precision"] == "bfloat16"
 
     def subsets(self) -> list[str]:
+        """The subsets of the printed table this configuration belongs to, in the table's order."""
         row = self.row
         out = ["all", "fit (dense BF16)" if self.fit_subset else "held out", f"GPU {row['gpu']}",
                self.model["architecture"], f"weights {PRECISIONS[row['weight_precision']]}",
