@@ -10,10 +10,12 @@ PUE, as measured) on the `serving` route and on the note's `flops` route. Printe
 configurations, median factor off (max(p/m, m/p)), share within 1.5x, and the median ratio
 predicted / measured (the bias).
 
---fit refits the constants on the fit subset only (dense BF16 models): per GPU, the achievable
-compute and bandwidth fractions on the measured throughput; then, the two GPUs together, the
-power floor and saturation on the measured power. It prints them for model/serving.yaml and
-inventories/gpus.yaml; the table then shows what the shipped constants give.
+--fit refits the constants on two fit subsets only: on dense BF16 models, per GPU, the
+achievable compute and bandwidth fractions on the measured throughput, then, the two GPUs
+together, the power floor and saturation on the measured power; on BF16 mixture-of-experts
+models over several H100s, the time of one exchange of tokens between expert GPUs on the measured
+throughput. It prints them for model/serving.yaml and inventories/gpus.yaml; the table then shows
+what the shipped constants give.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ ARCHITECTURE = {"parameters": "model.parameters", "active_parameters": "model.ac
                 "layers": "model.layers", "kv_heads": "model.kv_heads", "head_dim": "model.head_dim",
                 "kv_cache_bytes_per_token": "model.kv_cache_bytes_per_token",
                 "experts": "model.experts", "experts_per_token": "model.experts_per_token",
-                "expert_parameters": "model.expert_parameters",
+                "expert_parameters": "model.expert_parameters", "moe_layers": "model.moe_layers",
                 "compute_precision": "compute.precision",
                 "bytes_per_parameter": "model.bytes_per_parameter"}
 UNITS = {"kv_cache_bytes_per_token": " B", "bytes_per_parameter": " B"}
@@ -69,13 +71,23 @@ class Config:
 
     @property
     def fit_subset(self) -> bool:
-        """Dense BF16 models: the configurations the constants are fitted on."""
+        """Dense BF16 models: the configurations the achievable fractions and power are fitted on."""
         return self.model["architecture"] == "dense" and self.row["weight_precision"] == "bfloat16"
+
+    @property
+    def exchange_subset(self) -> bool:
+        """BF16 MoE on several H100s (one replica): the exchange time between experts is fitted on."""
+        row = self.row
+        return (self.model["architecture"] == "moe" and row["weight_precision"] == "bfloat16"
+                and row["gpu"] == "H100" and int(row["num_gpus"]) > 1
+                and int(row["data_parallel"]) == 1)
 
     def subsets(self) -> list[str]:
         """The subsets of the printed table this configuration belongs to, in the table's order."""
         row = self.row
-        out = ["all", "fit (dense BF16)" if self.fit_subset else "held out", f"GPU {row['gpu']}",
+        fit = ("fit (dense BF16)" if self.fit_subset else
+               "fit (MoE BF16 on several H100s)" if self.exchange_subset else "held out")
+        out = ["all", fit, f"GPU {row['gpu']}",
                self.model["architecture"], f"weights {PRECISIONS[row['weight_precision']]}",
                f"task {row['task']}"]
         if int(row["data_parallel"]) > 1:
@@ -125,18 +137,28 @@ def per_token(evaluator: Evaluator, name: str, unit: str) -> np.ndarray:
     return np.asarray((evaluator.value(name) / tokens).to(unit).magnitude)
 
 
-def grid_search(loss: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                first: tuple[float, float], second: tuple[float, float]) -> tuple[float, float]:
-    """Minimise loss(a, b) over a 41 x 41 grid, zoomed three times around the best point."""
-    (lo_a, hi_a), (lo_b, hi_b) = first, second
+def grid_search(loss: Callable[..., np.ndarray],
+                *ranges: tuple[float, float]) -> tuple[float, ...]:
+    """Minimise loss over a grid of 41 points per range, zoomed three times around the best."""
+    bounds = [list(r) for r in ranges]
     for _ in range(4):
-        a, b = (g.ravel() for g in np.meshgrid(np.linspace(lo_a, hi_a, 41),
-                                                np.linspace(lo_b, hi_b, 41)))
-        best = int(np.argmin(loss(a, b)))
-        step_a, step_b = (hi_a - lo_a) / 10, (hi_b - lo_b) / 10
-        lo_a, hi_a = max(a[best] - step_a, 1e-3), min(a[best] + step_a, 1.0)
-        lo_b, hi_b = max(b[best] - step_b, 1e-3), min(b[best] + step_b, 1.0)
-    return float(a[best]), float(b[best])
+        points = [g.ravel() for g in np.meshgrid(*(np.linspace(lo, hi, 41) for lo, hi in bounds))]
+        best = int(np.argmin(loss(*points)))
+        for i, (values, (floor, ceiling)) in enumerate(zip(points, ranges)):
+            step = (bounds[i][1] - bounds[i][0]) / 10
+            bounds[i] = [max(values[best] - step, floor), min(values[best] + step, ceiling)]
+    return tuple(float(values[best]) for values in points)
+
+
+def time_loss(rules: RuleSet, configs: list[Config], fixed: Callable[[Config], dict],
+              name: str) -> Callable[..., np.ndarray]:
+    """Mean |log(predicted / measured time per output token)| with rules set to candidates."""
+    def loss(*candidates: np.ndarray) -> np.ndarray:
+        errors = [np.abs(np.log(per_token(evaluate(
+            rules, c, **fixed(c), **dict(zip(name.split(","), candidates))), "gpu.hours", "s")
+            / c.measured("num_gpus") * c.measured("output_tokens_per_s"))) for c in configs]
+        return np.mean(errors, axis=0)
+    return loss
 
 
 def fit(rules: RuleSet, configs: list[Config]) -> dict[str, dict[str, float]]:
@@ -145,19 +167,18 @@ def fit(rules: RuleSet, configs: list[Config]) -> dict[str, dict[str, float]]:
     fitted: dict[str, dict[str, float]] = {}
     for gpu in SERVERS:
         mine = [c for c in subset if c.row["gpu"] == gpu]
-
-        def time_loss(compute: np.ndarray, bandwidth: np.ndarray) -> np.ndarray:
-            errors = [np.abs(np.log(per_token(evaluate(
-                rules, c, **{"gpu.serving_compute_fraction": compute,
-                             "gpu.serving_bandwidth_fraction": bandwidth}), "gpu.hours", "s")
-                / c.measured("num_gpus") * c.measured("output_tokens_per_s"))) for c in mine]
-            return np.mean(errors, axis=0)
-
-        compute, bandwidth = grid_search(time_loss, (0.02, 1.0), (0.02, 1.0))
+        compute, bandwidth = grid_search(time_loss(
+            rules, mine, lambda c: {},
+            "gpu.serving_compute_fraction,gpu.serving_bandwidth_fraction"), (0.02, 1.0), (0.02, 1.0))
         fitted[gpu] = {"gpu.serving_compute_fraction": compute,
                        "gpu.serving_bandwidth_fraction": bandwidth}
         print(f"{gpu}: {len(mine)} configurations, compute fraction {compute:.3f}, "
               f"bandwidth fraction {bandwidth:.3f}")
+    exchange = [c for c in configs if c.exchange_subset]
+    (microseconds,) = grid_search(time_loss(rules, exchange, lambda c: fitted[c.row["gpu"]],
+                                            "gpu.expert_all_to_all_time"), (0.0, 500.0))
+    print(f"MoE on several H100s: {len(exchange)} configurations, exchange between expert GPUs "
+          f"{microseconds:.0f} us")
 
     def power_loss(floor: np.ndarray, saturation: np.ndarray) -> np.ndarray:
         errors = [np.abs(np.log(np.asarray(evaluate(
