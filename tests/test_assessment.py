@@ -114,10 +114,12 @@ def test_a_database_not_ours_is_never_replaced(tmp_path: Path, capsys) -> None:
 
 def test_unknown_location(tmp_path: Path, capsys) -> None:
     study = tmp_path / "s.yaml"
-    study.write_text(DEFAULT.read_text().replace("location: USA", "location: USAA"))
+    text = DEFAULT.read_text().replace("location: USA", "location: USAA")
+    study.write_text(text)
     assert main(["assess", str(study), "--project", "test-bad"]) == 2
     err = capsys.readouterr().err
-    assert "s.yaml:14, key 'location': unknown location 'USAA' (did you mean USA" in err
+    line = 1 + text.splitlines().index("location: USAA")
+    assert f"s.yaml:{line}, key 'location': unknown location 'USAA' (did you mean USA" in err
 
 
 @pytest.mark.parametrize("given, code", [("US", "USA"), ("fr", "FRA"), ("world", "world"),
