@@ -142,7 +142,9 @@ class Evaluator:
         try:
             value = self._eval(rule, rule.formula, "variations" if rule.variations else "formula")
         except NoBranch:
-            raise self._error(rule, "has no variation that applies here") from None
+            # Where no variation applies the rule has no value to offer: the user may give one.
+            raise self._error(rule, f"has no variation that applies here: give it in the study's "
+                                    f"inputs or with --set {rule.name}=VALUE") from None
         if rule.kind == "text":
             return value
         # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
