@@ -32,6 +32,9 @@ class Choice:
 Value = Union[pint.Quantity, bool, np.ndarray, str, Choice]
 
 
+MAX_POWER = 64  # the largest exponent a formula may use, in size: 10 ** 64 is far beyond any LCA
+
+
 class NoBranch(Exception):
     """No variation of a rule applies to the situation."""
 
@@ -45,7 +48,13 @@ class Interpreter:
 
     def eval(self, node: Node) -> Value:
         method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node)
+        value = method(node)
+        if (not self.static and isinstance(value, pint.Quantity)
+                and not np.all(np.isfinite(value.magnitude))):
+            # Overflow (1e200 * 1e200), inf - inf: refused where it happens, not in Brightway.
+            raise FormulaError("the result is not a finite number (an input is too large, or "
+                               "the formula overflows)", node.pos)
+        return value
 
     # Leaves
 
@@ -132,6 +141,9 @@ class Interpreter:
         if not exponent.dimensionless:
             raise FormulaError("an exponent must be a pure number", node.pos)
         power = exponent.to(ureg.dimensionless).magnitude
+        if not self.static and np.any(np.abs(power) > MAX_POWER):
+            raise FormulaError(f"an exponent is at most {MAX_POWER} in size, got "
+                               f"{np.max(np.abs(power)):g}", node.pos)
         if base.dimensionless:
             return Quantity(base.to(ureg.dimensionless).magnitude ** power)
         # A quantity with units takes only a literal exponent: its unit must not depend on data.
@@ -142,6 +154,9 @@ class Interpreter:
         if not (isinstance(literal, Num) and literal.unit is None):
             raise FormulaError("a quantity with units can only be raised to a literal number",
                                node.pos)
+        if abs(literal.value) > MAX_POWER:
+            raise FormulaError(f"an exponent is at most {MAX_POWER} in size, got "
+                               f"{literal.value:g}", node.pos)
         return base ** (sign * literal.value)
 
     # Conditions and functions
