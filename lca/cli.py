@@ -25,7 +25,7 @@ from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
-from lca.uncertainty.analysis import SOBOL_N, analyse
+from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
 from lca.uncertainty.analysis import table as uncertainty_table
 from lca.uncertainty.sensitivity import power_of_two
 
@@ -196,6 +196,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
         # study's own last, then the samples are evaluated over that project.
         check_out(args.out)
         prepared = prepare(args.study, settings, args.model)
+        check_run(prepared, args.iterations, args.seed, args.sobol)
         doc = compare_allocations(args.study, settings, args.project, args.model)
         doc["uncertainty"] = analyse(prepared, load_indicators(), args.iterations, args.seed,
                                      doc, args.sobol)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lca.errors import InputError
+from lca.errors import InputError, Where
 from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
 from lca.rules.evaluate import Evaluator, MissingInput
 from lca.rules.expression import FormulaError
@@ -187,7 +187,20 @@ class _UnitBuilder:
                              + [self.tech(key, share, f"includes '{name}': {inc.share}")
                                 for (name, key, share), inc in zip(includes, self.unit.includes,
                                                                     strict=True)])
+        self._check_finite()
         return Foreground(unit, self.activities, parts, self.missing, includes)
+
+    def _check_finite(self) -> None:
+        """Every amount is a finite number before anything can reach Brightway: each rule is
+        finite, but their products (hours x kW x share) can still overflow."""
+        for activity in self.activities.values():
+            for exchange in activity["exchanges"]:
+                if not np.all(np.isfinite(exchange["amount"])):
+                    rule = exchange.get("rule", exchange["input"][1])
+                    raise InputError(f"functional unit '{self.name}': the amount from {rule} in "
+                                     f"'{activity['name']}' is not a finite number (an input is "
+                                     f"too large)", Where(self.unit.workload.where.file,
+                                                          key=rule))
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
@@ -196,16 +209,22 @@ class _UnitBuilder:
             return self.ev.value(name)
 
         try:
-            quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
+            with np.errstate(all="ignore"):
+                quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
         except FormulaError as exc:
             raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
                              include.where) from None
-        if not isinstance(quantity, Quantity) or not quantity.dimensionless or np.any(
-                quantity.magnitude < 0):
-            raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
-                             f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
-                             f"got {quantity:~}", include.where)
-        return magnitude(quantity.to("dimensionless"))
+        if not isinstance(quantity, Quantity):
+            got = "text" if isinstance(quantity, str) else "a condition"
+        elif not quantity.dimensionless:
+            got = f"a quantity in {quantity.units:~P}"
+        elif np.any(quantity.magnitude < 0):
+            got = "a negative number"
+        else:
+            return magnitude(quantity.to("dimensionless"))
+        raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
+                         f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
+                         f"got {got}", include.where)
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
