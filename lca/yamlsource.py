@@ -107,6 +107,9 @@ def _check_nesting(text: str, name: str) -> None:
             depth -= 1
 
 
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+
+
 class _Converter:
     """Builds plain data from the composed nodes, recording lines, counting values against
     MAX_VALUES (aliases repeat a node: each use counts) and refusing an alias inside itself."""
@@ -128,6 +131,11 @@ class _Converter:
         self.doc.lines.setdefault(path, node.start_mark.line + 1)
         if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             return self.scalar(node)
+        if node.tag not in _COLLECTION_TAGS:
+            # Only plain lists and mappings: `!!python/object/apply` and kin mean code, `!!set`
+            # and `!!omap` nothing a study or a rule file has a use for.
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise InputError(f"malformed YAML: the tag {tag} is not allowed", self.where(node))
         if id(node) in self.open:
             raise InputError("an alias refers to the collection that contains it",
                              self.where(node))

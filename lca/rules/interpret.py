@@ -141,7 +141,8 @@ class Interpreter:
         if not exponent.dimensionless:
             raise FormulaError("an exponent must be a pure number", node.pos)
         power = exponent.to(ureg.dimensionless).magnitude
-        if not self.static and np.any(np.abs(power) > MAX_POWER):
+        # Checked statically too: there references stand for 1, so only literals can exceed it.
+        if np.any(np.abs(power) > MAX_POWER):
             raise FormulaError(f"an exponent is at most {MAX_POWER} in size, got "
                                f"{np.max(np.abs(power)):g}", node.pos)
         if base.dimensionless:
