@@ -370,7 +370,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     assert not any(project in p for p in after), "a project of the case exists"
 
 
-@pytest.mark.parametrize("case_id", ["memory-bare", "alias-bomb", "iterations-billion"])
+@pytest.mark.parametrize("case_id", ["memory-bare", "iterations-billion"])
 def test_bad_input_in_a_fresh_process(case_id: str, tmp_path: Path) -> None:
     """The console command, in a process of its own with an empty Brightway folder: status 2,
     and the folder stays empty (not even bw2data's default project is made)."""
