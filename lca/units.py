@@ -72,7 +72,8 @@ _NUMBER = r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _NOT_FINITE = re.compile(r"\s*[-+]?(?:nan|inf|infinity)\b.*", re.IGNORECASE | re.DOTALL)
 _VALUE = re.compile(rf"\s*(?P<number>{_NUMBER})\s*(?P<unit>.*?)\s*", re.DOTALL)
 # A unit's text: names (a digit right after one is its power: `m3`), `%`, `*`, `/`, `·`,
-# parentheses, small integer powers and the 1 of `1/s`. Nothing else reaches pint, so no text can make it compute.
+# parentheses, small integer powers and the 1 of `1/s`. Nothing else reaches pint, so no text
+# can make it compute.
 _UNIT_TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<name>[^\W\d]+)(?P<digits>\d+)?
@@ -178,6 +179,9 @@ def parse_quantity(raw: Any, where: Where, default_unit: pint.Unit | None = None
                          f"e.g. 700 W, 80 GB, 0.4, 7B)", where)
     number = finite(float(match["number"].replace("_", "")), raw.strip(), where)
     unit_text_ = match["unit"]
+    if unit_text_[:1] in ("*", "/", "^", "+", "-"):
+        raise InputError(f"'{_clip(raw.strip())}' is a calculation; a value is a number, then "
+                         f"its unit (e.g. 1e10, 700 W): put formulas in rules", where)
     if not unit_text_:
         return Quantity(number, default_unit or ureg.dimensionless)
     if unit_text_ in COUNT_MULTIPLIERS:

@@ -81,6 +81,11 @@ def _p(id: str, value: str, *expect: str) -> Case:
                 study().replace("model.parameters: 405e9\n", f"model.parameters: {value}\n", 1))
 
 
+def _swap(id: str, old: str, new: str, *expect: str) -> Case:
+    """A case on BASE with one piece of text replaced."""
+    return Case(id, expect, study().replace(old, new, 1))
+
+
 def _set(id: str, setting: str, *expect: str) -> Case:
     return Case(id, ("--set", *expect), study(),
                 ("assess", "{study}", "--out", "{out}", "--set", setting))
@@ -126,7 +131,8 @@ CASES: list[Case] = [
     _p("params-nan-text", "NaN", "'NaN' is not a finite number"),
     _p("params-infinity", "-Infinity", "not a finite number"),
     _p("params-huge-int", "9" * 400, "not a finite number"),
-    _p("params-power-tower", '"10**10**10"', "a power must follow a unit"),
+    _p("params-power-tower", '"10**10**10"', "is a calculation; a value is a number, then its unit"),
+    _p("params-product", '"2 * 3"', "is a calculation"),
     _p("params-count-overflow", "1e300 T", "not a finite number"),
     _p("params-byte-word", "7 bytes", "has dimension [information]"),
     _p("params-percent-word", "7 percentage", "unknown unit 'percentage'"),
@@ -160,7 +166,7 @@ CASES: list[Case] = [
     _set("set-inf", "model.parameters=inf", "key 'model.parameters'", "not a finite number"),
     _set("set-nan", "gpu.mfu=nan", "key 'gpu.mfu'", "not a finite number"),
     _set("set-1e400", "model.parameters=1e400", "not a finite number"),
-    _set("set-power-tower", "model.parameters=10**10**10", "a power must follow a unit"),
+    _set("set-power-tower", "model.parameters=10**10**10", "'10**10**10' is a calculation"),
     _set("set-memory-bare", "gpu.memory=80", "needs a unit of [information]", '"80 GB"'),
     _set("set-gwp-bare", "electricity.gwp=0.42", "needs a unit of [mass]/[energy]"),
     _set("set-wue-bare", "datacenter.wue=0.5", "needs a unit of [volume]/[energy]"),
@@ -185,7 +191,7 @@ CASES: list[Case] = [
     Case("control-char", ("study.yaml:1", "character #x0001 is not allowed"),
          "study: a\x01b\n" + study()[len("study: Bad-input battery\n"):]),
     Case("nul-char", ("character #x0000 is not allowed",), study() + "\x00\n"),
-    Case("self-alias", ("study.yaml:", "an alias refers to the collection that contains it"),
+    Case("self-alias", ("study.yaml:7", "an alias refers to the collection that contains it"),
          study().replace("    inputs:\n      model", "    inputs: &x\n      loop: [*x]\n      model", 1)),
     Case("alias-bomb", ("holds more than 100,000 values",), ALIAS_BOMB),
     Case("deep-nesting", ("study.yaml:1", "nested more than 50 levels deep"),
@@ -202,13 +208,13 @@ CASES: list[Case] = [
     Case("duplicate-key", ("study.yaml:2", "duplicate key 'study' (first at line 1)"),
          "study: a\n" + study()),
     Case("complex-key", ("a key must be a plain scalar",), "? [a, b]\n: 1\n" + study()),
-    Case("unclosed-bracket", ("study.yaml:", "malformed YAML"),
+    Case("unclosed-bracket", ("study.yaml:13", "malformed YAML", "did not find expected ',' or ']'"),
          study().replace("inputs: {{", "inputs: [").replace("inputs: {model", "inputs: [model")),
-    Case("tab-indent", ("malformed YAML",), study().replace("  - name: training", "\t- name: training")),
+    Case("tab-indent", ("study.yaml:5", "malformed YAML", "cannot start any token"), study().replace("  - name: training", "\t- name: training")),
     Case("empty-file", ("a study file is a mapping",), ""),
     Case("study-is-list", ("a study file is a mapping",), "- a\n- b\n"),
     Case("study-is-scalar", ("a study file is a mapping",), "just text\n"),
-    Case("two-documents", ("malformed YAML",), study() + "---\nstudy: other\n"),
+    Case("two-documents", ("study.yaml:16", "but found another document"), study() + "---\nstudy: other\n"),
     Case("unknown-top-key", ("study.yaml:1", "unknown key 'studdy'", "did you mean study"),
          study().replace("study:", "studdy:", 1)),
     Case("missing-title", ("missing 'study'",), study().replace("study: Bad-input battery", "study: ''")),
@@ -232,16 +238,21 @@ CASES: list[Case] = [
     Case("inputs-list", ("'inputs' is a mapping",), study().replace(
         "    inputs:\n      model.parameters: 405e9\n      training.tokens: 15e12\n",
         "    inputs: [model.parameters]\n")),
-    Case("location-unknown", ("study.yaml:2",), study().replace("location: USA", "location: Atlantis")),
-    Case("location-number", ("'location' is a name",), study().replace("location: USA", "location: 33")),
-    Case("hardware-unknown", ("study.yaml:3",), study().replace("hardware: dgx-h100", "hardware: dgx-h1000")),
-    Case("hardware-list", ("'hardware' is a server id",), study().replace("hardware: dgx-h100", "hardware: [a]")),
-    Case("hardware-gpu-number", ("'hardware.gpu' is a catalog id",),
-         study().replace("hardware: dgx-h100", "hardware: {gpu: 100}")),
-    Case("datacenter-unknown", ("study.yaml:",), study().replace("location: USA", "location: USA\ndatacenter: nowhere")),
-    Case("allocation-unknown", ("allocation is one of",), study().replace("location: USA", "location: USA\nallocation: most")),
-    Case("goal-list", ("'goal' is a mapping",), study().replace("location: USA", "location: USA\ngoal: [a]")),
-    Case("goal-unknown-key", ("unknown key 'aim'",), study().replace("location: USA", "location: USA\ngoal: {aim: x}")),
+    _swap("location-unknown", "location: USA", "location: Atlantis",
+          "study.yaml:2, key 'location'", "unknown location 'Atlantis'"),
+    _swap("location-number", "location: USA", "location: 33", "'location' is a name"),
+    _swap("hardware-unknown", "hardware: dgx-h100", "hardware: dgx-h1000",
+          "study.yaml:3, key 'hardware'", "unknown server 'dgx-h1000'", "did you mean dgx-h100"),
+    _swap("hardware-list", "hardware: dgx-h100", "hardware: [a]", "'hardware' is a server id"),
+    _swap("hardware-gpu-number", "hardware: dgx-h100", "hardware: {gpu: 100}",
+          "'hardware.gpu' is a catalog id"),
+    _swap("datacenter-unknown", "location: USA", "location: USA\ndatacenter: nowhere",
+          "study.yaml:3, key 'datacenter'", "unknown data centre 'nowhere'"),
+    _swap("allocation-unknown", "location: USA", "location: USA\nallocation: most",
+          "study.yaml:3, key 'allocation'", "allocation is one of gpu-count"),
+    _swap("goal-list", "location: USA", "location: USA\ngoal: [a]", "'goal' is a mapping"),
+    _swap("goal-unknown-key", "location: USA", "location: USA\ngoal: {aim: x}",
+          "unknown key 'aim'"),
     # Shares of another unit: formulas, with their limits.
     Case("include-unknown", ("includes unknown unit 'trainin'",),
          study().replace("{unit: training,", "{unit: trainin,")),
