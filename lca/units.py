@@ -92,8 +92,6 @@ def _unit_expression(spec: str) -> str:
         if not match:
             raise ValueError(f"unexpected character {spec[pos]!r}")
         kind = match.lastgroup if match.lastgroup != "digits" else "name"
-        if kind == "exponent":
-            kind = "power"
         pos = match.end()
         if kind == "space":
             continue

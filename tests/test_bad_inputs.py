@@ -138,6 +138,16 @@ CASES: list[Case] = [
     _p("params-percent-word", "7 percentage", "unknown unit 'percentage'"),
     _i("power-1e400-W", "gpu.power: 1e400 W", "not a finite number"),
     _i("memory-beyond-float", "gpu.memory: 1e308 EB", "beyond floating point"),
+    # Finite, but far beyond the physical world: Brightway's matrices would overflow (NaN score,
+    # singular matrix); 1e300 W x 1 h = 1e297 kWh per GPU-hour.
+    # The place is the unit's workload line (6), the key the rule of the amount.
+    Case("power-1e300", ("study.yaml:6, key 'gpu.power_charged'", "is 1e+297, beyond 1e+18"),
+         study("gpu.power: 1e300 W")),
+    Case("memory-1e300", ("study.yaml:6", "an amount of 'GPU, per GPU-hour in use",
+                          "beyond 1e+18"),
+         study("gpu.memory: 1e300 GB\ngpu.manufacturing: mlca-die")),
+    Case("cpu-1e300", ("study.yaml:6, key 'cpu.power_drawn'", "beyond 1e+18"),
+         study("cpu.power: 1e300 W")),
     _i("power-h0", "gpu.power: 1 h^0", "unknown unit 'h^0'", "whole number from 1 to 12"),
     _i("power-W99", "gpu.power: 700 W**99", "whole number from 1 to 12"),
     _i("power-unknown-unit", "gpu.power: 700 Wattz", "unknown unit 'Wattz'"),
