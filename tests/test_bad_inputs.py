@@ -314,6 +314,15 @@ CASES: list[Case] = [
     _cli("allocation-unknown-option", ("--allocation", "most"), "allocation is one of",
          command="assess"),
     Case("compare-neither", ("compare takes either",), study(), ("compare", "{study}")),
+    # A bad study among good ones, or under every allocation rule: checked before any is run.
+    Case("scenario-second-bad", (f"study.yaml:{INPUT_LINE}", "needs a unit of [information]"),
+         study("gpu.memory: 80"), ("compare", "--scenario", "{example}", "{study}", "--out",
+                                   "{out}")),
+    Case("allocations-bad", (f"study.yaml:{INPUT_LINE}", "needs a unit of [power]"),
+         study("gpu.power: 700"), ("compare", "{study}", "--allocation", "all", "--out",
+                                   "{out}")),
+    Case("uncertainty-bad-share", (f"study.yaml:{SHARE_LINE}", "got a condition"),
+         study(share="1 > 0"), ("uncertainty", "{study}", "--out", "{out}")),
     Case("unknown-option", ("unrecognized arguments: --outt",), study(),
          ("assess", "{study}", "--outt", "x")),
     Case("explain-unknown-rule", ("unknown rule 'gpu.hourz'",), study(),
@@ -363,7 +372,7 @@ def _materialise(case: Case, tmp_path: Path) -> dict[str, str]:
     readonly.mkdir()
     readonly.chmod(0o500)
     return {"study": str(path), "out": str(tmp_path / "out"), "model": str(model),
-            "readonly": str(readonly)}
+            "readonly": str(readonly), "example": str(ROOT / "examples" / "llama-3.1-405b.yaml")}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
