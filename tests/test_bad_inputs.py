@@ -431,3 +431,20 @@ def test_base_study_is_valid(tmp_path: Path) -> None:
         assert main(["explain", str(path), "flops", "--unit", "training"]) == 0
     # 6 x 405e9 x 15e12 = 3.645e25 FLOP (the 6PT approximation, by hand).
     assert "3.645e+25" in out.getvalue()
+
+
+def test_out_where_you_cannot_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`out-read-only` above is skipped for root, whom no permission stops: here the access check
+    itself says no, as it does for any other user in a read-only folder."""
+    from lca.report import bundle
+
+    asked = []
+    monkeypatch.setattr(bundle.os, "access", lambda path, mode: asked.append(path) or False)
+    path = tmp_path / "study.yaml"
+    path.write_text(study(), encoding="utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["assess", str(path), "--out", str(tmp_path / "out" / "bundle")])
+    assert code == 2 and "key '--out'" in err.getvalue() and "is not writable" in err.getvalue()
+    # The nearest folder that exists is the one asked about; nothing is created under it.
+    assert asked == [tmp_path] and not (tmp_path / "out").exists()

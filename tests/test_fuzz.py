@@ -66,6 +66,8 @@ def _resolve(name: str) -> pint.Quantity:
 @example("(" * 95 + "1" + ")" * 95)
 @example(" + ".join(["1"] * 500))
 @example("10 ** 10 ** 10")
+@example("1e308 * 10 - 1e308 * 10")  # inf - inf: NaN
+@example("a.x * 1e308 / 1e-308")
 def test_formula_parser(text: str) -> None:
     """Parsing raises only InputError; evaluating a parsed formula only FormulaError (which the
     evaluator reports as an InputError naming the rule); a value computed is finite."""
@@ -132,22 +134,29 @@ YAML_DATA = st.recursive(YAML_SCALARS,
                          max_leaves=20)
 
 
+STUDY_TOKENS = VALUE_TOKENS + [":", "-", "\n", "  ", "&a ", "*a", "{", "}", "[", "]", "<<: ",
+                               "!!timestamp ", "!!int ", "!!float ", "!!binary ", "!!set ",
+                               "!!python/name:os.system ", "'", '"', "#", "---\n", "\t"]
+
+
 @st.composite
 def study_texts(draw: st.DrawFn) -> str:
     """A study's text: the example mutated (a slice replaced by fuzz), one of its values
-    replaced by generated data, or generated YAML."""
-    kind = draw(st.sampled_from(["mutate", "value", "data"]))
+    replaced by generated data or given an explicit tag, or generated YAML."""
+    kind = draw(st.sampled_from(["mutate", "value", "tagged", "data"]))
     if kind == "mutate":
         start = draw(st.integers(0, len(EXAMPLE_TEXT)))
         end = draw(st.integers(start, min(len(EXAMPLE_TEXT), start + 20)))
-        return EXAMPLE_TEXT[:start] + draw(_joined(VALUE_TOKENS + [":", "-", "\n", "&a", "*a",
-                                                                   "{", "}", "[", "]"])) \
-            + EXAMPLE_TEXT[end:]
+        return EXAMPLE_TEXT[:start] + draw(_joined(STUDY_TOKENS)) + EXAMPLE_TEXT[end:]
+    key = draw(st.sampled_from(["405e9", "15e12", "16384", "USA", "dgx-h100", "gpu-count",
+                                "training", "1e6"]))
     if kind == "value":
-        key = draw(st.sampled_from(["405e9", "15e12", "16384", "USA", "dgx-h100", "gpu-count",
-                                    "training", "1e6"]))
         return EXAMPLE_TEXT.replace(key, yaml.safe_dump(draw(YAML_DATA),
                                                         default_flow_style=True).strip(), 1)
+    if kind == "tagged":  # a value with an explicit YAML tag, the value itself fuzzed
+        tag = draw(st.sampled_from([t for t in STUDY_TOKENS if t.startswith("!!")]))
+        return EXAMPLE_TEXT.replace(key, tag + draw(st.sampled_from([key, "x", "1.5", "", "[a]",
+                                                                     "{a: 1}", "2024-13-45"])), 1)
     return yaml.safe_dump(draw(YAML_DATA))
 
 
