@@ -53,6 +53,8 @@ def read_yaml(path: Path | str, label: str | None = None) -> YamlDocument:
         raise InputError("is a folder; expected a YAML file", Where(name)) from None
     except OSError as exc:
         raise InputError(f"cannot be read ({exc.strerror or exc})", Where(name)) from None
+    except ValueError as exc:  # a NUL byte in the path
+        raise InputError(f"is not a path ({exc})", Where(repr(name))) from None
     if len(raw) > MAX_BYTES:
         raise InputError(f"larger than {MAX_BYTES:,} bytes, the limit for a YAML input",
                          Where(name))

@@ -195,6 +195,9 @@ CASES: list[Case] = [
     Case("study-is-folder", ("is a folder",), path="dir"),
     Case("study-missing", ("file not found",), path="missing"),
     Case("study-dev-zero", ("larger than 1,000,000 bytes",), path="/dev/zero"),
+    Case("study-nul-in-name", ("argument study:", "holds a NUL byte"), path="nul-name"),
+    Case("out-nul-in-name", ("argument --out:", "holds a NUL byte"), study(),
+         ("assess", "{study}", "--out", "{out}\x00x")),
     Case("study-unreadable", ("cannot be read",), study(), path="unreadable", skip_root=True),
     Case("study-too-large", ("larger than 1,000,000 bytes",), study() + "#" * 1_000_001 + "\n"),
     Case("study-latin1", ("not UTF-8 text",), study("gpu.power: 700 W # caf\xe9").encode("latin-1")),
@@ -360,6 +363,8 @@ def _materialise(case: Case, tmp_path: Path) -> dict[str, str]:
         path.mkdir()
     elif case.path == "missing":
         path = tmp_path / "missing.yaml"
+    elif case.path == "nul-name":
+        path = tmp_path / "study\x00.yaml"
     elif case.path == "/dev/zero":
         path = Path("/dev/zero")
     elif case.path == "unreadable":
