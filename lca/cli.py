@@ -44,6 +44,14 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _project(text: str) -> str:
+    """A Brightway project name: 1 to 100 printable characters (bw2data makes a folder of it)."""
+    if not text.strip() or len(text) > 100 or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"a project name is 1 to 100 printable characters, "
+                                         f"not {text[:40]!r}{'...' if len(text) > 40 else ''}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genai-lca", description="Life-cycle assessment of generative AI.")
     parser.add_argument("--version", action="version", version=f"genai-lca {__version__}")
@@ -56,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     situation.add_argument("--set", dest="settings", action="append", default=[],
                            metavar="RULE=VALUE", help="replace a rule's value for this run")
     project = _Parser(add_help=False)
-    project.add_argument("--project", default=DEFAULT_PROJECT,
+    project.add_argument("--project", default=DEFAULT_PROJECT, type=_project,
                          help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is "
                               f"honoured)")
 

@@ -316,6 +316,12 @@ CASES: list[Case] = [
     _cli("sobol-huge", ("--sobol", str(2**22)), "key '--sobol'", "the limit is 2 GiB"),
     _cli("allocation-unknown-option", ("--allocation", "most"), "allocation is one of",
          command="assess"),
+    Case("project-long", ("argument --project:", "1 to 100 printable characters"), study(),
+         ("assess", "{study}", "--project", "p" * 300)),
+    Case("project-control", ("argument --project:", "1 to 100 printable characters"), study(),
+         ("assess", "{study}", "--project", "a\x01b")),
+    Case("project-empty", ("argument --project:", "1 to 100 printable characters"), study(),
+         ("assess", "{study}", "--project", "")),
     Case("compare-neither", ("compare takes either",), study(), ("compare", "{study}")),
     # A bad study among good ones, or under every allocation rule: checked before any is run.
     Case("scenario-second-bad", (f"study.yaml:{INPUT_LINE}", "needs a unit of [information]"),
@@ -387,7 +393,7 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
     places = _materialise(case, tmp_path)
     project = f"battery-{case.id}"
     argv = [a.format(**places) for a in case.argv]
-    if argv[0] in ("assess", "uncertainty", "compare"):
+    if argv[0] in ("assess", "uncertainty", "compare") and "--project" not in argv:
         argv += ["--project", project]
     brightway = Path(os.environ["BRIGHTWAY2_DIR"])
     before = _snapshot(brightway)
