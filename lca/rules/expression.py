@@ -309,6 +309,7 @@ def parse(source: str, is_unit: Callable[[str], bool]) -> Node:
 
 
 def _children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node, in order (none for a leaf)."""
     if isinstance(node, Unary):
         return (node.operand,)
     if isinstance(node, Binary):

@@ -155,9 +155,6 @@ class Interpreter:
         if not (isinstance(literal, Num) and literal.unit is None):
             raise FormulaError("a quantity with units can only be raised to a literal number",
                                node.pos)
-        if abs(literal.value) > MAX_POWER:
-            raise FormulaError(f"an exponent is at most {MAX_POWER} in size, got "
-                               f"{literal.value:g}", node.pos)
         return base ** (sign * literal.value)
 
     # Conditions and functions
