@@ -15,7 +15,7 @@ import pint
 
 from lca.errors import InputError, Where
 from lca.rules.expression import FormulaError, Node
-from lca.rules.interpret import Interpreter, NoBranch, Value
+from lca.rules.interpret import Interpreter, NoBranch, Value, all_finite
 from lca.rules.rule import Rule, convert
 from lca.rules.ruleset import RuleSet, bound_violation
 from lca.units import Quantity, dimension_text, parse_quantity, unit_text
@@ -64,7 +64,7 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "", year: st
         raise InputError(f"{rule.name} needs a unit of {dimension_text(rule.unit)}, e.g. "
                          f"\"{raw} {rule.unit:~P}\"", where)
     value = convert(value, rule.unit, where)
-    if not np.all(np.isfinite(value.magnitude)):
+    if not all_finite(value.magnitude):
         raise InputError(f"{rule.name} is beyond floating point in {unit_text(rule.unit)} "
                          f"(more than 1.8e308)", where)
     problem = bound_violation(rule, value)
@@ -150,7 +150,7 @@ class Evaluator:
             return value
         # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
         value = value.to(rule.unit)
-        if not np.all(np.isfinite(value.magnitude)):
+        if not all_finite(value.magnitude):
             raise self._error(rule, f"is not a finite number in {unit_text(rule.unit)}: an "
                                     f"input is too large")
         problem = bound_violation(rule, value)

@@ -9,6 +9,7 @@ Monte Carlo samples), booleans (or boolean arrays) and text.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Union
@@ -49,9 +50,10 @@ class Interpreter:
     def eval(self, node: Node) -> Value:
         method = getattr(self, f"_{type(node).__name__.lower()}")
         value = method(node)
-        if (not self.static and isinstance(value, pint.Quantity)
-                and not np.all(np.isfinite(value.magnitude))):
-            # Overflow (1e200 * 1e200), inf - inf: refused where it happens, not in Brightway.
+        # Overflow (1e200 * 1e200), inf - inf: refused where it happens, not in Brightway. Only
+        # operations are checked: numbers are finite when parsed, references when computed.
+        if (not self.static and isinstance(node, (Unary, Binary, Call))
+                and isinstance(value, pint.Quantity) and not all_finite(value.magnitude)):
             raise FormulaError("the result is not a finite number (an input is too large, or "
                                "the formula overflows)", node.pos)
         return value
@@ -229,6 +231,14 @@ class Interpreter:
                                    f"{dimension_text(b.units)}", node.pos)
         elif isinstance(a, (str, Choice)) != isinstance(b, (str, Choice)):
             raise FormulaError("the branches give a number and text", node.pos)
+
+
+def all_finite(magnitude: Any) -> bool:
+    """Whether a magnitude (a float, or an array of samples) holds no NaN or infinity; the
+    scalar test is the fast one, as most evaluations are of scalars."""
+    if isinstance(magnitude, float):
+        return math.isfinite(magnitude)
+    return bool(np.isfinite(magnitude).all())
 
 
 def kind_of(value: Value) -> str:
