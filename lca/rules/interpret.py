@@ -18,7 +18,7 @@ import numpy as np
 import pint
 
 from lca.rules.expression import (Binary, Bool, Call, Cond, FormulaError, Node, Num, Ref, Text,
-                                  Unary)
+                                  Unary, references)
 from lca.units import Quantity, dimension_text, ureg
 
 
@@ -33,7 +33,7 @@ class Choice:
 Value = Union[pint.Quantity, bool, np.ndarray, str, Choice]
 
 
-MAX_POWER = 64  # the largest exponent a formula may use, in size: 10 ** 64 is far beyond any LCA
+MAX_POWER = 64  # the largest exponent a formula may write, in size: 10 ** 64 is far beyond any LCA
 
 
 class NoBranch(Exception):
@@ -143,12 +143,15 @@ class Interpreter:
         if not exponent.dimensionless:
             raise FormulaError("an exponent must be a pure number", node.pos)
         power = exponent.to(ureg.dimensionless).magnitude
-        # Checked statically too: there references stand for 1, so only literals can exceed it.
-        if np.any(np.abs(power) > MAX_POWER):
-            raise FormulaError(f"an exponent is at most {MAX_POWER} in size, got "
+        # A written exponent (no rule in it) is bounded, so `10 ** 10 ** 10` is refused at load.
+        # One computed from data (`(1 - k/E) ** batch`) may be large: the power is taken in
+        # floating point, where a result beyond range is infinite and refused as not finite.
+        if not references(node.right) and np.any(np.abs(power) > MAX_POWER):
+            raise FormulaError(f"a written exponent is at most {MAX_POWER} in size, got "
                                f"{np.max(np.abs(power)):g}", node.pos)
         if base.dimensionless:
-            return Quantity(base.to(ureg.dimensionless).magnitude ** power)
+            return Quantity(np.power(np.asarray(base.to(ureg.dimensionless).magnitude, dtype=float),
+                                     np.asarray(power, dtype=float))[()])
         # A quantity with units takes only a literal exponent: its unit must not depend on data.
         literal = node.right
         sign = 1.0
