@@ -24,7 +24,7 @@ from lca.study import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:
-    return f"genai-lca: {title}"
+    return bw.FOREGROUND_PREFIX + title
 
 
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
@@ -80,16 +80,18 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
-    owner = str(Path(study.file).resolve())
-
-    bw.open_project(project)
-    bw.check_owned(database, owner)
-    bw.write_open_data(indicators, prepared.background)
-    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-    bw.write_owned(database, activities, "study foreground", owner=owner)
-
+    # The study is its title: a copied or moved study file writes the same foreground.
+    owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
+                     tuple(unit.name for unit, _ in pairs))
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
-    scores = calculate(foregrounds, list(methods.values()))
+
+    with bw.session(project):
+        bw.open_project(project)
+        bw.check_owned(database, owner)
+        bw.write_open_data(indicators, prepared.background)
+        activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+        bw.write_owned(database, activities, owner.role, owner)
+        scores = calculate(foregrounds, list(methods.values()))
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
@@ -173,9 +175,10 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
     The deterministic assessment runs first (Brightway then holds the study); the samples are
     evaluated over its static background scores.
     """
-    from lca.uncertainty.analysis import SOBOL_N, analyse
+    from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
 
     prepared = prepare(study_path, settings, model_dir)
+    check_run(prepared, iterations, seed, sobol_n or SOBOL_N)
     doc = run(prepared, project)
     doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc,
                                  sobol_n or SOBOL_N)

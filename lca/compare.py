@@ -69,12 +69,26 @@ def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
 def compare_prepared(labels: list[str], prepared: list[Prepared], project: str
                      ) -> dict[str, Any]:
     """The `scenario_comparison` section of studies already checked (`prepare`), one per label."""
+    _distinct_titles(prepared)
     docs = [run(p, project) for p in prepared]
     out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
     out["studies"] = {label: {"file": p.study.file, "title": doc["study"]}
                       for label, p, doc in zip(labels, prepared, docs, strict=True)}
     out["differences"] = differences(labels, prepared)
     return out
+
+
+def _distinct_titles(prepared: list[Prepared]) -> None:
+    """Each scenario is written as the study its title names: two with one title would share
+    (and overwrite) one foreground, so they are refused before anything is written."""
+    seen: dict[str, str] = {}
+    for each in prepared:
+        title, file = each.study.title, each.study.file
+        if title in seen:
+            raise InputError(f"scenarios {seen[title]} and {file} have the same title "
+                             f"'{title}': a study is known to Brightway by its title, so give "
+                             f"each scenario its own `study:` title", Where(file, key="study"))
+        seen[title] = file
 
 
 def comparison(columns: list[Column]) -> dict[str, Any]:

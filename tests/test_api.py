@@ -16,8 +16,12 @@ from lca.cli import main
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
-# The README's `assess` table for the example: 1M output tokens, GWP100 (Brightway's result).
-TOKENS_GWP = 0.23052196
+# The README's tables for the example, GWP100 in kg CO2-eq (Brightway's results): `assess`,
+# 1M output tokens; `compare --allocation all`, training under gpu-count; and the GPU-hours of
+# training from `explain ... gpu.hours`.
+TOKENS_GWP = 0.60281907
+TRAINING_GWP = 10_373_487
+TRAINING_GPU_HOURS = 25_594_034
 
 
 def readme_script() -> str:
@@ -58,11 +62,14 @@ def test_sweep_row_equals_assess_with_set() -> None:
                         "allocation": ["gpu-count", "gpu-count", "power"]},
                        project="test-api-sweep")
     tokens = runs[runs.functional_unit == "1M output tokens"].set_index("scenario")
-    # At the study's own values, the README's figure; at half the MFU, every term of the
-    # gpu-count allocation doubles (GPU time, energy and manufacturing shares go as 1 / MFU).
+    training = runs[runs.functional_unit == "training"].set_index("scenario")
+    # At the study's own values, the README's figures; at half the MFU, every term of training
+    # under gpu-count doubles (its GPU time, at the TDP, and its manufacturing shares go as
+    # 1 / MFU; inference takes the serving route, which MFU does not drive).
     assert tokens.loc[0, "gwp"] == pytest.approx(TOKENS_GWP, rel=1e-7)
-    assert tokens.loc[1, "gwp"] == pytest.approx(2 * TOKENS_GWP, rel=1e-7)
-    assert tokens.loc[1, "gpu_hours"] == pytest.approx(2 * 0.5687563, rel=1e-7)
+    assert training.loc[0, "gwp"] == pytest.approx(TRAINING_GWP, rel=1e-7)
+    assert training.loc[1, "gwp"] == pytest.approx(2 * TRAINING_GWP, rel=1e-7)
+    assert training.loc[1, "gpu_hours"] == pytest.approx(2 * TRAINING_GPU_HOURS, rel=1e-7)
     # Another allocation and a PUE: the same as a full Brightway run with those values.
     full = study.set({"gpu.mfu": 0.3, "datacenter.pue": 1.45, "allocation": "power"}).assess(
         project="test-api-sweep")
@@ -71,8 +78,8 @@ def test_sweep_row_equals_assess_with_set() -> None:
         for indicator, impact in unit.impacts.items():
             assert row[indicator] == pytest.approx(impact.total, rel=1e-6)
     assert runs.attrs["units"]["gwp"] == "kg CO2-eq"
-    # A pint Quantity array is taken in its unit: 0.7 kW is the catalog's 700 W H100.
-    powers = study.sweep({"gpu.power": Quantity(np.array([0.7, 0.35]), "kW")},
+    # A pint Quantity array is taken in its unit: 0.7 kW is the catalog's 700 W H100 TDP.
+    powers = study.sweep({"gpu.tdp": Quantity(np.array([0.7, 0.35]), "kW")},
                          project="test-api-sweep")
     assert powers.loc[powers.functional_unit == "1M output tokens", "gwp"].iloc[0] == (
         pytest.approx(TOKENS_GWP, rel=1e-7))
