@@ -28,7 +28,7 @@ from lca import compare as _compare
 from lca.assess import Prepared, prepare, run
 from lca.calc import STAGES
 from lca.errors import InputError, Where
-from lca.inventory.brightway import DEFAULT_PROJECT
+from lca.inventory.brightway import DEFAULT_PROJECT, session
 from lca.report import tables
 from lca.rules.evaluate import MissingInput, make_override
 from lca.rules.ruleset import RuleSet
@@ -102,8 +102,9 @@ class Study:
     def compare_allocations(self, project: str = DEFAULT_PROJECT) -> pd.DataFrame:
         """Every allocation rule side by side (`compare --allocation all`): one row per
         functional unit and indicator, one column per rule, then the server share per GPU-hour."""
-        doc = _compare.compare_allocations(self.data, list(self.settings), project,
-                                           rules=self.rules)
+        with session(project):  # one lock over the runs, as the CLI holds it
+            doc = _compare.compare_allocations(self.data, list(self.settings), project,
+                                               rules=self.rules)
         return tables.allocation_comparison(doc)
 
     def sweep(self, scenarios: pd.DataFrame | Mapping[str, Any],
@@ -226,7 +227,8 @@ def compare(studies: Mapping[str, Study] | Sequence[Study],
         raise InputError("compare takes two or more studies with distinct titles (or a mapping "
                          "label -> study)", Where("compare"))
     prepared = [s.prepare() for s in labelled.values()]
-    section = _compare.compare_prepared(list(labelled), prepared, project)
+    with session(project):
+        section = _compare.compare_prepared(list(labelled), prepared, project)
     differences = pd.DataFrame([{"functional_unit": d["functional_unit"], "rule": d["rule"],
                                  **d["values"]} for d in section["differences"]])
     return ScenarioComparison(tables.comparison(section), differences,

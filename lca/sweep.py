@@ -138,10 +138,11 @@ def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: l
     table = scenario_table(scenarios)
     groups = _groups(study, settings, rules, table)
     indicators = load_indicators()
-    bw.open_project(project)
-    bw.write_open_data(indicators, groups[0].prepared.background)
-    background = background_scores([fg for g in groups for fg in g.prepared.foregrounds],
-                                   indicators)
+    with bw.session(project):  # the project's lock, held until the scores are read
+        bw.open_project(project)
+        bw.write_open_data(indicators, groups[0].prepared.background)
+        background = background_scores([fg for g in groups for fg in g.prepared.foregrounds],
+                                       indicators)
     frames = []
     incomplete: set[tuple[str, str]] = set()
     for group in groups:
