@@ -151,3 +151,23 @@ def test_measurement_without_drawing_hardware_is_an_input_error(
     assert main(["assess", str(path), "--project", "test-measured-bad"]) == 2
     err = capsys.readouterr().err
     assert f"{path}:6, key 'functional_units.0.workload'" in err and "are zero" in err
+
+
+def test_a_published_codecarbon_file(tmp_path: Path) -> None:
+    # The emissions.csv published with huggingface.co/nicholasKluge/Aux-RewardModel (commit
+    # 72aa516, codecarbon 2.4.2, one A100-SXM4-40GB in Singapore), its header and one row.
+    row = ("2024-05-27T10:49:55,codecarbon,2392f828-03ad-49cb-b6b3-9993a7a1ca3f,"
+           "4251.8744423389435,0.22799894330652132,5.3623159949450384e-05,42.5,"
+           "163.0812527545463,31.303894042968754,0.05019565398444728,0.379311540115656,"
+           "0.03696294718478423,0.46647014128488834,Singapore,SGP,,,,"
+           "Linux-6.1.85+-x86_64-with-glibc2.35,3.10.12,2.4.2,12,Intel(R) Xeon(R) CPU @ 2.20GHz,"
+           "1,1 x NVIDIA A100-SXM4-40GB,103.8503,1.2868,83.47705078125,machine,N,1.0")
+    path = tmp_path / "emissions.csv"
+    path.write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
+    measurement = read_codecarbon(path, str(path), Where("study.yaml"))
+    # energy_consumed is CodeCarbon's sum of its CPU, GPU and RAM energies:
+    # 0.0501957 + 0.3793115 + 0.0369629 = 0.4664701 kWh; 4,251.87 s = 1.1810762 h on one GPU.
+    assert measurement.energy_kwh == pytest.approx(
+        0.05019565398444728 + 0.379311540115656 + 0.03696294718478423, rel=1e-12)
+    assert measurement.duration_s / 3600 == pytest.approx(1.1810762, rel=1e-7)
+    assert measurement.country == "SGP"
