@@ -15,6 +15,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
+from lca.measured import check_landed
 from lca.results import QUANTITIES, document, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
@@ -29,7 +30,7 @@ def foreground_name(title: str) -> str:
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, (rule, unit) in QUANTITIES.items():
-        if rule == "flops" and evaluator.value("workload") == "gpu_hours":
+        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
         out[key] = float(evaluator.value(rule).to(unit).magnitude)
@@ -52,15 +53,17 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
-def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | None = None,
+def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
             rules: RuleSet | None = None) -> Prepared:
-    """Check everything the study says and compute every amount; raises InputError, writes nothing."""
+    """Check everything the study (a file, or one already read) says and compute every amount;
+    raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
-    study = load_study(study_path)
+    study = study if isinstance(study, Study) else load_study(study)
     pairs = evaluators(rules, study, settings)
     location = (resolve_location(study.location.raw, study.location.where)
                 if study.location is not None else None)
     for unit, evaluator in pairs:
+        check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
             raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
                              f"study a `location` (e.g. USA, FR, US-CA, world), or inputs "

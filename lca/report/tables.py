@@ -107,6 +107,17 @@ def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
     section = doc.get("allocation_comparison")
     if section is None:
         return None
+    frame = comparison(section)
+    shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
+    share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
+                                "indicator_name": "server share per GPU-hour", "unit": "1",
+                                **values} for unit, values in shares.items()])
+    return pd.concat([frame, share_rows], ignore_index=True)
+
+
+def comparison(section: dict[str, Any]) -> pd.DataFrame:
+    """A comparison (of allocations or scenarios): one row per functional unit x indicator, one
+    column per choice, the spread, and the choices whose result is incomplete."""
     rows = []
     for row in section["rows"]:
         values = [v for v in row["values"].values() if v is not None]
@@ -116,12 +127,7 @@ def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
                      "max_over_min": max(values) / min(values) if values and min(values) > 0
                      else None,
                      "incomplete": ", ".join(c for c, bad in row["incomplete"].items() if bad)})
-    frame = pd.DataFrame(rows)
-    shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
-    share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
-                                "indicator_name": "server share per GPU-hour", "unit": "1",
-                                **values} for unit, values in shares.items()])
-    return pd.concat([frame, share_rows], ignore_index=True)
+    return pd.DataFrame(rows)
 
 
 def uncertainty(doc: Doc) -> pd.DataFrame | None:
