@@ -15,6 +15,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
+from lca.measured import check_landed
 from lca.results import QUANTITIES, document, location_entry, market_based, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
@@ -29,7 +30,7 @@ def foreground_name(title: str) -> str:
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, (rule, unit) in QUANTITIES.items():
-        if rule == "flops" and evaluator.value("workload") == "gpu_hours":
+        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
         out[key] = float(evaluator.value(rule).to(unit).magnitude)
@@ -53,15 +54,17 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
-def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | None = None,
+def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
             rules: RuleSet | None = None) -> Prepared:
-    """Check everything the study says and compute every amount; raises InputError, writes nothing."""
+    """Check everything the study (a file, or one already read) says and compute every amount;
+    raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
-    study = load_study(study_path)
+    study = study if isinstance(study, Study) else load_study(study)
     pairs = evaluators(rules, study, settings)
     location = _location(study.location)
     locations = [_location(study.location_of(unit)) for unit, _ in pairs]
     for unit, evaluator in pairs:
+        check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
             raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
                              f"study (or the unit) a `location` (e.g. USA, FR, US-CA, world), or "
@@ -199,9 +202,10 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
     The deterministic assessment runs first (Brightway then holds the study); the samples are
     evaluated over its static background scores.
     """
-    from lca.uncertainty.analysis import SOBOL_N, analyse
+    from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
 
     prepared = prepare(study_path, settings, model_dir)
+    check_run(prepared, iterations, seed, sobol_n or SOBOL_N)
     doc = run(prepared, project)
     doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc,
                                  sobol_n or SOBOL_N)

@@ -12,7 +12,9 @@ from lca.assess import Prepared, prepare, run
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.rules.explain import format_value
+from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
+from lca.study import Study
 from lca.texttable import aligned
 from lca.units import format_number
 
@@ -28,15 +30,16 @@ class Column:
 MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate change
 
 
-def compare_allocations(study_path: Path, settings: list[Setting] = (),
-                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
-                        ) -> dict[str, Any]:
-    """The study's results document, with an `allocation_comparison` of every allocation rule.
+def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
+                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
+                        rules: RuleSet | None = None) -> dict[str, Any]:
+    """The study's results document (a file, or a study already read), with an
+    `allocation_comparison` of every allocation rule.
 
     Every allocation is prepared (checked) before any is written; the study's own allocation is
     written last, so the project's foreground ends as the study describes it.
     """
-    rules = load_model(model_dir)
+    rules = rules or load_model(model_dir)
     ids = list(rules["allocation"].choices)
     own = prepare(study_path, settings, rules=rules)
     prepared: dict[str, Prepared] = {}
@@ -64,27 +67,40 @@ def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
                                                                            key="--scenario"))
     rules = load_model(model_dir)
     prepared = [prepare(p, settings, rules=rules) for p in paths]
-    _distinct_titles(paths, prepared)
     labels = _labels(paths)
+    section, docs = _run_scenarios(labels, prepared, project)
+    return {"scenario_comparison": section, "scenarios": dict(zip(labels, docs, strict=True))}
+
+
+def compare_prepared(labels: list[str], prepared: list[Prepared], project: str
+                     ) -> dict[str, Any]:
+    """The `scenario_comparison` section of studies already checked (`prepare`), one per label."""
+    return _run_scenarios(labels, prepared, project)[0]
+
+
+def _run_scenarios(labels: list[str], prepared: list[Prepared], project: str
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The comparison section, and each scenario's results document."""
+    _distinct_titles(prepared)
     docs = [run(p, project) for p in prepared]
     out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
-    out["studies"] = {label: {"file": str(path), "title": doc["study"]}
-                      for label, path, doc in zip(labels, paths, docs, strict=True)}
+    out["studies"] = {label: {"file": p.study.file, "title": doc["study"]}
+                      for label, p, doc in zip(labels, prepared, docs, strict=True)}
     out["differences"] = differences(labels, prepared)
-    return {"scenario_comparison": out, "scenarios": dict(zip(labels, docs, strict=True))}
+    return out, docs
 
 
-def _distinct_titles(paths: list[Path], prepared: list[Prepared]) -> None:
+def _distinct_titles(prepared: list[Prepared]) -> None:
     """Each scenario is written as the study its title names: two with one title would share
     (and overwrite) one foreground, so they are refused before anything is written."""
-    seen: dict[str, Path] = {}
-    for path, each in zip(paths, prepared, strict=True):
-        title = each.study.title
+    seen: dict[str, str] = {}
+    for each in prepared:
+        title, file = each.study.title, each.study.file
         if title in seen:
-            raise InputError(f"scenarios {seen[title]} and {path} have the same title "
+            raise InputError(f"scenarios {seen[title]} and {file} have the same title "
                              f"'{title}': a study is known to Brightway by its title, so give "
-                             f"each scenario its own `study:` title", Where(str(path), key="study"))
-        seen[title] = path
+                             f"each scenario its own `study:` title", Where(file, key="study"))
+        seen[title] = file
 
 
 def comparison(columns: list[Column]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lca.errors import InputError, Where, did_you_mean
+from lca.measured import Measurement, read_codecarbon
 from lca.yamlsource import YamlDocument, read_yaml
 
 STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
@@ -15,7 +16,8 @@ HARDWARE_KEYS = ("server", "gpu")
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
               "data_quality")
-UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "location", "hardware")
+UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "codecarbon", "location",
+             "hardware")
 INCLUDE_KEYS = ("unit", "share")
 SOURCED_KEYS = ("value", "source")
 
@@ -89,7 +91,19 @@ class Study:
 
 def load_study(path: Path | str) -> Study:
     """Read and validate a study file; every problem names the file, the line and the key."""
-    doc = read_yaml(path)
+    return parse_study(read_yaml(path))
+
+
+def study_from_dict(data: Any, label: str, base: Path | str = ".") -> Study:
+    """Validate a study given as plain data (the mapping a study file holds); problems name
+    `label` and the key. Files the study names (`codecarbon:`) are relative to `base`."""
+    return parse_study(YamlDocument(label, data), Path(base))
+
+
+def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
+    """Validate a parsed study; files it names are relative to `base` (the study file's folder
+    by default)."""
+    base = Path(doc.file).parent if base is None else base
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("a study file is a mapping (study:, functional_units:, ...)",
@@ -105,6 +119,7 @@ def load_study(path: Path | str) -> Study:
         raise InputError("'functional_units' is a list of at least one {name, workload, inputs}",
                          doc.where(("functional_units",)))
     units: list[FunctionalUnit] = []
+    measurements: list[Measurement] = []
     for i, raw in enumerate(units_raw):
         path_i = ("functional_units", i)
         if not isinstance(raw, dict):
@@ -118,16 +133,52 @@ def load_study(path: Path | str) -> Study:
             raise InputError(f"two functional units are named '{name}'", doc.where(path_i + ("name",)))
         if "workload" not in raw:
             raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
+        inputs = _inputs(doc, path_i + ("inputs",))
+        if "codecarbon" in raw:
+            measurements.append(_codecarbon(doc, path_i, raw, inputs, base))
         units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
-                                    _inputs(doc, path_i + ("inputs",)),
+                                    inputs,
                                     str(raw.get("description", "")),
                                     _includes(doc, path_i + ("includes",), raw.get("includes")),
                                     _given(doc, path_i + ("location",)),
                                     _hardware(doc, path_i + ("hardware",))))
     _check_includes(units)
-    return Study(title.strip(), doc.file, goal, scope, _given(doc, ("location",)),
+    location = _given(doc, ("location",)) or _measured_location(measurements)
+    return Study(title.strip(), doc.file, goal, scope, location,
                  _hardware(doc, ("hardware",)), _given(doc, ("allocation",)),
                  _inputs(doc, ("inputs",)), units, _given(doc, ("datacenter",)))
+
+
+def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Given], base: Path
+                ) -> Measurement:
+    """A unit's `codecarbon: FILE` (relative to the study file): its measured energy and duration
+    become the unit's energy.measured and job.duration, with the file as where they were given."""
+    cited = doc.where(path + ("codecarbon",))
+    if raw.get("workload") != "measured" or not isinstance(raw["codecarbon"], str):
+        raise InputError("'codecarbon' names a CodeCarbon emissions.csv (relative to the study "
+                         "file) for a unit with `workload: measured`", cited)
+    for rule in ("energy.measured", "job.duration"):
+        if rule in inputs:
+            raise InputError(f"{rule} is given twice: by the CodeCarbon file and here",
+                             inputs[rule].where)
+    label = str(base / raw["codecarbon"])
+    m = read_codecarbon(Path(label), label, cited)
+    inputs["energy.measured"] = Given(f"{m.energy_kwh!r} kWh", Where(label, None, "energy_consumed"))
+    inputs["job.duration"] = Given(f"{m.duration_s!r} s", Where(label, None, "duration"))
+    return m
+
+
+def _measured_location(measurements: list[Measurement]) -> Given | None:
+    """The country CodeCarbon recorded, when the study names no location; one for all units."""
+    found = [m for m in measurements if m.country]
+    for m in found[1:]:
+        if m.country != found[0].country:
+            raise InputError(f"the CodeCarbon files name different countries ({found[0].country} "
+                             f"in {found[0].file}, {m.country} here): give the study a `location`",
+                             Where(m.file, m.country_line, "country_iso_code"))
+    if not found:
+        return None
+    return Given(found[0].country, Where(found[0].file, found[0].country_line, "country_iso_code"))
 
 
 def _known_keys(doc: YamlDocument, path: tuple, data: dict, allowed: tuple[str, ...]) -> None:

@@ -47,12 +47,16 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         # Issue 17: Table 4 as one study, five units in their own locations; energy and net
         # (market-based) CO2e per run, gross where it differs from net.
         "Patterson et al. 2021, Table 4, as one study": 12,
+        # Not a row of reference-cases.md: measured serving, ML.ENERGY Benchmark v3 (issue 13).
+        "Llama 3.1 8B serving on one H100 (measured)": 3,  # 0.455, 0.119, 0.0702 J per token
+        "Qwen3 30B-A3B (MoE) serving on one H100 (measured, held out)": 2,  # 0.653, 0.222 J
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Eight studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and FLUX once more on
-    a B200, which read rules only and so are not written to Brightway."""
+    """Nine studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on a
+    B200, and the serving studies once more with other batches: those read rules only and are not
+    written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
             for key, run in validated.runs.items()}
     assert runs == {("llama-3.1-405b-note.yaml", ()): True, ("llama-3.1-model-card.yaml", ()): True,
@@ -61,7 +65,11 @@ def test_each_study_runs_once(validated: Validated) -> None:
                     ("switch-transformer.yaml", ()): True,
                     ("patterson-2021.yaml", ()): True,
                     ("flux.1-dev.yaml", ()): False,
-                    ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False}
+                    ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False,
+                    ("llama-3.1-8b-serving.yaml", ()): False,
+                    ("llama-3.1-8b-serving.yaml", ("inference.batch_size",)): False,
+                    ("qwen3-30b-a3b-serving.yaml", ()): False,
+                    ("qwen3-30b-a3b-serving.yaml", ("inference.batch_size",)): False}
 
 
 # -- pure parts ---------------------------------------------------------------------------------

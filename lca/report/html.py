@@ -78,7 +78,7 @@ def render_scenarios(doc: dict[str, Any], figures: dict[str, str]) -> str:
 
     section = doc["scenario_comparison"]
     units: dict[str, list[dict[str, Any]]] = {}
-    frame = tables.side_by_side(section)
+    frame = tables.comparison(section)
     for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
         units.setdefault(row["functional_unit"], []).append(row)
     context = {

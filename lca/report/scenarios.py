@@ -59,7 +59,7 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
     """The workbook's sheets: the scenarios, what differs, the results side by side, then each
     scenario's contributions, market-based results (when given) and data quality."""
     out = {"Scenarios": overview(doc), "Inputs that differ": differences(doc),
-           "Results side by side": tables.side_by_side(doc["scenario_comparison"])}
+           "Results side by side": tables.comparison(doc["scenario_comparison"])}
     for name, table in (("Contributions", tables.contributions),
                         ("Market-based", tables.market_based),
                         ("Data quality", tables.data_quality)):

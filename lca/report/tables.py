@@ -132,9 +132,9 @@ def market_based(doc: Doc) -> pd.DataFrame | None:
     return pd.DataFrame(rows).assign(note=MARKET_BASIS)
 
 
-def side_by_side(section: dict[str, Any]) -> pd.DataFrame:
-    """A comparison's rows: per functional unit and indicator, one column per choice or
-    scenario, the spread (max / min) and the columns whose result is incomplete."""
+def comparison(section: dict[str, Any]) -> pd.DataFrame:
+    """A comparison (of allocations or scenarios): one row per functional unit x indicator, one
+    column per choice, the spread, and the choices whose result is incomplete."""
     rows = []
     for row in section["rows"]:
         values = [v for v in row["values"].values() if v is not None]
@@ -146,12 +146,13 @@ def side_by_side(section: dict[str, Any]) -> pd.DataFrame:
                      "incomplete": ", ".join(c for c, bad in row["incomplete"].items() if bad)})
     return pd.DataFrame(rows)
 
+
 def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
     """One row per functional unit x indicator, one column per allocation rule; None if not run."""
     section = doc.get("allocation_comparison")
     if section is None:
         return None
-    frame = side_by_side(section)
+    frame = comparison(section)
     shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
     share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
                                 "indicator_name": "server share per GPU-hour", "unit": "1",
