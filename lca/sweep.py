@@ -149,7 +149,7 @@ def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: l
         prepared = group.prepared
         pairs = with_arrays(prepared, [group.arrays] * len(prepared.pairs), "sweep", "sweep")
         foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
-                                          prepared.location, prepared.background)
+                                          prepared.locations, prepared.background)
         scores = unit_scores(foregrounds, background, indicators)
         for order, ((unit, evaluator), unit_score, foreground) in enumerate(
                 zip(pairs, scores, foregrounds, strict=True)):

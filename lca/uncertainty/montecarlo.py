@@ -133,7 +133,7 @@ def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
     """Scores of every unit for given samples of its rules: one vectorised evaluation."""
     pairs = with_arrays(prepared, samples)
     foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
-                                      prepared.location, prepared.background)
+                                      prepared.locations, prepared.background)
     size = max((len(a) for s in samples for a in s.values()), default=1)
     return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
             for s in unit_scores(foregrounds, background, indicators)]
