@@ -1,4 +1,4 @@
-"""Impact calculation with Brightway (bw2calc 1.8, the design's legacy line).
+"""Impact calculation with Brightway (bw2calc 1.8 or 2+, through `lca.inventory.bwcompat`).
 
 One LCA object, factorised once, serves every functional unit, every contribution demand and
 every indicator: demands change with `redo_lci`, indicators with `switch_method`. Contributions
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lca.inventory import bwcompat
 from lca.inventory.datasets import PARTS, Foreground, Key
 
 STAGES = ("manufacturing", "use")
@@ -51,22 +52,19 @@ def part_demands(foregrounds: list[Foreground], supply: dict[Key, float]
 
 def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> list[UnitScores]:
     """Scores of every functional unit for every method."""
-    from bw2calc import LCA
-
-    lca = LCA({foregrounds[0].unit: 1.0}, method=methods[0])
-    lca.lci(factorize=True)
+    lca = bwcompat.factorised_lca({foregrounds[0].unit: 1.0}, methods[0])
     results = []
     for foreground in foregrounds:
-        lca.redo_lci({foreground.unit: 1.0})
-        supply = {key: float(lca.supply_array[lca.activity_dict[key]])
+        bwcompat.redo_lci(lca, {foreground.unit: 1.0})
+        supply = {key: bwcompat.supply(lca, key)
                   for fg in foregrounds for key in fg.part_processes.values()}
         inventories = {"total": lca.inventory.copy()}
         for part_stage, demand in part_demands(foregrounds, supply).items():
             if demand:
-                lca.redo_lci(demand)
+                bwcompat.redo_lci(lca, demand)
                 inventories[part_stage] = lca.inventory.copy()
         for name, key, share in foreground.includes:
-            lca.redo_lci({key: share})
+            bwcompat.redo_lci(lca, {key: share})
             inventories[("includes", name)] = lca.inventory.copy()
         totals: dict[tuple[str, str], float] = {}
         parts: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
