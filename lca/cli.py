@@ -18,6 +18,7 @@ from lca.catalog import listing
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
+from lca.inventory import bwcompat
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
@@ -52,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--project", default=DEFAULT_PROJECT,
                          help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is "
                               f"honoured)")
+    talk = project.add_mutually_exclusive_group()
+    talk.add_argument("--verbose", action="store_true",
+                      help="also show what Brightway prints (its data-folder banner, bw2io's "
+                           "strategy lines), on stderr")
+    talk.add_argument("--quiet", action="store_true",
+                      help="print nothing but errors (and the JSON document with --json)")
 
     cmd = commands.add_parser("explain", parents=[model, situation],
                               help="trace one value: formula, inputs, sources")
@@ -171,6 +178,8 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
     if args.json:
         print(json.dumps(doc, indent=2))
         return
+    if args.quiet:
+        return
     print(text(doc), end="")
     if args.out:
         print(f"wrote {', '.join(BUNDLE)} to {args.out}")
@@ -208,8 +217,9 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     database = import_foreground(args.workbook, args.project)
-    print(f"imported '{database}' into project '{args.project}', with the open data and methods "
-          f"it links to")
+    if not args.quiet:
+        print(f"imported '{database}' into project '{args.project}', with the open data and "
+              f"methods it links to")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
@@ -241,7 +251,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
         write_comparison_csv(section, args.out / "comparison.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
-    else:
+    elif not args.quiet:
         print(comparison_table(section, title), end="")
         if args.out:
             written = BUNDLE if args.allocation else ("results.json",)
@@ -257,7 +267,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     outcomes = validate.validate(figures, args.project)
     if args.json:
         print(json.dumps(validate.as_json(outcomes), indent=2))
-    else:
+    elif not args.quiet:
         print((validate.markdown if args.markdown else validate.table)(outcomes), end="")
     return 0 if all(o.passed for o in outcomes) else 1
 
@@ -282,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
+        bwcompat.VERBOSE = getattr(args, "verbose", False)
         status = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
                   "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
                   "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command](args)

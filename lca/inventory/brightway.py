@@ -12,11 +12,11 @@ import contextlib
 import hashlib
 import json
 import os
-import sys
 from typing import Any, Iterator
 
 from lca import __version__
 from lca.errors import InputError, Where
+from lca.inventory import bwcompat
 from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, biosphere_datasets
 
@@ -25,14 +25,14 @@ DEFAULT_PROJECT = "genai-lca"
 
 
 def import_brightway() -> None:
-    """Import bw2data and bw2calc, sending what bw2data prints on import to stderr, not stdout."""
+    """Import bw2data and bw2calc, with what they print on import silenced (`bwcompat.chatter`)."""
     folder = os.environ.get("BRIGHTWAY2_DIR")
     if folder and not os.path.isdir(folder):
         # bw2data would raise a bare OSError on import; say what to do instead.
         raise InputError(f"BRIGHTWAY2_DIR is '{folder}', which is not a folder: create it, or "
                          f"unset BRIGHTWAY2_DIR to use Brightway's own data folder",
                          Where("environment", key="BRIGHTWAY2_DIR"))
-    with contextlib.redirect_stdout(sys.stderr):
+    with bwcompat.chatter():
         import bw2calc  # noqa: F401
         import bw2data  # noqa: F401
 

@@ -5,12 +5,19 @@ its `(database, code)` key everywhere; Brightway 2.5 (bw2data 4, bw2calc 2 or 3,
 the calculation by integer ids, replaces `redo_lci` by `lci(demand=...)` and migrates a project
 one way on first opening. The line is read from the installed bw2data's version, without
 importing it (its import prints a banner and takes a second).
+
+Both lines talk: the data-folder banner, bw2io's strategy lines, 2.5's pypardiso warning. What
+they say goes nowhere, or with `--verbose` to stderr; never to stdout, which carries results.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from functools import cache
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 from lca.inventory.datasets import Key
 
@@ -18,6 +25,24 @@ from lca.inventory.datasets import Key
 BW2DATA_MAJOR = int(version("bw2data").split(".")[0])
 BW25 = BW2DATA_MAJOR >= 4
 LINE = "Brightway 2.5" if BW25 else "Brightway 2.4 (legacy)"
+
+#: Set by the command line's --verbose: show what Brightway prints (on stderr).
+VERBOSE = False
+
+
+@cache
+def _sink() -> TextIO:
+    """The null device, opened once and never closed: Brightway 2.5's logger keeps the stream
+    that was stdout when it was first imported, and would fail on a closed one."""
+    return open(os.devnull, "w")
+
+
+@contextlib.contextmanager
+def chatter() -> Iterator[None]:
+    """Run Brightway code with what it prints dropped, or on stderr with --verbose."""
+    target = sys.stderr if VERBOSE else _sink()
+    with contextlib.redirect_stdout(target), contextlib.redirect_stderr(target):
+        yield
 
 
 def _ids(demand: dict[Key, float]) -> dict[Any, float]:

@@ -8,13 +8,12 @@ writes it as a database the tool owns, so that scores are those of the original 
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sys
 from pathlib import Path
 
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
+from lca.inventory import bwcompat
 from lca.inventory.data import load_indicators, load_locations, load_manufacturing
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, background_datasets
 
@@ -22,9 +21,9 @@ from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, background_datase
 def export_foreground(database: str, project: str, path: Path) -> Path:
     """Write `database` of `project` to `path` with bw2io's Excel writer."""
     bw.open_project(project)
-    from bw2io.export.excel import write_lci_excel
+    with bwcompat.chatter():
+        from bw2io.export.excel import write_lci_excel
 
-    with contextlib.redirect_stdout(sys.stderr):
         written = Path(write_lci_excel(database))
     shutil.move(written, path)  # bw2io writes into the project's output folder; keep it clean
     return path
@@ -38,11 +37,11 @@ def import_foreground(path: Path, project: str) -> str:
     if not path.is_file():
         raise InputError("no such workbook", Where(str(path)))
     bw.open_project(project)
-    from bw2io.importers.excel import ExcelImporter
-    from bw2io.strategies import (csv_add_missing_exchanges_section, csv_drop_unknown,
-                                  csv_numerize, csv_restore_booleans, csv_restore_tuples)
+    with bwcompat.chatter():
+        from bw2io.importers.excel import ExcelImporter
+        from bw2io.strategies import (csv_add_missing_exchanges_section, csv_drop_unknown,
+                                      csv_numerize, csv_restore_booleans, csv_restore_tuples)
 
-    with contextlib.redirect_stdout(sys.stderr):
         try:
             importer = ExcelImporter(str(path))
         except Exception as exc:  # openpyxl and bw2io raise many kinds on a foreign file
@@ -56,7 +55,7 @@ def import_foreground(path: Path, project: str) -> str:
     bw.check_owned(database, owner)
     indicators = load_indicators()
     bw.write_open_data(indicators, background_datasets(load_locations(), load_manufacturing()[0]))
-    with contextlib.redirect_stdout(sys.stderr):
+    with bwcompat.chatter():
         importer.match_database(fields=("name", "unit", "location"))
         importer.match_database(BACKGROUND, fields=("name", "unit", "location"))
         importer.match_database(BIOSPHERE, fields=("name", "unit"))
