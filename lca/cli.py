@@ -22,6 +22,7 @@ from lca.inventory import bwcompat
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
+from lca.inventory.package import export_package
 from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
@@ -73,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=Path, metavar="DIR",
                      help="write the bundle: results.json, .csv, .xlsx, report.html, figures/, "
-                          "foreground.xlsx (every allocation rule is run for the report)")
+                          "foreground.xlsx, study.bw2package (every allocation rule is run for "
+                          "the report)")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
 
     cmd = commands.add_parser("compare", parents=[model, situation, project],
@@ -170,7 +172,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
 
 
 BUNDLE = ("results.json", "results.csv", "results.xlsx", "report.html", "figures/",
-          "foreground.xlsx")
+          "foreground.xlsx", "study.bw2package")
 
 
 def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> None:
@@ -186,9 +188,12 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
 
 
 def _write_bundle(doc: dict, out: Path, project: str) -> None:
-    """The export bundle, and the foreground in bw2io's Excel format."""
+    """The export bundle, the foreground in bw2io's Excel format and the whole study as a
+    Brightway package."""
     write_bundle(doc, out)
-    export_foreground(doc["brightway"]["databases"][-1], project, out / "foreground.xlsx")
+    databases = doc["brightway"]["databases"]
+    export_foreground(databases[-1], project, out / "foreground.xlsx")
+    export_package(databases, doc["brightway"]["methods"], project, out / "study.bw2package")
 
 
 def cmd_uncertainty(args: argparse.Namespace) -> None:

@@ -46,10 +46,12 @@ def _quiet() -> Iterator[None]:
 
 
 def open_project(name: str) -> None:
-    """Make `name` the current project (created if missing; never deleted or reset)."""
+    """Make `name` the current project (created if missing; never deleted or reset, nor one of
+    the other Brightway line opened)."""
     import_brightway()
     import bw2data
 
+    bwcompat.check_project_line(name)
     bw2data.projects.set_current(name)
 
 

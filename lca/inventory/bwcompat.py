@@ -19,12 +19,13 @@ from functools import cache
 from importlib.metadata import version
 from typing import Any, Iterator, TextIO
 
+from lca.errors import InputError, Where
 from lca.inventory.datasets import Key
 
 #: bw2data's major version: 3 for the legacy line, 4 for Brightway 2.5.
 BW2DATA_MAJOR = int(version("bw2data").split(".")[0])
 BW25 = BW2DATA_MAJOR >= 4
-LINE = "Brightway 2.5" if BW25 else "Brightway 2.4 (legacy)"
+LINE = "Brightway 2.5" if BW25 else "Brightway 2.4"
 
 #: Set by the command line's --verbose: show what Brightway prints (on stderr).
 VERBOSE = False
@@ -78,3 +79,36 @@ def supply(lca: Any, key: Key) -> float:
 
         return float(lca.supply_array[lca.dicts.activity[get_id(key)]])
     return float(lca.supply_array[lca.activity_dict[key]])
+
+
+def check_project_line(name: str) -> None:
+    """Refuse an existing project written by the other Brightway line, before opening it.
+
+    Brightway 2.5 marks its projects (`"25"` in the project's data); opening a legacy project
+    with 2.5 migrates it one way, and the legacy line cannot calculate a migrated one. Either way
+    the project is left as it is: the error says what to do instead.
+    """
+    import bw2data
+    from bw2data.project import ProjectDataset
+
+    if name not in bw2data.projects:
+        return
+    twofive = bool(ProjectDataset.get(ProjectDataset.name == name).data.get("25"))
+    if twofive == BW25:
+        return
+    written = "Brightway 2.5" if twofive else "Brightway 2.4"
+    raise InputError(f"the Brightway project '{name}' was written by {written}, and this "
+                     f"environment has {LINE} (bw2data {version('bw2data')}); it is left "
+                     f"untouched: use another project name (--project) or another BRIGHTWAY2_DIR "
+                     f"for this line, or run genai-lca where {written} is installed",
+                     Where("command line", key="--project"))
+
+
+def method_by_keys(method: Any) -> list[tuple]:
+    """A method's characterisation factors with each flow as its (database, code) key: Brightway
+    2.5 loads them by integer id, which is only valid in the project it was read from."""
+    if not BW25:
+        return [tuple(row) for row in method.load()]
+    from bw2data import get_activity
+
+    return [(get_activity(row[0]).key, *row[1:]) for row in method.load()]
