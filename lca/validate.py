@@ -26,7 +26,7 @@ from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
 from lca.study import load_study
-from lca.texttable import aligned
+from lca.texttable import aligned, wrapped
 from lca.units import Quantity, format_number, parse_quantity, unit_text
 from lca.yamlsource import YamlDocument, read_yaml
 
@@ -361,14 +361,19 @@ def _notes(outcomes: list[Outcome]) -> list[str]:
 
 def table(outcomes: list[Outcome]) -> str:
     """The comparison for the terminal, a summary line and the notes."""
-    body = [list(HEAD), *rows(outcomes)]
-    lines = [line.rstrip() for line in aligned(body, indent="")]
+    # The case on a line of its own above its figures, so that the table fits the terminal.
+    body = [list(HEAD[1:])]
+    for row in rows(outcomes):
+        if row[0]:
+            body.append([row[0], *[""] * (len(HEAD) - 2)])
+        body.append(["  " + row[1], *row[2:]])
+    lines = [line.rstrip() for line in aligned(body, labels=1, indent="")]
     failed = [o for o in outcomes if not o.passed]
     lines += ["", f"{len(outcomes)} figures: {len(outcomes) - len(failed)} within tolerance"
                   + (f", {len(failed)} FAIL" if failed else "")]
     notes = _notes(outcomes)
     if notes:
-        lines += ["", "notes:", *(f"- {n}" for n in notes)]
+        lines += ["", "notes:", *(line for n in notes for line in wrapped(f"- {n}", hang="  "))]
     return "\n".join(lines) + "\n"
 
 
