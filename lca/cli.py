@@ -25,6 +25,7 @@ from lca.inventory.excel import export_foreground, import_foreground
 from lca.inventory.package import export_package
 from lca.report.bundle import check_out, write_bundle, write_json
 from lca.results import table
+from lca.texttable import fit
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
 from lca.uncertainty.analysis import SOBOL_N, analyse
@@ -182,7 +183,7 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
         return
     if args.quiet:
         return
-    print(text(doc), end="")
+    print(fit(text(doc)), end="")
     if args.out:
         print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
@@ -257,7 +258,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(doc, indent=2))
     elif not args.quiet:
-        print(comparison_table(section, title), end="")
+        print(fit(comparison_table(section, title)), end="")
         if args.out:
             written = BUNDLE if args.allocation else ("results.json",)
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
@@ -273,7 +274,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(validate.as_json(outcomes), indent=2))
     elif not args.quiet:
-        print((validate.markdown if args.markdown else validate.table)(outcomes), end="")
+        print(validate.markdown(outcomes) if args.markdown else fit(validate.table(outcomes)),
+              end="")
     return 0 if all(o.passed for o in outcomes) else 1
 
 

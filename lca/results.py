@@ -7,7 +7,7 @@ from typing import Any
 from lca.calc import STAGES, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
-from lca.texttable import aligned, wrapped
+from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
 
 # The reference flows each functional unit reports: key -> (rule, unit).
@@ -85,7 +85,7 @@ def table(doc: dict[str, Any]) -> str:
                  f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
-        lines += wrapped(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
+        lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
         rows = [head]
         for ind, info in doc["indicators"].items():
             imp = unit["impacts"][ind]
@@ -102,17 +102,16 @@ def table(doc: dict[str, Any]) -> str:
         lines += aligned(rows)
         for ind, info in doc["indicators"].items():
             for name, value in unit["impacts"][ind].get("includes", {}).items():
-                lines += wrapped(f"includes a share of '{name}': {format_number(value)} "
-                                 f"{info['unit']} of {info['name']}", "  ")
+                lines.append(f"  includes a share of '{name}': {format_number(value)} "
+                             f"{info['unit']} of {info['name']}")
         for ind, items in unit["missing"].items():
             by_reason: dict[str, list[str]] = {}
             for item in items:
                 by_reason.setdefault(item["reason"], []).append(item["dataset"])
             for reason, names in by_reason.items():
-                lines += wrapped(f"* not counted in {ind}, no data ({reason}): "
-                                 f"{'; '.join(names)}", "  ")
+                lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
     for item in doc.get("unused_inputs", []):
-        lines += wrapped(f"note: {item['rule']} is given ({item['where']}) but not read with "
-                         f"this study's choices")
+        lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
+                     f"study's choices")
     return "\n".join(lines).rstrip() + "\n"

@@ -57,7 +57,15 @@ def aligned(rows: list[list[str]], labels: int = 2, indent: str = "  ",
     return lines
 
 
-def wrapped(text: str, indent: str = "", hang: str = "    ", width: int = WIDTH) -> list[str]:
-    """A long note as lines within `width`, its continuation lines indented by `hang` more."""
-    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + hang,
-                         break_on_hyphens=False) or [indent]
+def fit(text: str, width: int = WIDTH) -> str:
+    """Printed text with each line longer than `width` (a note, a list of inputs) wrapped, its
+    continuation lines indented four more than it; tables (`aligned`) already fit."""
+    lines = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line.lstrip(), width, initial_indent=indent,
+                               subsequent_indent=indent + "    ", break_on_hyphens=False)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")

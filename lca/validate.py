@@ -26,7 +26,7 @@ from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
 from lca.study import load_study
-from lca.texttable import aligned, wrapped
+from lca.texttable import aligned
 from lca.units import Quantity, format_number, parse_quantity, unit_text
 from lca.yamlsource import YamlDocument, read_yaml
 
@@ -373,7 +373,7 @@ def table(outcomes: list[Outcome]) -> str:
                   + (f", {len(failed)} FAIL" if failed else "")]
     notes = _notes(outcomes)
     if notes:
-        lines += ["", "notes:", *(line for n in notes for line in wrapped(f"- {n}", hang="  "))]
+        lines += ["", "notes:", *(f"- {n}" for n in notes)]
     return "\n".join(lines) + "\n"
 
 

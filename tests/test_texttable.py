@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lca.texttable import aligned, wrapped
+from lca.texttable import aligned, fit
 
 NAME = "Abiotic depletion, minerals and metals (ADPe)"  # 45 characters, the longest indicator
 
@@ -25,6 +25,7 @@ def test_a_wide_table_wraps_its_names_and_splits_its_numbers() -> None:
 
 
 def test_a_long_note_wraps_with_a_hanging_indent() -> None:
-    lines = wrapped("* " + "word " * 40, "  ")
-    assert all(len(line) <= 100 for line in lines) and len(lines) == 3
-    assert lines[1].startswith("      word")
+    # 2 + 2 + 40 x 5 - 1 = 203 characters: three lines of at most 100.
+    lines = fit("short\n  * " + "word " * 40 + "\n").splitlines()
+    assert lines[0] == "short" and all(len(line) <= 100 for line in lines) and len(lines) == 4
+    assert lines[1].startswith("  * word") and lines[2].startswith("      word")
