@@ -74,9 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("study", type=Path)
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=Path, metavar="DIR",
-                     help="write the bundle: results.json, .csv, .xlsx, report.html, figures/, "
-                          "foreground.xlsx, study.bw2package (every allocation rule is run for "
-                          "the report)")
+                     help="write the bundle: results.json, .csv, .decimal-comma.csv, .xlsx, "
+                          "report.html, figures/, foreground.xlsx, study.bw2package (every "
+                          "allocation rule is run for the report)")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
 
     cmd = commands.add_parser("compare", parents=[model, situation, project],
@@ -172,8 +172,8 @@ def cmd_assess(args: argparse.Namespace) -> None:
     _show(doc, args, table)
 
 
-BUNDLE = ("results.json", "results.csv", "results.xlsx", "report.html", "figures/",
-          "foreground.xlsx", "study.bw2package")
+BUNDLE = ("results.json", "results.csv", "results.decimal-comma.csv", "results.xlsx",
+          "report.html", "figures/", "foreground.xlsx", "study.bw2package")
 
 
 def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> None:
