@@ -19,6 +19,25 @@ def _span(widths: list[int], indent: str) -> int:
     return len(indent) + sum(widths) + 2 * (len(widths) - 1)
 
 
+def _blocks(widths: list[int], room: int, offset: int) -> list[list[int]]:
+    """The columns (numbered from `offset`) in as few blocks as fit `room`, as even as can be:
+    eight columns in two blocks of four rather than seven and one."""
+    count = 1
+    used = 0
+    for w in widths:  # how many blocks, filling each in turn
+        if used and used + w + 2 > room:
+            count += 1
+            used = 0
+        used += w + 2
+    while True:
+        size = -(-len(widths) // count)
+        blocks = [list(range(offset + i, offset + min(i + size, len(widths))))
+                  for i in range(0, len(widths), size)]
+        if all(sum(widths[c - offset] + 2 for c in b) <= room for b in blocks) or size == 1:
+            return blocks
+        count += 1
+
+
 def aligned(rows: list[list[str]], labels: int = 2, indent: str = "  ",
             width: int = WIDTH) -> list[str]:
     """Rows as lines of columns: the first `labels` columns left-aligned (names, units), the
@@ -31,18 +50,11 @@ def aligned(rows: list[list[str]], labels: int = 2, indent: str = "  ",
         return [_line(r, widths, labels, indent) for r in rows]
     first = max(NAME_MIN, widths[0] - (_span(widths, indent) - width))
     # A wrapped name's continuation lines are indented two more than its first line.
-    names = [textwrap.wrap(r[0], first, subsequent_indent=" " * (len(r[0]) - len(r[0].lstrip())
-                                                                 + 2)) or [""] for r in rows]
+    names = [textwrap.wrap(r[0], first, break_on_hyphens=False,
+                           subsequent_indent=" " * (len(r[0]) - len(r[0].lstrip()) + 2)) or [""]
+             for r in rows]
     first = max(len(part) for name in names for part in name)
-    room = width - _span([first, *widths[1:labels]], indent)
-    blocks: list[list[int]] = [[]]
-    used = 0
-    for c in range(labels, len(widths)):
-        if blocks[-1] and used + widths[c] + 2 > room:
-            blocks.append([])
-            used = 0
-        blocks[-1].append(c)
-        used += widths[c] + 2
+    blocks = _blocks(widths[labels:], width - _span([first, *widths[1:labels]], indent), labels)
     lines: list[str] = []
     for block in blocks:
         if lines:
@@ -51,7 +63,7 @@ def aligned(rows: list[list[str]], labels: int = 2, indent: str = "  ",
         block_widths = [first, *(widths[c] for c in columns)]
         for row, name in zip(rows, names, strict=True):
             lines.append(_line([name[0], *(row[c] for c in columns)], block_widths, labels,
-                               indent))
+                               indent).rstrip())
             lines += [_line([part, *[""] * len(columns)], block_widths, labels, indent).rstrip()
                       for part in name[1:]]
     return lines
