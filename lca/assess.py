@@ -11,6 +11,7 @@ from lca.calc import calculate
 from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
+from lca.inventory import linking
 from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators, load_locations,
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
@@ -46,6 +47,7 @@ class Prepared:
     foregrounds: list[Foreground]
     background: dict[Key, dict[str, Any]]
     quantities: list[dict[str, float | None]]
+    mapping: linking.Mapping | None = None  # the study's own background (`background:`)
 
     @property
     def allocation(self) -> str:
@@ -68,8 +70,12 @@ def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | No
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
     foregrounds = foreground_datasets(foreground_name(study.title), pairs, location, background)
+    mapping = None
+    if study.background is not None:
+        mapping = linking.load_mapping(study.background, datasets, load_indicators())
+        linking.check_foregrounds(mapping, foregrounds, background)
     return Prepared(study, pairs, location, foregrounds, background,
-                    [_quantities(e) for _, e in pairs])
+                    [_quantities(e) for _, e in pairs], mapping)
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
@@ -78,6 +84,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     indicators = load_indicators()
     database = foreground_name(study.title)
     owner = str(Path(study.file).resolve())
+    # The practitioner's project is checked (read only) before anything is written anywhere.
+    resolved = linking.resolve(prepared.mapping) if prepared.mapping else None
 
     bw.open_project(project)
     bw.check_owned(database, owner)
@@ -95,6 +103,11 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                     "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
     _add_provenance(doc, prepared, indicators)
+    if resolved is not None:
+        doc["background"] = linking.assess_linked(resolved, foregrounds,
+                                                  [unit.name for unit, _ in pairs], study.title,
+                                                  owner)
+        bw.open_project(project)  # the tool's project stays the current one, as without a link
     return doc
 
 

@@ -1,0 +1,264 @@
+"""Your own background (`background:` in a study): the foreground linked to a practitioner's
+database, scored with a method of their project, next to the tool's four indicators.
+
+The practitioner's project is written here: a small "ecoinvent-like" database over real biosphere3
+elementary flows (UUIDs and names from bw2io's copy of the ecoinvent 3.9 elementary-flow list,
+bw2io/data/lci/"ecoinvent elementary flows 3.9.xml"; no licensed data) and a climate-change method
+with IPCC 2021 GWP100 factors (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: CO2 1,
+fossil CH4 29.8). The expected scores are hand arithmetic over these figures. Runs under either
+Brightway line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lca.cli import main
+from lca.inventory import brightway as bw
+from lca.inventory.data import load_manufacturing
+from tests.conftest import ROOT
+
+PROJECT = "test-linking-practitioner"
+DATABASE = "synthetic ecoinvent-like"
+BIOSPHERE3 = "biosphere3"
+CO2 = (BIOSPHERE3, "349b29d1-3e58-4c66-98b9-9d1a076efd2e")  # Carbon dioxide, fossil; air
+CH4 = (BIOSPHERE3, "0795345f-c7ae-410c-ad25-1845784c75f5")  # Methane, fossil; air
+WATER = (BIOSPHERE3, "831f249e-53f2-49cf-a93c-7cee105f048e")  # Water, unspecified natural origin
+COPPER = (BIOSPHERE3, "5afa470c-ab8c-4ec3-8a18-5c0bed973571")  # Copper, Cu 0.38%, in mixed ore
+GWP100 = ("IPCC 2021 (test)", "climate change", "GWP100")
+WATER_USE = ("test water", "water use", "withdrawal")
+CH4_GWP100 = 29.8  # IPCC AR6 WG1 Table 7.15, fossil methane, GWP-100
+
+# Per kWh of the US grid: 0.4 kg CO2 + 0.001 kg CH4 -> 0.4 + 0.0298 = 0.4298 kg CO2-eq; 2 L water.
+GRID_GWP = 0.4 + 0.001 * CH4_GWP100
+GRID_WATER = 0.002
+# Per "electronics component": 1 kg CO2 + 0.01 kg CH4 + 0.5 kWh of the US grid
+# -> 1 + 0.298 + 0.5 x 0.4298 = 1.5129 kg CO2-eq; 0.5 x 0.002 = 0.001 m3 water.
+COMPONENT_GWP = 1 + 0.01 * CH4_GWP100 + 0.5 * GRID_GWP
+COMPONENT_WATER = 0.5 * GRID_WATER
+
+
+def write_practitioner_project() -> None:
+    """The project a practitioner would have: biosphere flows, an LCI database, two methods."""
+    import bw2data
+
+    bw2data.projects.set_current(PROJECT)
+    flows = {CO2: ("Carbon dioxide, fossil", ("air",), "kilogram", "emission"),
+             CH4: ("Methane, fossil", ("air",), "kilogram", "emission"),
+             WATER: ("Water, unspecified natural origin", ("natural resource", "in water"),
+                     "cubic meter", "natural resource"),
+             COPPER: ("Copper, Cu 0.38%, in mixed ore", ("natural resource", "in ground"),
+                      "kilogram", "natural resource")}
+    bw2data.Database(BIOSPHERE3).write({key: {"name": n, "categories": c, "unit": u, "type": t}
+                                        for key, (n, c, u, t) in flows.items()})
+
+    def process(code: str, name: str, location: str, product: str, unit: str,
+                exchanges: list[tuple]) -> tuple:
+        key = (DATABASE, code)
+        return key, {"name": name, "location": location, "reference product": product,
+                     "unit": unit, "type": "process",
+                     "exchanges": [{"input": key, "amount": 1.0, "type": "production"}] + [
+                         {"input": i, "amount": a, "type": t} for i, a, t in exchanges]}
+
+    grid = "market for electricity, medium voltage"
+    bw2data.Database(DATABASE).write(dict([
+        process("grid-us", grid, "US", "electricity, medium voltage", "kilowatt hour",
+                [(CO2, 0.4, "biosphere"), (CH4, 0.001, "biosphere"),
+                 (WATER, GRID_WATER, "biosphere")]),
+        # The same name elsewhere: a mapping by name alone is ambiguous.
+        process("grid-fr", grid, "FR", "electricity, medium voltage", "kilowatt hour",
+                [(CO2, 0.05, "biosphere"), (CH4, 0.0001, "biosphere")]),
+        process("electronics", "electronics component production, generic", "GLO",
+                "electronics component", "unit",
+                [(CO2, 1.0, "biosphere"), (CH4, 0.01, "biosphere"), (COPPER, 0.001, "biosphere"),
+                 ((DATABASE, "grid-us"), 0.5, "technosphere")])]))
+    for name, unit, factors in ((GWP100, "kg CO2-Eq", [(CO2, 1.0), (CH4, CH4_GWP100)]),
+                                (WATER_USE, "cubic meter", [(WATER, 1.0)])):
+        method = bw2data.Method(name)
+        method.register(unit=unit)
+        method.write(factors)
+
+
+def practitioner_state() -> dict:
+    """What must not change: the data and metadata of each of the practitioner's databases and
+    methods (bw2data's `modified` stamp changes on any write)."""
+    import bw2data
+
+    bw2data.projects.set_current(PROJECT)
+    state = {db: (bw.fingerprint(bw2data.Database(db).load()), dict(bw2data.databases[db]))
+             for db in (BIOSPHERE3, DATABASE)}
+    for name in (GWP100, WATER_USE):
+        state[name] = (sorted(map(str, bw2data.Method(name).load())), dict(bw2data.methods[name]))
+    return state
+
+
+def write_mapping(folder: Path, electricity: dict | None = None) -> Path:
+    """Grid electricity by name + location + reference product; every manufacturing dataset as
+    "electronics components", one per kg CO2-eq of the tool's own figure (so that the linked
+    manufacturing score is the tool's times 1.5129); on-site water to the biosphere3 flow."""
+    datasets, _ = load_manufacturing()
+    mapping = {
+        "electricity": {"USA": electricity or {
+            "name": "market for electricity, medium voltage", "location": "US",
+            "reference product": "electricity, medium voltage"}},
+        "manufacturing": {ds_id: {"code": "electronics", "amount": ds.impacts["gwp"].value}
+                          for ds_id, ds in datasets.items() if "gwp" in ds.impacts},
+        "flows": {"water": {"database": BIOSPHERE3, "code": WATER[1]}}}
+    path = folder / "my-background.yaml"
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_study(folder: Path, project: str = PROJECT, database: str = DATABASE,
+                methods: tuple = (GWP100, WATER_USE)) -> Path:
+    text = (ROOT / "examples" / "llama-3.1-405b.yaml").read_text(encoding="utf-8")
+    block = yaml.safe_dump({"background": {"project": project, "database": database,
+                                           "mapping": "my-background.yaml",
+                                           "methods": [list(m) for m in methods]}})
+    path = folder / "study.yaml"
+    path.write_text(text + block, encoding="utf-8")
+    return path
+
+
+def run(*argv: object) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict, Path]:
+    """The example with the practitioner's background: the document, and the practitioner's
+    state before and after."""
+    write_practitioner_project()
+    before = practitioner_state()
+    folder = tmp_path_factory.mktemp("linked")
+    write_mapping(folder)
+    status, out, err = run("assess", write_study(folder), "--json", "--project",
+                           "test-linking-tool")
+    assert status == 0, err
+    return json.loads(out), before, practitioner_state(), folder
+
+
+def test_linked_scores_are_the_hand_arithmetic(linked: tuple) -> None:
+    doc = linked[0]
+    block = doc["background"]
+    assert block["linked_database"] == "genai-lca linked: " + doc["study"]
+    assert [m["name"] for m in block["methods"]] == [list(GWP100), list(WATER_USE)]
+    for own, unit in zip(doc["functional_units"], block["functional_units"], strict=True):
+        gwp, water = unit["impacts"]
+        kwh = own["quantities"]["energy_kwh"]  # the tool's kWh at the meter = grid kWh
+        # The tool's manufacturing GWP (kg CO2-eq) is the number of components mapped.
+        components = own["impacts"]["gwp"]["by_stage"]["manufacturing"]
+        # bw2data 3 stores amounts in float32: 1e-5.
+        assert gwp["by_stage"]["use"] == pytest.approx(kwh * GRID_GWP, rel=1e-5)
+        assert gwp["by_stage"]["manufacturing"] == pytest.approx(components * COMPONENT_GWP,
+                                                                 rel=1e-5)
+        assert gwp["total"] == pytest.approx(kwh * GRID_GWP + components * COMPONENT_GWP, rel=1e-5)
+        # Water: the grid's 2 L/kWh, the components' 1 L each, and the on-site cooling water
+        # mapped to the same flow.
+        on_site = own["quantities"]["water_on_site_m3"]
+        assert water["total"] == pytest.approx(
+            kwh * GRID_WATER + components * COMPONENT_WATER + on_site, rel=1e-5)
+        assert unit["not_linked"] == []
+    # The tool's own results are unchanged by the link (GPU manufacturing, Boavizta H100: 575 kg
+    # per GPU, inventories/manufacturing.yaml, is still in its own GWP).
+    assert "gwp" in doc["functional_units"][0]["impacts"]
+
+
+def test_the_tools_own_results_are_unchanged(linked: tuple, tmp_path: Path) -> None:
+    status, out, err = run("assess", ROOT / "examples" / "llama-3.1-405b.yaml", "--json",
+                           "--project", "test-linking-plain")
+    assert status == 0, err
+    plain = json.loads(out)
+    for a, b in zip(plain["functional_units"], linked[0]["functional_units"], strict=True):
+        for ind in a["impacts"]:
+            assert a["impacts"][ind]["total"] == pytest.approx(b["impacts"][ind]["total"],
+                                                               rel=1e-9)
+
+
+def test_the_practitioners_databases_and_methods_are_untouched(linked: tuple) -> None:
+    _, before, after, _ = linked
+    assert before == after
+    import bw2data
+
+    bw2data.projects.set_current(PROJECT)
+    mark = bw2data.databases["genai-lca linked: " + linked[0]["study"]][bw.MARK]
+    assert mark["role"] == "linked foreground"
+
+
+def test_table_shows_the_linked_block(linked: tuple) -> None:
+    status, out, err = run("assess", linked[3] / "study.yaml", "--project", "test-linking-tool")
+    assert status == 0, err
+    assert f"== linked background: database '{DATABASE}' of project '{PROJECT}'" in out
+    assert "IPCC 2021 (test) |" in out and "kg CO2-Eq" in out  # the method, wrapped to fit
+
+
+def test_missing_activity_is_named_with_near_names(linked: tuple, tmp_path: Path) -> None:
+    before = practitioner_state()
+    write_mapping(tmp_path, {"name": "market for electricity, medium voltag", "location": "US"})
+    status, out, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    # The file, the line (2: `USA:` under `electricity:`), the key, the name and the near name.
+    assert f"{tmp_path / 'my-background.yaml'}:2, key 'electricity.USA'" in err
+    assert "no activity with name 'market for electricity, medium voltag'" in err
+    assert "did you mean market for electricity, medium voltage" in err
+    assert out == ""
+    _nothing_written("test-linking-bad", before)
+
+
+def test_ambiguous_name_is_refused(linked: tuple, tmp_path: Path) -> None:
+    write_mapping(tmp_path, {"name": "market for electricity, medium voltage"})
+    status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    assert "2 activities of 'synthetic ecoinvent-like' have name" in err
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"methods": (("IPCC 2021 (test)", "climate change", "GWP 100"),)},
+     "no method ['IPCC 2021 (test)', 'climate change', 'GWP 100'] in project "
+     "'test-linking-practitioner' (did you mean IPCC 2021 (test) | climate change | GWP100"),
+    ({"project": "test-linking-practitionr"},
+     "no Brightway project 'test-linking-practitionr' (did you mean test-linking-practitioner"),
+    ({"database": "synthetic ecoinvent"},
+     "no database 'synthetic ecoinvent' in project 'test-linking-practitioner' (did you mean "
+     "synthetic ecoinvent-like"),
+])
+def test_unknown_method_project_or_database(linked: tuple, tmp_path: Path, change: dict,
+                                            expected: str) -> None:
+    before = practitioner_state()
+    write_mapping(tmp_path)
+    status, out, err = run("assess", write_study(tmp_path, **change), "--project",
+                           "test-linking-bad")
+    assert status == 2
+    assert expected in err
+    assert str(tmp_path / "study.yaml") in err  # the place: the study's `background:` block
+    _nothing_written("test-linking-bad", before)
+
+
+def test_study_with_its_own_factors_cannot_be_linked(tmp_path: Path) -> None:
+    """BLOOM's study gives its grid factors: nothing in another database stands for them."""
+    text = (ROOT / "examples" / "bloom-176b.yaml").read_text(encoding="utf-8")
+    write_mapping(tmp_path)
+    block = yaml.safe_dump({"background": {"project": PROJECT, "database": DATABASE,
+                                           "mapping": "my-background.yaml",
+                                           "methods": [list(GWP100)]}})
+    (tmp_path / "study.yaml").write_text(text + block, encoding="utf-8")
+    status, _, err = run("assess", tmp_path / "study.yaml", "--project", "test-linking-bad")
+    assert status == 2
+    assert "takes the study's own factors (electricity.adpe, electricity.gwp" in err
+
+
+def _nothing_written(tool_project: str, before: dict) -> None:
+    """Neither the tool's project nor anything in the practitioner's was written."""
+    import bw2data
+
+    assert tool_project not in [p.name for p in bw2data.projects]
+    assert practitioner_state() == before
