@@ -262,3 +262,25 @@ def _nothing_written(tool_project: str, before: dict) -> None:
 
     assert tool_project not in [p.name for p in bw2data.projects]
     assert practitioner_state() == before
+
+
+def test_bundle_has_the_linked_block(linked: tuple, tmp_path: Path) -> None:
+    """`--out`: results.json and results.xlsx carry the linked scores, the same as printed."""
+    import pandas as pd
+
+    out = tmp_path / "out"
+    status, printed, err = run("assess", linked[3] / "study.yaml", "--json", "--out", out,
+                               "--project", "test-linking-tool")
+    assert status == 0, err
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert doc["background"] == json.loads(printed)["background"]
+    sheet = pd.read_excel(out / "results.xlsx", sheet_name="Linked results")
+    unit = doc["background"]["functional_units"][1]
+    row = sheet[(sheet.functional_unit == unit["name"])
+                & (sheet.method == " | ".join(GWP100))].iloc[0]
+    assert row["total"] == pytest.approx(unit["impacts"][0]["total"], rel=1e-12)
+    # The stages add up to the total within float32 (bw2data 3's storage of amounts), as calc checks.
+    assert row["use"] + row["manufacturing"] == pytest.approx(row["total"], rel=1e-6)
+    mapping = pd.read_excel(out / "results.xlsx", sheet_name="Linked mapping")
+    grid = mapping[mapping.mapped == "electricity.USA"].iloc[0]
+    assert (grid["code"], grid["location"]) == ("grid-us", "US")

@@ -188,7 +188,7 @@ def resolve(mapping: Mapping) -> Resolved:
     for entry in mapping.entries.values():
         database = entry.find.get("database", link.database.raw)
         if database not in bw2data.databases:
-            raise InputError(f"{entry.label}: no database '{database}' in project "
+            raise InputError(f"no database '{database}' in project "
                              f"'{link.project.raw}'{did_you_mean(database, bw2data.databases)}",
                              _at(mapping, entry))
         if database not in indexes:
@@ -198,7 +198,7 @@ def resolve(mapping: Mapping) -> Resolved:
                                  for a in bw2data.Database(database)]
         found = _find(mapping, entry, database, indexes[database])
         if entry.amount is None and found["unit"] != entry.unit:
-            raise InputError(f"{entry.label}: the tool's dataset is per {entry.unit}, your "
+            raise InputError(f"the tool's dataset is per {entry.unit}, your "
                              f"'{found['name']}' per {found['unit']}: give 'amount', the "
                              f"{found['unit']} of it per {entry.unit}", _at(mapping, entry))
         amount = 1.0 if entry.amount is None else entry.amount
@@ -238,12 +238,12 @@ def _find(mapping: Mapping, entry: Entry, database: str, index: list[dict[str, A
     if hits:
         options = "; ".join(f"{a['name']} [{a['location']}] {a['reference product']} "
                             f"({a['code']})" for a in hits[:5])
-        raise InputError(f"{entry.label}: {len(hits)} activities of '{database}' have {wanted}: "
+        raise InputError(f"{len(hits)} activities of '{database}' have {wanted}: "
                          f"{options}; add location and reference product, or give the code",
                          _at(mapping, entry))
     probe = entry.find.get("name", entry.find.get("code", ""))
     pool = {a["name"] if "name" in entry.find else a["code"] for a in index}
-    raise InputError(f"{entry.label}: no activity with {wanted} in '{database}'"
+    raise InputError(f"no activity with {wanted} in '{database}'"
                      f"{did_you_mean(probe, pool)}", _at(mapping, entry))
 
 
