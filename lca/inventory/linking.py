@@ -260,7 +260,10 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
         activities = {}
         for old, activity in fg.activities.items():
             exchanges = []
-            for exchange in activity["exchanges"]:
+            for written in activity["exchanges"]:
+                # bw2data 4's write adds `output` (the tool's own activity) to each exchange it
+                # writes: the copy leaves it out, so that it is this activity's.
+                exchange = {k: v for k, v in written.items() if k != "output"}
                 source = exchange["input"]
                 if source[0] == fg.unit[0]:
                     exchanges.append({**exchange, "input": key(source)})
