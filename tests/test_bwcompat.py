@@ -104,3 +104,14 @@ def test_a_project_of_the_other_line_is_refused_untouched() -> None:
     assert _files(folder) == before
     data = ProjectDataset.get(ProjectDataset.name == name).data
     assert bool(data.get("25")) is not bwcompat.BW25
+
+
+def test_the_workbook_says_which_databases_it_needs(bundle: Bundle) -> None:
+    """foreground.xlsx links to the tool's two other databases: its header names them."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(bundle.out / "foreground.xlsx").worksheets[0]
+    rows = [tuple(cell.value for cell in row[:2]) for row in sheet.iter_rows(max_row=3)]
+    assert rows[0] == ("Database", bundle.doc["brightway"]["databases"][-1])
+    assert rows[1] == ("depends", "genai-lca indicators; genai-lca open data")
+    assert rows[2][0] == "comment" and "study.bw2package" in rows[2][1]

@@ -26,7 +26,26 @@ def export_foreground(database: str, project: str, path: Path) -> Path:
 
         written = Path(write_lci_excel(database))
     shutil.move(written, path)  # bw2io writes into the project's output folder; keep it clean
+    import bw2data
+
+    _state_dependencies(path, bw2data.Database(database).find_dependents())
     return path
+
+
+def _state_dependencies(path: Path, databases: list[str]) -> None:
+    """Say in the workbook's database section which databases its exchanges link to, and where
+    a colleague gets them: the file alone does not import into another Brightway."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.insert_rows(2, 2)  # below the `Database` row, in its metadata section
+    names = ", ".join(f"'{name}'" for name in databases)
+    sheet["A2"], sheet["B2"] = "depends", "; ".join(databases)
+    sheet["A3"], sheet["B3"] = "comment", (
+        f"Exchanges link to the databases {names}, not in this file: import study.bw2package "
+        f"(written beside it) for everything, or bring this file in with `genai-lca import`.")
+    book.save(path)
 
 
 def import_foreground(path: Path, project: str) -> str:
