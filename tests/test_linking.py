@@ -1,12 +1,12 @@
 """Your own background (`background:` in a study): the foreground linked to a practitioner's
 database, scored with a method of their project, next to the tool's four indicators.
 
-The practitioner's project is written here: a small "ecoinvent-like" database over real biosphere3
-elementary flows (UUIDs and names from bw2io's copy of the ecoinvent 3.9 elementary-flow list,
-bw2io/data/lci/"ecoinvent elementary flows 3.9.xml"; no licensed data) and a climate-change method
-with IPCC 2021 GWP100 factors (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: CO2 1,
-fossil CH4 29.8). The expected scores are hand arithmetic over these figures. Runs under either
-Brightway line.
+The practitioner's project is scripts/synthetic_background.py's, written by the tests: a small
+"ecoinvent-like" database over real biosphere3 elementary flows (UUIDs and names from bw2io's copy
+of the ecoinvent 3.9 elementary-flow list; no licensed data) and a climate-change method with IPCC
+2021 GWP100 factors (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: CO2 1, fossil CH4
+29.8). The mapping is examples/background/mapping.yaml. The expected scores are hand arithmetic
+over these figures. Runs under either Brightway line.
 """
 
 from __future__ import annotations
@@ -22,67 +22,35 @@ import yaml
 from lca.cli import main
 from lca.inventory import brightway as bw
 from lca.inventory.data import load_manufacturing
+from scripts.synthetic_background import (BIOSPHERE3, CH4_GWP100, COMPONENT, DATABASE, GWP100,
+                                          US_GRID, WATER_USE, write_project)
 from tests.conftest import ROOT
 
 PROJECT = "test-linking-practitioner"
-DATABASE = "synthetic ecoinvent-like"
-BIOSPHERE3 = "biosphere3"
-CO2 = (BIOSPHERE3, "349b29d1-3e58-4c66-98b9-9d1a076efd2e")  # Carbon dioxide, fossil; air
-CH4 = (BIOSPHERE3, "0795345f-c7ae-410c-ad25-1845784c75f5")  # Methane, fossil; air
-WATER = (BIOSPHERE3, "831f249e-53f2-49cf-a93c-7cee105f048e")  # Water, unspecified natural origin
-COPPER = (BIOSPHERE3, "5afa470c-ab8c-4ec3-8a18-5c0bed973571")  # Copper, Cu 0.38%, in mixed ore
-GWP100 = ("IPCC 2021 (test)", "climate change", "GWP100")
-WATER_USE = ("test water", "water use", "withdrawal")
-CH4_GWP100 = 29.8  # IPCC AR6 WG1 Table 7.15, fossil methane, GWP-100
+MAPPING = ROOT / "examples" / "background" / "mapping.yaml"
 
-# Per kWh of the US grid: 0.4 kg CO2 + 0.001 kg CH4 -> 0.4 + 0.0298 = 0.4298 kg CO2-eq; 2 L water.
-GRID_GWP = 0.4 + 0.001 * CH4_GWP100
-GRID_WATER = 0.002
-# Per "electronics component": 1 kg CO2 + 0.01 kg CH4 + 0.5 kWh of the US grid
-# -> 1 + 0.298 + 0.5 x 0.4298 = 1.5129 kg CO2-eq; 0.5 x 0.002 = 0.001 m3 water.
-COMPONENT_GWP = 1 + 0.01 * CH4_GWP100 + 0.5 * GRID_GWP
-COMPONENT_WATER = 0.5 * GRID_WATER
+# Per kWh of the synthetic US grid: 0.4 kg CO2 + 0.001 kg CH4 x 29.8 = 0.4298 kg CO2-eq; 2 L water.
+GRID_GWP = US_GRID["co2"] + US_GRID["ch4"] * CH4_GWP100
+GRID_WATER = US_GRID["water"]
+# Per electronics component: 1 kg CO2 + 0.01 x 29.8 + 0.5 kWh x 0.4298 = 1.5129 kg CO2-eq;
+# 0.5 kWh x 2 L = 1 L water.
+COMPONENT_GWP = (COMPONENT["co2"] + COMPONENT["ch4"] * CH4_GWP100
+                 + COMPONENT["us_grid_kwh"] * GRID_GWP)
+COMPONENT_WATER = COMPONENT["us_grid_kwh"] * GRID_WATER
 
 
-def write_practitioner_project() -> None:
-    """The project a practitioner would have: biosphere flows, an LCI database, two methods."""
-    import bw2data
+def test_constants_are_the_hand_arithmetic() -> None:
+    assert GRID_GWP == pytest.approx(0.4298, rel=1e-12)
+    assert COMPONENT_GWP == pytest.approx(1.5129, rel=1e-12)
 
-    bw2data.projects.set_current(PROJECT)
-    flows = {CO2: ("Carbon dioxide, fossil", ("air",), "kilogram", "emission"),
-             CH4: ("Methane, fossil", ("air",), "kilogram", "emission"),
-             WATER: ("Water, unspecified natural origin", ("natural resource", "in water"),
-                     "cubic meter", "natural resource"),
-             COPPER: ("Copper, Cu 0.38%, in mixed ore", ("natural resource", "in ground"),
-                      "kilogram", "natural resource")}
-    bw2data.Database(BIOSPHERE3).write({key: {"name": n, "categories": c, "unit": u, "type": t}
-                                        for key, (n, c, u, t) in flows.items()})
 
-    def process(code: str, name: str, location: str, product: str, unit: str,
-                exchanges: list[tuple]) -> tuple:
-        key = (DATABASE, code)
-        return key, {"name": name, "location": location, "reference product": product,
-                     "unit": unit, "type": "process",
-                     "exchanges": [{"input": key, "amount": 1.0, "type": "production"}] + [
-                         {"input": i, "amount": a, "type": t} for i, a, t in exchanges]}
-
-    grid = "market for electricity, medium voltage"
-    bw2data.Database(DATABASE).write(dict([
-        process("grid-us", grid, "US", "electricity, medium voltage", "kilowatt hour",
-                [(CO2, 0.4, "biosphere"), (CH4, 0.001, "biosphere"),
-                 (WATER, GRID_WATER, "biosphere")]),
-        # The same name elsewhere: a mapping by name alone is ambiguous.
-        process("grid-fr", grid, "FR", "electricity, medium voltage", "kilowatt hour",
-                [(CO2, 0.05, "biosphere"), (CH4, 0.0001, "biosphere")]),
-        process("electronics", "electronics component production, generic", "GLO",
-                "electronics component", "unit",
-                [(CO2, 1.0, "biosphere"), (CH4, 0.01, "biosphere"), (COPPER, 0.001, "biosphere"),
-                 ((DATABASE, "grid-us"), 0.5, "technosphere")])]))
-    for name, unit, factors in ((GWP100, "kg CO2-Eq", [(CO2, 1.0), (CH4, CH4_GWP100)]),
-                                (WATER_USE, "cubic meter", [(WATER, 1.0)])):
-        method = bw2data.Method(name)
-        method.register(unit=unit)
-        method.write(factors)
+def test_example_mapping_counts_one_component_per_kg_co2_eq() -> None:
+    """The premise of the hand arithmetic: each manufacturing dataset is mapped to as many
+    components as its own GWP figure (inventories/manufacturing.yaml)."""
+    datasets, _ = load_manufacturing()
+    mapping = yaml.safe_load(MAPPING.read_text(encoding="utf-8"))["manufacturing"]
+    for ds_id, entry in mapping.items():
+        assert entry["amount"] == pytest.approx(datasets[ds_id].impacts["gwp"].value, rel=1e-12)
 
 
 def practitioner_state() -> dict:
@@ -99,17 +67,10 @@ def practitioner_state() -> dict:
 
 
 def write_mapping(folder: Path, electricity: dict | None = None) -> Path:
-    """Grid electricity by name + location + reference product; every manufacturing dataset as
-    "electronics components", one per kg CO2-eq of the tool's own figure (so that the linked
-    manufacturing score is the tool's times 1.5129); on-site water to the biosphere3 flow."""
-    datasets, _ = load_manufacturing()
-    mapping = {
-        "electricity": {"USA": electricity or {
-            "name": "market for electricity, medium voltage", "location": "US",
-            "reference product": "electricity, medium voltage"}},
-        "manufacturing": {ds_id: {"code": "electronics", "amount": ds.impacts["gwp"].value}
-                          for ds_id, ds in datasets.items() if "gwp" in ds.impacts},
-        "flows": {"water": {"database": BIOSPHERE3, "code": WATER[1]}}}
+    """examples/background/mapping.yaml next to the study, its grid entry replaced if given."""
+    mapping = yaml.safe_load(MAPPING.read_text(encoding="utf-8"))
+    if electricity is not None:
+        mapping["electricity"]["USA"] = electricity
     path = folder / "my-background.yaml"
     path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
     return path
@@ -137,7 +98,7 @@ def run(*argv: object) -> tuple[int, str, str]:
 def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict, Path]:
     """The example with the practitioner's background: the document, and the practitioner's
     state before and after."""
-    write_practitioner_project()
+    write_project(PROJECT)
     before = practitioner_state()
     folder = tmp_path_factory.mktemp("linked")
     write_mapping(folder)
@@ -198,7 +159,7 @@ def test_table_shows_the_linked_block(linked: tuple) -> None:
     status, out, err = run("assess", linked[3] / "study.yaml", "--project", "test-linking-tool")
     assert status == 0, err
     assert f"== linked background: database '{DATABASE}' of project '{PROJECT}'" in out
-    assert "IPCC 2021 (test) |" in out and "kg CO2-Eq" in out  # the method, wrapped to fit
+    assert "IPCC 2021 (synthetic) |" in out and "kg CO2-Eq" in out  # the method, wrapped to fit
 
 
 def test_missing_activity_is_named_with_near_names(linked: tuple, tmp_path: Path) -> None:
@@ -222,9 +183,9 @@ def test_ambiguous_name_is_refused(linked: tuple, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change, expected", [
-    ({"methods": (("IPCC 2021 (test)", "climate change", "GWP 100"),)},
-     "no method ['IPCC 2021 (test)', 'climate change', 'GWP 100'] in project "
-     "'test-linking-practitioner' (did you mean IPCC 2021 (test) | climate change | GWP100"),
+    ({"methods": (("IPCC 2021 (synthetic)", "climate change", "GWP 100"),)},
+     "no method ['IPCC 2021 (synthetic)', 'climate change', 'GWP 100'] in project "
+     "'test-linking-practitioner' (did you mean IPCC 2021 (synthetic) | climate change | GWP100"),
     ({"project": "test-linking-practitionr"},
      "no Brightway project 'test-linking-practitionr' (did you mean test-linking-practitioner"),
     ({"database": "synthetic ecoinvent"},
