@@ -74,6 +74,9 @@ def write_project(project: str = PROJECT) -> None:
 
 
 if __name__ == "__main__":
-    write_project(*sys.argv[1:2])
+    from lca.inventory.bwcompat import chatter
+
+    with chatter():  # bw2data's banner and progress lines
+        write_project(*sys.argv[1:2])
     print(f"wrote project '{sys.argv[1] if len(sys.argv) > 1 else PROJECT}': databases "
           f"{BIOSPHERE3}, {DATABASE}; methods {list(GWP100)}, {list(WATER_USE)}")

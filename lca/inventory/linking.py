@@ -320,7 +320,7 @@ def table(block: dict[str, Any]) -> list[str]:
     from lca.units import format_number
 
     lines = [f"== linked background: database '{block['database']}' of project "
-             f"'{block['project']}' ({len(block['links'])} datasets mapped in "
+             f"'{block['project']}' ({len(block['links'])} entries mapped in "
              f"{Path(block['mapping']).name}); the tool's foreground in '"
              f"{block['linked_database']}'"]
     shown = [p for p in PARTS if any(i["by_component"][p] for u in block["functional_units"]
