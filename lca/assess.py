@@ -85,7 +85,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     database = foreground_name(study.title)
     owner = str(Path(study.file).resolve())
     # The practitioner's project is checked (read only) before anything is written anywhere.
-    resolved = linking.resolve(prepared.mapping) if prepared.mapping else None
+    resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
+                else None)
 
     bw.open_project(project)
     bw.check_owned(database, owner)
@@ -105,8 +106,7 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     _add_provenance(doc, prepared, indicators)
     if resolved is not None:
         doc["background"] = linking.assess_linked(resolved, foregrounds,
-                                                  [unit.name for unit, _ in pairs], study.title,
-                                                  owner)
+                                                  [unit.name for unit, _ in pairs])
         bw.open_project(project)  # the tool's project stays the current one, as without a link
     return doc
 

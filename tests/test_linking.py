@@ -245,3 +245,46 @@ def test_bundle_has_the_linked_block(linked: tuple, tmp_path: Path) -> None:
     mapping = pd.read_excel(out / "results.xlsx", sheet_name="Linked mapping")
     grid = mapping[mapping.mapped == "electricity.USA"].iloc[0]
     assert (grid["code"], grid["location"]) == ("grid-us", "US")
+
+
+def test_a_dataset_left_out_of_the_mapping_is_named(tmp_path: Path) -> None:
+    path = write_mapping(tmp_path)
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del mapping["manufacturing"]["assembly"]
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    # The section's line in the mapping as written (electricity's entry takes lines 1-5).
+    assert f"{path}:6, key 'manufacturing': no entry for manufacturing.assembly ('Server " \
+           f"assembly', unit), which the study uses" in err
+
+
+def test_units_that_differ_need_an_amount(linked: tuple, tmp_path: Path) -> None:
+    path = write_mapping(tmp_path)
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mapping["manufacturing"]["memory-die"] = {"code": "electronics"}
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    assert ("key 'manufacturing.memory-die': the tool's dataset is per square centimeter, your "
+            "'electronics component production, generic' per unit: give 'amount'") in err
+
+
+def test_a_database_of_the_linked_name_not_the_tools_is_refused(linked: tuple,
+                                                                tmp_path: Path) -> None:
+    """A database the practitioner named like the tool's linked copy is neither replaced nor
+    written around: the run stops before any write."""
+    import bw2data
+
+    bw2data.projects.set_current(PROJECT)
+    theirs = "genai-lca linked: " + linked[0]["study"] + " (theirs)"
+    bw2data.Database(theirs).register()
+    study = write_study(tmp_path)
+    study.write_text(study.read_text(encoding="utf-8").replace(
+        "study: Llama 3.1 405B, training and inference",
+        "study: Llama 3.1 405B, training and inference (theirs)"), encoding="utf-8")
+    write_mapping(tmp_path)
+    status, _, err = run("assess", study, "--project", "test-linking-bad")
+    assert status == 2
+    assert f"already has a database '{theirs}' that genai-lca did not create" in err
+    assert "test-linking-bad" not in [p.name for p in bw2data.projects]

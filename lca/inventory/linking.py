@@ -63,6 +63,7 @@ class Mapping:
     link: BackgroundLink
     file: str
     entries: dict[Key, Entry]
+    sections: dict[str, Where]  # where each section starts, for what it lacks
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class Resolved:
     """The mapping found in your project: each tool dataset's activity key and amount."""
 
     mapping: Mapping
+    linked: str  # the name of the linked foreground's database
+    owner: str  # the study file it belongs to
     targets: dict[Key, tuple[Key, float]]
     described: list[dict[str, Any]]  # one row per entry, for the document
     methods: dict[tuple[str, ...], str]  # method -> its unit
@@ -96,7 +99,7 @@ def load_mapping(link: BackgroundLink, datasets: dict[str, Dataset],
                 raise InputError(f"{entry.label} is mapped twice (also as "
                                  f"{entries[entry.source].label})", entry.where)
             entries[entry.source] = entry
-    return Mapping(link, doc.file, entries)
+    return Mapping(link, doc.file, entries, {s: doc.where((s,)) for s in doc.data})
 
 
 def _entry(doc: YamlDocument, section: str, name: str, spec: Any,
@@ -162,11 +165,14 @@ def check_foregrounds(mapping: Mapping, foregrounds: list[Foreground],
                     section, name = source[1].split("|", 1)
                     raise InputError(f"no entry for {section}.{name} ('{background[source]['name']}'"
                                      f", {background[source]['unit']}), which the study uses: "
-                                     f"add it under '{section}:'", Where(mapping.file, key=section))
+                                     f"add it under '{section}:'",
+                                     mapping.sections.get(section, Where(mapping.file, key=section)))
 
 
-def resolve(mapping: Mapping) -> Resolved:
-    """Find every entry and method in your project, reading only; raise InputError otherwise."""
+def resolve(mapping: Mapping, title: str, owner: str) -> Resolved:
+    """Find every entry and method in your project, and check that the linked foreground's
+    database can be written there (`title` and `owner` are the study's); reading only, raising
+    InputError for anything missing."""
     bw.import_brightway()
     import bw2data
 
@@ -216,7 +222,9 @@ def resolve(mapping: Mapping) -> Resolved:
             raise InputError(f"no method {list(method)} in project '{link.project.raw}'{hint}",
                              where)
         methods[method] = bw2data.methods[method].get("unit", "")
-    return Resolved(mapping, targets, described, methods)
+    linked = LINKED_PREFIX + title
+    bw.check_owned(linked, owner)
+    return Resolved(mapping, linked, owner, targets, described, methods)
 
 
 def _at(mapping: Mapping, entry: Entry) -> Where:
@@ -282,16 +290,16 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
     return linked, left_out
 
 
-def assess_linked(resolved: Resolved, foregrounds: list[Foreground], names: list[str],
-                  title: str, owner: str) -> dict[str, Any]:
+def assess_linked(resolved: Resolved, foregrounds: list[Foreground], names: list[str]
+                  ) -> dict[str, Any]:
     """Write the linked foreground into your project (the tool's own database there) and
     compute every method: the document's `background` block."""
     link = resolved.mapping.link
-    database = LINKED_PREFIX + title
+    database = resolved.linked
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
     bw.open_project(link.project.raw)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
-                   "linked foreground", owner=owner)
+                   "linked foreground", owner=resolved.owner)
     methods = list(resolved.methods)
     scores = calculate(linked, methods)
     units = []
