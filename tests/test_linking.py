@@ -288,3 +288,33 @@ def test_a_database_of_the_linked_name_not_the_tools_is_refused(linked: tuple,
     assert status == 2
     assert f"already has a database '{theirs}' that genai-lca did not create" in err
     assert "test-linking-bad" not in [p.name for p in bw2data.projects]
+
+
+@pytest.mark.parametrize("block, expected", [
+    ({"project": "p", "database": "d", "mapping": "m.yaml"},
+     "key 'background': missing 'background.methods'"),
+    ({"project": "p", "database": "d", "mapping": "m.yaml", "methods": ["IPCC 2021"]},
+     "key 'background.methods.0': a method is a list of names (text)"),
+    ({"project": "p", "database": "d", "mapping": "m.yaml", "methods": [["m"]], "projet": "p"},
+     "unknown key 'projet' (did you mean project?)"),
+])
+def test_background_block_is_checked(tmp_path: Path, block: dict, expected: str) -> None:
+    """The study's block is checked before Brightway or the mapping file is read."""
+    text = (ROOT / "examples" / "llama-3.1-405b.yaml").read_text(encoding="utf-8")
+    study = tmp_path / "study.yaml"
+    study.write_text(text + yaml.safe_dump({"background": block}), encoding="utf-8")
+    status, _, err = run("assess", study, "--project", "test-linking-bad")
+    assert status == 2
+    assert f"{study}:" in err and expected in err
+
+
+def test_mapping_names_are_checked(tmp_path: Path) -> None:
+    """A location or dataset id the tool does not have is named with the near ones."""
+    path = write_mapping(tmp_path)
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mapping["manufacturing"]["asembly"] = mapping["manufacturing"].pop("assembly")
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    assert ("key 'manufacturing.asembly': no manufacturing dataset 'asembly' in "
+            "inventories/manufacturing.yaml (did you mean assembly?)") in err
