@@ -23,7 +23,7 @@ from lca.study import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:
-    return f"genai-lca: {title}"
+    return bw.FOREGROUND_PREFIX + title
 
 
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
@@ -77,16 +77,18 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
-    owner = str(Path(study.file).resolve())
-
-    bw.open_project(project)
-    bw.check_owned(database, owner)
-    bw.write_open_data(indicators, prepared.background)
-    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-    bw.write_owned(database, activities, "study foreground", owner=owner)
-
+    # The study is its title: a copied or moved study file writes the same foreground.
+    owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
+                     tuple(unit.name for unit, _ in pairs))
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
-    scores = calculate(foregrounds, list(methods.values()))
+
+    with bw.session(project):
+        bw.open_project(project)
+        bw.check_owned(database, owner)
+        bw.write_open_data(indicators, prepared.background)
+        activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+        bw.write_owned(database, activities, owner.role, owner)
+        scores = calculate(foregrounds, list(methods.values()))
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
@@ -94,6 +96,7 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
+    doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
     return doc
 
@@ -134,6 +137,20 @@ def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
                 key = (rule, str(override.where))
                 given[key] = given.get(key, False) or rule in read
     return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]
+
+
+def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[dict[str, Any]]:
+    """For each image or video unit, its GPU time per item against the measured range
+    (diffusion.plausibility): a check that the results carry, never a correction."""
+    out = []
+    for unit, ev in pairs:
+        if ev.value("workload") not in ("image", "video"):
+            continue
+        low, high, took = (float(ev.value(rule).to("s").magnitude) for rule in
+                           ("diffusion.gpu_time_low", "diffusion.gpu_time_high", "gpu.hours"))
+        out.append({"functional_unit": unit.name, "status": str(ev.value("diffusion.plausibility")),
+                    "gpu_seconds": took, "low_s": low, "high_s": high})
+    return out
 
 
 def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,
