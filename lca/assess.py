@@ -24,7 +24,7 @@ from lca.study import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:
-    return f"genai-lca: {title}"
+    return bw.FOREGROUND_PREFIX + title
 
 
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
@@ -83,19 +83,27 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
-    owner = str(Path(study.file).resolve())
-    # The practitioner's project is checked (read only) before anything is written anywhere.
-    resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
-                else None)
-
-    bw.open_project(project)
-    bw.check_owned(database, owner)
-    bw.write_open_data(indicators, prepared.background)
-    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-    bw.write_owned(database, activities, "study foreground", owner=owner)
-
+    # The study is its title: a copied or moved study file writes the same foreground.
+    owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
+                     tuple(unit.name for unit, _ in pairs))
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
-    scores = calculate(foregrounds, list(methods.values()))
+
+    with linking.session(prepared.mapping):
+        # The practitioner's project is checked (read only) before anything is written anywhere,
+        # and stays locked until the linked foreground is written there, at the end.
+        resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
+                    else None)
+        with bw.session(project):
+            bw.open_project(project)
+            bw.check_owned(database, owner)
+            bw.write_open_data(indicators, prepared.background)
+            activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+            bw.write_owned(database, activities, owner.role, owner)
+            scores = calculate(foregrounds, list(methods.values()))
+        linked = linking.assess_linked(resolved, foregrounds) if resolved else None
+    if linked is not None:
+        with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
+            bw.open_project(project)
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
@@ -103,11 +111,10 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
+    doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
-    if resolved is not None:
-        doc["background"] = linking.assess_linked(resolved, foregrounds,
-                                                  [unit.name for unit, _ in pairs])
-        bw.open_project(project)  # the tool's project stays the current one, as without a link
+    if linked is not None:
+        doc["background"] = linked
     return doc
 
 
@@ -147,6 +154,20 @@ def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
                 key = (rule, str(override.where))
                 given[key] = given.get(key, False) or rule in read
     return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]
+
+
+def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[dict[str, Any]]:
+    """For each image or video unit, its GPU time per item against the measured range
+    (diffusion.plausibility): a check that the results carry, never a correction."""
+    out = []
+    for unit, ev in pairs:
+        if ev.value("workload") not in ("image", "video"):
+            continue
+        low, high, took = (float(ev.value(rule).to("s").magnitude) for rule in
+                           ("diffusion.gpu_time_low", "diffusion.gpu_time_high", "gpu.hours"))
+        out.append({"functional_unit": unit.name, "status": str(ev.value("diffusion.plausibility")),
+                    "gpu_seconds": took, "low_s": low, "high_s": high})
+    return out
 
 
 def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,

@@ -19,7 +19,7 @@ from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
 from lca.inventory import bwcompat
-from lca.inventory.brightway import DEFAULT_PROJECT
+from lca.inventory.brightway import DEFAULT_PROJECT, session
 from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
 from lca.inventory.package import export_package
@@ -300,9 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         bwcompat.VERBOSE = getattr(args, "verbose", False)
-        status = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
-                  "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
-                  "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command](args)
+        command = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
+                   "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
+                   "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command]
+        # The project's lock, once a write takes it, is kept until the command has read back
+        # all it wrote (the export, the Monte Carlo): no other run rewrites it in between.
+        with session(getattr(args, "project", DEFAULT_PROJECT)):
+            status = command(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

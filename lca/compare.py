@@ -60,6 +60,7 @@ def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
                                                                            key="--scenario"))
     rules = load_model(model_dir)
     prepared = [prepare(p, settings, rules=rules) for p in paths]
+    _distinct_titles(paths, prepared)
     labels = _labels(paths)
     docs = [run(p, project) for p in prepared]
     out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
@@ -67,6 +68,19 @@ def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
                       for label, path, doc in zip(labels, paths, docs, strict=True)}
     out["differences"] = differences(labels, prepared)
     return {"scenario_comparison": out}
+
+
+def _distinct_titles(paths: list[Path], prepared: list[Prepared]) -> None:
+    """Each scenario is written as the study its title names: two with one title would share
+    (and overwrite) one foreground, so they are refused before anything is written."""
+    seen: dict[str, Path] = {}
+    for path, each in zip(paths, prepared, strict=True):
+        title = each.study.title
+        if title in seen:
+            raise InputError(f"scenarios {seen[title]} and {path} have the same title "
+                             f"'{title}': a study is known to Brightway by its title, so give "
+                             f"each scenario its own `study:` title", Where(str(path), key="study"))
+        seen[title] = path
 
 
 def comparison(columns: list[Column]) -> dict[str, Any]:

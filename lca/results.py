@@ -71,12 +71,20 @@ def shown_parts(doc: dict[str, Any]) -> list[str]:
                                     for cells in impact["by_stage_and_component"].values())]
 
 
+def unused_lines(doc: dict[str, Any]) -> list[str]:
+    """The values given that no choice reads, one line each: shown above the numbers, not under
+    them, so that a value that changes nothing cannot pass for used."""
+    return [f"NOT USED: {item['rule']} is given ({item['where']}) but not read with this "
+            f"study's choices; it changes nothing below" for item in doc.get("unused_inputs", [])]
+
+
 def table(doc: dict[str, Any]) -> str:
     """The results as text: per functional unit, one row per indicator."""
     loc = doc["location"]
     lines = [f"{doc['study']}",
              f"allocation: {doc['allocation']}; location: "
-             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}", ""]
+             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}"]
+    lines += [*unused_lines(doc), ""]
     shown = shown_parts(doc)
     head = ["indicator", "unit", "total", "manufacturing", "use", *shown]
     for unit in doc["functional_units"]:
@@ -114,7 +122,11 @@ def table(doc: dict[str, Any]) -> str:
         lines.append("")
     if "background" in doc:
         lines += linking_table(doc["background"]) + [""]
-    for item in doc.get("unused_inputs", []):
-        lines.append(f"note: {item['rule']} is given ({item['where']}) but not read with this "
-                     f"study's choices")
+    for item in doc.get("plausibility", []):
+        if item["status"] != "within":
+            lines.append(f"note: '{item['functional_unit']}' takes {format_number(item['gpu_seconds'])} "
+                         f"GPU-seconds per item, {item['status']} the {format_number(item['low_s'])} to "
+                         f"{format_number(item['high_s'])} s measured for current generators "
+                         f"(ML.ENERGY benchmark v3; diffusion.plausibility): check the steps, "
+                         f"resolution and architecture")
     return "\n".join(lines).rstrip() + "\n"

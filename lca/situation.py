@@ -75,6 +75,8 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     for setting in settings:
         where = Where(setting.option, None, setting.rule)
         put(setting.rule, Given(setting.raw, where), "command line --set")
+    given = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
+    _select_given_profiles(rules, out, given)
     # Data layers sit under everything the study says: they fill only the factors left open.
     for rule, factor in _data_factors(rules, study, out).items():
         if rule not in out:
@@ -82,6 +84,25 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
             out[rule] = make_override(rules[rule], factor.quantity, data.where, data.source,
                                       data.year, data.licence)
     return out
+
+
+def _select_given_profiles(rules: RuleSet, out: dict[str, Override], given: set[str]) -> None:
+    """A manufacturing figure the study gives selects the profile that reads it.
+
+    `server.embodied.gwp` (or .pe, .water, .adpe) without `server.manufacturing` among the
+    study's own inputs selects `total` (inventories/manufacturing.yaml, `given`), over the
+    catalog's choice: otherwise the parts' profile would be used and the figure ignored. A study
+    that chooses the profile itself keeps it, and a figure it then leaves unread is reported.
+    """
+    _, parts = load_manufacturing()
+    for part in parts.values():
+        if part.given is None or part.rule in given:
+            continue
+        figures = sorted(r for r in given if r.startswith(f"{part.factors}."))
+        if figures:
+            by = out[figures[0]]
+            out[part.rule] = make_override(rules[part.rule], part.given, by.where,
+                                           f"selected by {figures[0]} given ({by.where})")
 
 
 def catalog_values(study: Study) -> dict[str, Factor]:

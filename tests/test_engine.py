@@ -84,7 +84,8 @@ def test_explanation_tree(model) -> None:
     assert "NVIDIA H100 Tensor Core GPU datasheet" in bf16.sources[0]
     text = render(tree)
     assert "flops.training = 3.645e+25 FLOP" in text
-    assert "formula: 6 FLOP * model.parameters * training.tokens" in text
+    assert ("formula: 6 FLOP * model.active_parameters * training.tokens / "
+            "(1 - training.recompute_share)") in text
     assert "[the variation for workload == 'training']" in text
 
 

@@ -39,17 +39,25 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         "BLOOM embodied": 3,  # 11.2 t, servers 7.57 t, GPUs 3.64 t
         "BLOOM total": 1,  # 50.5 t
         "GPT-3 175B training": 2,  # 1,287 MWh, 552 t
+        # Beyond reference-cases.md (issue 13): a mixture of experts from its parameters, and a
+        # measured image generation.
+        "GShard-600B training, mixture of experts": 4,  # 1.33e22 FLOP, 76,186 h, 24.1 MWh, 4.8 t
+        "Switch Transformer training": 2,  # 179 MWh, 72.2 t
+        "FLUX.1-dev image (measured)": 2,  # 7,949 J on an H100, 6,679 J on a B200
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Four studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, which reads rules
-    only and so is not written to Brightway."""
+    """Seven studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and FLUX once more on
+    a B200, which read rules only and so are not written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
             for key, run in validated.runs.items()}
     assert runs == {("llama-3.1-405b-note.yaml", ()): True, ("llama-3.1-model-card.yaml", ()): True,
                     ("bloom-176b.yaml", ()): True, ("bloom-176b.yaml", ("datacenter.pue",)): False,
-                    ("gpt-3-175b.yaml", ()): True}
+                    ("gpt-3-175b.yaml", ()): True, ("gshard-600b.yaml", ()): True,
+                    ("switch-transformer.yaml", ()): True,
+                    ("flux.1-dev.yaml", ()): False,
+                    ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False}
 
 
 # -- pure parts ---------------------------------------------------------------------------------

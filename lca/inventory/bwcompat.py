@@ -27,6 +27,10 @@ BW2DATA_MAJOR = int(version("bw2data").split(".")[0])
 BW25 = BW2DATA_MAJOR >= 4
 LINE = "Brightway 2.5" if BW25 else "Brightway 2.4"
 
+#: The types of an activity with its own product: Brightway 2.5 writes (and exports) the tool's
+#: `process` activities as `processwithreferenceproduct`, a type the legacy line does not know.
+PROCESS_TYPES = ("process", "processwithreferenceproduct") if BW25 else ("process",)
+
 #: Set by the command line's --verbose: show what Brightway prints (on stderr).
 VERBOSE = False
 

@@ -103,6 +103,9 @@ class PartProfiles:
     rule: str
     factors: str | None
     choices: dict[str, list[ProfileItem]]
+    # The choice that a study's own `factors` figures select when the study does not choose the
+    # profile itself (the server's published total), so that a figure given is never ignored.
+    given: str | None = None
 
     def factor_prefix(self, choice: str) -> str | None:
         """The `factors` prefix when that choice is one dataset whose impacts are rules."""
@@ -206,5 +209,10 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
                                            str(i["amount"])) for i in items]
-        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices)
+        given = entry.get("given")
+        if given is not None and (given not in choices or len(choices[given]) != 1
+                                  or not entry.get("factors")):
+            raise InputError("`given` names a choice of one dataset, whose impacts are the "
+                             "part's `factors`", doc.where(("profiles", part, "given")))
+        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices, given)
     return datasets, parts

@@ -22,6 +22,7 @@ in its own project, are unchanged; the linked scores are an extra block of the d
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ from lca.study import BackgroundLink
 from lca.yamlsource import YamlDocument, read_yaml
 
 LINKED_PREFIX = "genai-lca linked: "
+LINKED_ROLE = "linked foreground"
 SECTIONS = ("electricity", "manufacturing", "flows")
 ACTIVITY_KEYS = ("code", "name", "location", "reference product", "amount")
 FLOW_KEYS = ("database", "code")
@@ -72,7 +74,7 @@ class Resolved:
 
     mapping: Mapping
     linked: str  # the name of the linked foreground's database
-    owner: str  # the study file it belongs to
+    owner: bw.Owner  # the study it belongs to, with its functional units
     targets: dict[Key, tuple[Key, float]]
     described: list[dict[str, Any]]  # one row per entry, for the document
     methods: dict[tuple[str, ...], str]  # method -> its unit
@@ -169,7 +171,13 @@ def check_foregrounds(mapping: Mapping, foregrounds: list[Foreground],
                                      mapping.sections.get(section, Where(mapping.file, key=section)))
 
 
-def resolve(mapping: Mapping, title: str, owner: str) -> Resolved:
+def session(mapping: Mapping | None) -> contextlib.AbstractContextManager[None]:
+    """Hold the practitioner's project's lock from its check to the linked write (see
+    `brightway.session`); nothing without a linked background."""
+    return bw.session(mapping.link.project.raw) if mapping else contextlib.nullcontext()
+
+
+def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
     """Find every entry and method in your project, and check that the linked foreground's
     database can be written there (`title` and `owner` are the study's); reading only, raising
     InputError for anything missing."""
@@ -223,6 +231,7 @@ def resolve(mapping: Mapping, title: str, owner: str) -> Resolved:
                              where)
         methods[method] = bw2data.methods[method].get("unit", "")
     linked = LINKED_PREFIX + title
+    owner = bw.Owner(LINKED_ROLE, owner.file, owner.units)
     bw.check_owned(linked, owner)
     return Resolved(mapping, linked, owner, targets, described, methods)
 
@@ -290,8 +299,7 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
     return linked, left_out
 
 
-def assess_linked(resolved: Resolved, foregrounds: list[Foreground], names: list[str]
-                  ) -> dict[str, Any]:
+def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str, Any]:
     """Write the linked foreground into your project (the tool's own database there) and
     compute every method: the document's `background` block."""
     link = resolved.mapping.link
@@ -299,11 +307,11 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground], names: list
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
     bw.open_project(link.project.raw)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
-                   "linked foreground", owner=resolved.owner)
+                   LINKED_ROLE, resolved.owner)
     methods = list(resolved.methods)
     scores = calculate(linked, methods)
     units = []
-    for name, fg, score in zip(names, linked, scores, strict=True):
+    for name, fg, score in zip(resolved.owner.units, linked, scores, strict=True):
         impacts = []
         for method in methods:
             parts = score.parts[method]

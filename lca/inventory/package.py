@@ -28,14 +28,15 @@ def _entry(obj: Any, data: Any) -> dict[str, Any]:
 def export_package(databases: list[str], methods: list[list[str]], project: str,
                    path: Path) -> Path:
     """Write `databases` (dependencies first) and `methods` of `project` to `path`."""
-    bw.open_project(project)
-    import bw2data
-    from bw2data.serialization import JsonSanitizer, JsonWrapper
+    with bw.session(project):
+        bw.open_project(project)
+        import bw2data
+        from bw2data.serialization import JsonSanitizer, JsonWrapper
 
-    entries = [_entry(db, db.load()) for db in map(bw2data.Database, databases)]
-    for name in methods:
-        method = bw2data.Method(tuple(name))
-        entries.append(_entry(method, bwcompat.method_by_keys(method)))
+        entries = [_entry(db, db.load()) for db in map(bw2data.Database, databases)]
+        for name in methods:
+            method = bw2data.Method(tuple(name))
+            entries.append(_entry(method, bwcompat.method_by_keys(method)))
     with bz2.open(path, "wb") as file:
         file.write(JsonWrapper.dumps(JsonSanitizer.sanitize(entries)).encode("utf-8"))
     return path

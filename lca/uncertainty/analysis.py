@@ -13,6 +13,7 @@ from typing import Any
 
 from lca.assess import Prepared
 from lca.inventory.data import Indicator
+from lca.results import unused_lines
 from lca.texttable import aligned
 from lca.uncertainty import montecarlo
 from lca.uncertainty.sensitivity import sobol, tornado
@@ -74,7 +75,8 @@ def table(doc: dict[str, Any]) -> str:
     from lca.units import format_number
 
     section = doc["uncertainty"]
-    lines = [montecarlo.table(doc).rstrip()]
+    title, *intervals = montecarlo.table(doc).rstrip().split("\n")
+    lines = [title, *unused_lines(doc), *intervals]
     low, high = section["sensitivity"]["tornado_percentiles"]
     for unit in section["functional_units"]:
         ranked = drivers(unit)
