@@ -6,8 +6,11 @@ The project (default `synthetic-ecoinvent`) holds what a practitioner's would: `
 real elementary flows (UUIDs and names of the ecoinvent 3.9 elementary-flow list as bw2io ships it,
 bw2io/data/lci/"ecoinvent elementary flows 3.9.xml"); an LCI database `synthetic ecoinvent-like` of
 three activities (US and French grid electricity, a generic electronics component that draws US
-electricity); and two methods: climate change with IPCC 2021 GWP100 factors (IPCC AR6 WG1, Forster
-et al. 2021, Chapter 7, Table 7.15: CO2 1, fossil CH4 29.8) and water withdrawal (1 per m3).
+electricity); and two methods: EF 3.1 climate change restricted to the two greenhouse gases of the
+database (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: fossil CO2 1, fossil CH4 29.8,
+the factors of `EF v3.1 | climate change | global warming potential (GWP100)` for these flows to
+air in the ecoinvent 3.9 LCIA implementation bw2io ships, data/lcia/lcia_39_ecoinvent.zip) and
+water withdrawal (1 per m3).
 The tests use it (tests/test_linking.py) with examples/background/mapping.yaml.
 """
 
@@ -22,7 +25,7 @@ CO2 = (BIOSPHERE3, "349b29d1-3e58-4c66-98b9-9d1a076efd2e")  # Carbon dioxide, fo
 CH4 = (BIOSPHERE3, "0795345f-c7ae-410c-ad25-1845784c75f5")  # Methane, fossil; air
 WATER = (BIOSPHERE3, "831f249e-53f2-49cf-a93c-7cee105f048e")  # Water, unspecified natural origin
 COPPER = (BIOSPHERE3, "5afa470c-ab8c-4ec3-8a18-5c0bed973571")  # Copper, Cu 0.38%, in mixed ore
-GWP100 = ("IPCC 2021 (synthetic)", "climate change", "GWP100")
+GWP100 = ("EF v3.1 (two flows)", "climate change", "global warming potential (GWP100)")
 WATER_USE = ("synthetic", "water use", "withdrawal")
 CH4_GWP100 = 29.8  # IPCC AR6 WG1 Table 7.15, fossil methane, GWP-100
 # Per kWh of the US grid: 0.4 kg CO2, 0.001 kg CH4, 2 L of water. Per electronics component:

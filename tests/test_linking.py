@@ -3,17 +3,19 @@ database, scored with a method of their project, next to the tool's four indicat
 
 The practitioner's project is scripts/synthetic_background.py's, written by the tests: a small
 "ecoinvent-like" database over real biosphere3 elementary flows (UUIDs and names from bw2io's copy
-of the ecoinvent 3.9 elementary-flow list; no licensed data) and a climate-change method with IPCC
-2021 GWP100 factors (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: CO2 1, fossil CH4
-29.8). The mapping is examples/background/mapping.yaml. The expected scores are hand arithmetic
+of the ecoinvent 3.9 elementary-flow list; no licensed data) and EF 3.1 climate change for its two
+greenhouse gases (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: fossil CO2 1, fossil
+CH4 29.8; checked against bw2io's copy of the EF v3.1 factors below). The mapping is examples/background/mapping.yaml. The expected scores are hand arithmetic
 over these figures. Runs under either Brightway line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,18 @@ COMPONENT_WATER = COMPONENT["us_grid_kwh"] * GRID_WATER
 def test_constants_are_the_hand_arithmetic() -> None:
     assert GRID_GWP == pytest.approx(0.4298, rel=1e-12)
     assert COMPONENT_GWP == pytest.approx(1.5129, rel=1e-12)
+
+
+def test_the_method_has_ef_3_1s_factors() -> None:
+    """The synthetic method's two factors are those of EF v3.1 climate change for the same flows
+    in the ecoinvent 3.9 LCIA implementation that bw2io ships (read from its file)."""
+    path = Path(importlib.util.find_spec("bw2io").origin).parent / "data/lcia/lcia_39_ecoinvent.zip"
+    methods = json.loads(zipfile.ZipFile(path).read("data.json"))
+    ef = next(m for m in methods
+              if m["name"] == ["EF v3.1", "climate change", "global warming potential (GWP100)"])
+    factors = {cf["name"]: cf["amount"] for cf in ef["exchanges"] if list(cf["categories"]) == ["air"]}
+    assert factors["Carbon dioxide, fossil"] == 1
+    assert factors["Methane, fossil"] == CH4_GWP100
 
 
 def test_example_mapping_counts_one_component_per_kg_co2_eq() -> None:
@@ -159,7 +173,7 @@ def test_table_shows_the_linked_block(linked: tuple) -> None:
     status, out, err = run("assess", linked[3] / "study.yaml", "--project", "test-linking-tool")
     assert status == 0, err
     assert f"== linked background: database '{DATABASE}' of project '{PROJECT}'" in out
-    assert "IPCC 2021 (synthetic) |" in out and "kg CO2-Eq" in out  # the method, wrapped to fit
+    assert "EF v3.1 (two flows) |" in out and "kg CO2-Eq" in out  # the method, wrapped to fit
 
 
 def test_missing_activity_is_named_with_near_names(linked: tuple, tmp_path: Path) -> None:
@@ -183,9 +197,10 @@ def test_ambiguous_name_is_refused(linked: tuple, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change, expected", [
-    ({"methods": (("IPCC 2021 (synthetic)", "climate change", "GWP 100"),)},
-     "no method ['IPCC 2021 (synthetic)', 'climate change', 'GWP 100'] in project "
-     "'test-linking-practitioner' (did you mean IPCC 2021 (synthetic) | climate change | GWP100"),
+    ({"methods": (("EF v3.1 (two flows)", "climate change", "GWP100"),)},
+     "no method ['EF v3.1 (two flows)', 'climate change', 'GWP100'] in project "
+     "'test-linking-practitioner' (did you mean EF v3.1 (two flows) | climate change | global "
+     "warming potential (GWP100)"),
     ({"project": "test-linking-practitionr"},
      "no Brightway project 'test-linking-practitionr' (did you mean test-linking-practitioner"),
     ({"database": "synthetic ecoinvent"},
