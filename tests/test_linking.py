@@ -333,3 +333,14 @@ def test_mapping_names_are_checked(tmp_path: Path) -> None:
     assert status == 2
     assert ("key 'manufacturing.asembly': no manufacturing dataset 'asembly' in "
             "inventories/manufacturing.yaml (did you mean assembly?)") in err
+
+
+def test_a_flow_must_be_an_elementary_flow(linked: tuple, tmp_path: Path) -> None:
+    path = write_mapping(tmp_path)
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    mapping["flows"]["water"] = {"database": DATABASE, "code": "grid-us"}
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
+    assert status == 2
+    assert ("key 'flows.water': 'market for electricity, medium voltage' is a process (type "
+            "process); a flow is expected here") in err

@@ -42,6 +42,9 @@ LINKED_ROLE = "linked foreground"
 SECTIONS = ("electricity", "manufacturing", "flows")
 ACTIVITY_KEYS = ("code", "name", "location", "reference product", "amount")
 FLOW_KEYS = ("database", "code")
+# Node types of a process (bw2data 4's `labels.lci_node_types`; the legacy line writes "process"
+# or nothing): what an electricity or manufacturing entry must find, and a `flows` entry must not.
+PROCESS_TYPES = (None, "process", "product", "processwithreferenceproduct", "multifunctional")
 
 
 @dataclass(frozen=True)
@@ -204,17 +207,23 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
         if database not in bw2data.databases:
             raise InputError(f"no database '{database}' in project "
                              f"'{link.project.raw}'{did_you_mean(database, bw2data.databases)}",
-                             _at(mapping, entry))
+                             entry.where)
         if database not in indexes:
             indexes[database] = [{"code": a["code"], "name": a.get("name"),
                                   "location": a.get("location"), "unit": a.get("unit"),
-                                  "reference product": a.get("reference product")}
+                                  "reference product": a.get("reference product"),
+                                  "type": a.get("type")}
                                  for a in bw2data.Database(database)]
-        found = _find(mapping, entry, database, indexes[database])
+        found = _find(entry, database, indexes[database])
+        flow = entry.source[0] == BIOSPHERE
+        if (found["type"] in PROCESS_TYPES) == flow:
+            raise InputError(f"'{found['name']}' is {'a process' if flow else 'an elementary flow'}"
+                             f" (type {found['type']}); "
+                             f"{'a flow' if flow else 'an activity'} is expected here", entry.where)
         if entry.amount is None and found["unit"] != entry.unit:
             raise InputError(f"the tool's dataset is per {entry.unit}, your "
                              f"'{found['name']}' per {found['unit']}: give 'amount', the "
-                             f"{found['unit']} of it per {entry.unit}", _at(mapping, entry))
+                             f"{found['unit']} of it per {entry.unit}", entry.where)
         amount = 1.0 if entry.amount is None else entry.amount
         targets[entry.source] = ((database, found["code"]), amount)
         described.append({"mapped": entry.label, "unit": entry.unit, "database": database,
@@ -236,12 +245,7 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
     return Resolved(mapping, linked, owner, targets, described, methods)
 
 
-def _at(mapping: Mapping, entry: Entry) -> Where:
-    return Where(mapping.file, entry.where.line, entry.label)
-
-
-def _find(mapping: Mapping, entry: Entry, database: str, index: list[dict[str, Any]]
-          ) -> dict[str, Any]:
+def _find(entry: Entry, database: str, index: list[dict[str, Any]]) -> dict[str, Any]:
     """The one activity an entry names, by code, or by name (+ location, reference product)."""
     if "code" in entry.find:
         hits = [a for a in index if a["code"] == entry.find["code"]]
@@ -257,11 +261,11 @@ def _find(mapping: Mapping, entry: Entry, database: str, index: list[dict[str, A
                             f"({a['code']})" for a in hits[:5])
         raise InputError(f"{len(hits)} activities of '{database}' have {wanted}: "
                          f"{options}; add location and reference product, or give the code",
-                         _at(mapping, entry))
+                         entry.where)
     probe = entry.find.get("name", entry.find.get("code", ""))
     pool = {a["name"] if "name" in entry.find else a["code"] for a in index}
     raise InputError(f"no activity with {wanted} in '{database}'"
-                     f"{did_you_mean(probe, pool)}", _at(mapping, entry))
+                     f"{did_you_mean(probe, pool)}", entry.where)
 
 
 def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, database: str
