@@ -342,5 +342,6 @@ def test_a_flow_must_be_an_elementary_flow(linked: tuple, tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
     status, _, err = run("assess", write_study(tmp_path), "--project", "test-linking-bad")
     assert status == 2
-    assert ("key 'flows.water': 'market for electricity, medium voltage' is a process (type "
-            "process); a flow is expected here") in err
+    # The type as the line stores it: "process", or Brightway 2.5's "processwithreferenceproduct".
+    assert "key 'flows.water': 'market for electricity, medium voltage' is a process (type " in err
+    assert "a flow is expected here" in err
