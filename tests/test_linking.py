@@ -5,7 +5,8 @@ The practitioner's project is scripts/synthetic_background.py's, written by the 
 "ecoinvent-like" database over real biosphere3 elementary flows (UUIDs and names from bw2io's copy
 of the ecoinvent 3.9 elementary-flow list; no licensed data) and EF 3.1 climate change for its two
 greenhouse gases (IPCC AR6 WG1, Forster et al. 2021, Chapter 7, Table 7.15: fossil CO2 1, fossil
-CH4 29.8; checked against bw2io's copy of the EF v3.1 factors below). The mapping is examples/background/mapping.yaml. The expected scores are hand arithmetic
+CH4 29.8; checked against bw2io's copy of the EF v3.1 factors below). The mapping is
+examples/background/mapping.yaml. The expected scores are hand arithmetic
 over these figures. Runs under either Brightway line.
 """
 
@@ -53,7 +54,8 @@ def test_the_method_has_ef_3_1s_factors() -> None:
     methods = json.loads(zipfile.ZipFile(path).read("data.json"))
     ef = next(m for m in methods
               if m["name"] == ["EF v3.1", "climate change", "global warming potential (GWP100)"])
-    factors = {cf["name"]: cf["amount"] for cf in ef["exchanges"] if list(cf["categories"]) == ["air"]}
+    factors = {cf["name"]: cf["amount"] for cf in ef["exchanges"]
+               if list(cf["categories"]) == ["air"]}
     assert factors["Carbon dioxide, fossil"] == 1
     assert factors["Methane, fossil"] == CH4_GWP100
 
@@ -255,7 +257,7 @@ def test_bundle_has_the_linked_block(linked: tuple, tmp_path: Path) -> None:
     row = sheet[(sheet.functional_unit == unit["name"])
                 & (sheet.method == " | ".join(GWP100))].iloc[0]
     assert row["total"] == pytest.approx(unit["impacts"][0]["total"], rel=1e-12)
-    # The stages add up to the total within float32 (bw2data 3's storage of amounts), as calc checks.
+    # The stages add up to the total within float32 (bw2data 3 stores amounts so), as calc checks.
     assert row["use"] + row["manufacturing"] == pytest.approx(row["total"], rel=1e-6)
     mapping = pd.read_excel(out / "results.xlsx", sheet_name="Linked mapping")
     grid = mapping[mapping.mapped == "electricity.USA"].iloc[0]
@@ -345,3 +347,44 @@ def test_a_flow_must_be_an_elementary_flow(linked: tuple, tmp_path: Path) -> Non
     # The type as the line stores it: "process", or Brightway 2.5's "processwithreferenceproduct".
     assert "key 'flows.water': 'market for electricity, medium voltage' is a process (type " in err
     assert "a flow is expected here" in err
+
+
+def test_shares_of_other_units_are_linked_too(linked: tuple, tmp_path: Path) -> None:
+    """Inference carrying a share of training (1e6 of 1e15 tokens): its linked score includes
+    1e-9 of training's linked score, reported as such."""
+    study = write_study(tmp_path)
+    line = ("    inputs: {model.parameters: 405e9, inference.input_tokens: 0, "
+            "inference.output_tokens: 1e6}")
+    text = study.read_text(encoding="utf-8")
+    assert line in text
+    study.write_text(text.replace(line, line + "\n    includes: [{unit: training, share: "
+                                  "inference.output_tokens / 1e15}]"), encoding="utf-8")
+    write_mapping(tmp_path)
+    status, out, err = run("assess", study, "--json", "--project", "test-linking-shares")
+    assert status == 0, err
+    training, inference = json.loads(out)["background"]["functional_units"]
+    alone = linked[0]["background"]["functional_units"][1]
+    for with_share, trained, own in zip(inference["impacts"], training["impacts"],
+                                        alone["impacts"], strict=True):
+        share = with_share["includes"]["training"]
+        assert share == pytest.approx(1e-9 * trained["total"], rel=1e-5)
+        assert with_share["total"] == pytest.approx(own["total"] + share, rel=1e-5)
+
+
+def test_an_unmapped_flow_is_said_not_counted(linked: tuple, tmp_path: Path) -> None:
+    """Without `flows: water`, the on-site cooling water is left out of the linked inventory and
+    listed: the linked water score is the mapped one less the tool's on-site water."""
+    path = write_mapping(tmp_path)
+    mapping = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del mapping["flows"]
+    path.write_text(yaml.safe_dump(mapping, sort_keys=False), encoding="utf-8")
+    status, out, err = run("assess", write_study(tmp_path), "--json", "--project",
+                           "test-linking-shares")
+    assert status == 0, err
+    doc = json.loads(out)
+    for own, unit, mapped in zip(doc["functional_units"], doc["background"]["functional_units"],
+                                 linked[0]["background"]["functional_units"], strict=True):
+        assert [(g["flow"], g["rule"]) for g in unit["not_linked"]] == [
+            ("water", "datacenter.water_per_it")]
+        assert unit["impacts"][1]["total"] == pytest.approx(
+            mapped["impacts"][1]["total"] - own["quantities"]["water_on_site_m3"], rel=1e-5)

@@ -168,10 +168,11 @@ def check_foregrounds(mapping: Mapping, foregrounds: list[Foreground],
                 source = exchange["input"]
                 if source[0] == BACKGROUND and source not in mapping.entries:
                     section, name = source[1].split("|", 1)
-                    raise InputError(f"no entry for {section}.{name} ('{background[source]['name']}'"
-                                     f", {background[source]['unit']}), which the study uses: "
-                                     f"add it under '{section}:'",
-                                     mapping.sections.get(section, Where(mapping.file, key=section)))
+                    dataset = background[source]
+                    raise InputError(f"no entry for {section}.{name} ('{dataset['name']}', "
+                                     f"{dataset['unit']}), which the study uses: add it under "
+                                     f"'{section}:'", mapping.sections.get(
+                                         section, Where(mapping.file, key=section)))
 
 
 def session(mapping: Mapping | None) -> contextlib.AbstractContextManager[None]:
@@ -325,9 +326,9 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
                 "by_stage": {s: sum(parts[(p, s)] for p in PARTS) for s in STAGES},
                 "by_component": {p: sum(parts[(p, s)] for s in STAGES) for p in PARTS},
                 "includes": score.includes[method]})
-        units.append({"name": name, "impacts": impacts,
-                      "not_linked": [{k: v for k, v in item.items() if k != "functional_unit"}
-                                     for item in left_out if item["functional_unit"] == fg.unit[1]]})
+        gaps = [{k: v for k, v in item.items() if k != "functional_unit"}
+                for item in left_out if item["functional_unit"] == fg.unit[1]]
+        units.append({"name": name, "impacts": impacts, "not_linked": gaps})
     return {"project": link.project.raw, "database": link.database.raw,
             "mapping": resolved.mapping.file, "linked_database": database,
             "methods": [{"name": list(m), "unit": u} for m, u in resolved.methods.items()],
