@@ -189,9 +189,10 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
     The deterministic assessment runs first (Brightway then holds the study); the samples are
     evaluated over its static background scores.
     """
-    from lca.uncertainty.analysis import SOBOL_N, analyse
+    from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
 
     prepared = prepare(study_path, settings, model_dir)
+    check_run(prepared, iterations, seed, sobol_n or SOBOL_N)
     doc = run(prepared, project)
     doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc,
                                  sobol_n or SOBOL_N)

@@ -11,6 +11,7 @@ source, year and licence, so explanations and the data-quality table can point a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pint
@@ -46,11 +47,17 @@ def parse_set(text: str) -> Setting:
 def load_model(folder: Path | None = None) -> RuleSet:
     """The rules of a model folder (the shipped `model/` by default), checked."""
     if folder is None:
-        return load_rules(model_files(), root=data_dir("model").parent)
+        return _shipped_model()
     files = sorted(Path(folder).glob("*.yaml"))
     if not files:
         raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
     return load_rules(files)
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> RuleSet:
+    """The shipped rules, read and checked once per process, as the shipped data are."""
+    return load_rules(model_files(), root=data_dir("model").parent)
 
 
 def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,

@@ -44,12 +44,16 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         "GShard-600B training, mixture of experts": 4,  # 1.33e22 FLOP, 76,186 h, 24.1 MWh, 4.8 t
         "Switch Transformer training": 2,  # 179 MWh, 72.2 t
         "FLUX.1-dev image (measured)": 2,  # 7,949 J on an H100, 6,679 J on a B200
+        # Not a row of reference-cases.md: measured serving, ML.ENERGY Benchmark v3 (issue 13).
+        "Llama 3.1 8B serving on one H100 (measured)": 3,  # 0.455, 0.119, 0.0702 J per token
+        "Qwen3 30B-A3B (MoE) serving on one H100 (measured, held out)": 2,  # 0.653, 0.222 J
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Seven studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, and FLUX once more on
-    a B200, which read rules only and so are not written to Brightway."""
+    """Seven studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on a
+    B200, and the serving studies once more with other batches: those read rules only and are not
+    written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
             for key, run in validated.runs.items()}
     assert runs == {("llama-3.1-405b-note.yaml", ()): True, ("llama-3.1-model-card.yaml", ()): True,
@@ -57,7 +61,11 @@ def test_each_study_runs_once(validated: Validated) -> None:
                     ("gpt-3-175b.yaml", ()): True, ("gshard-600b.yaml", ()): True,
                     ("switch-transformer.yaml", ()): True,
                     ("flux.1-dev.yaml", ()): False,
-                    ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False}
+                    ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False,
+                    ("llama-3.1-8b-serving.yaml", ()): False,
+                    ("llama-3.1-8b-serving.yaml", ("inference.batch_size",)): False,
+                    ("qwen3-30b-a3b-serving.yaml", ()): False,
+                    ("qwen3-30b-a3b-serving.yaml", ("inference.batch_size",)): False}
 
 
 # -- pure parts ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,10 @@ BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigab
             "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
 
 Key = tuple[str, str]
+# The largest exchange amount written to Brightway. A million GPUs for a thousand years are
+# 1e6 x 1,000 x 8,766 h = 8.8e12 GPU-hours: no real amount comes near, and every amount and score
+# stays far from floating-point overflow in Brightway's matrices.
+MAX_AMOUNT = 1e18
 # An exchange amount: a number, or one per Monte Carlo sample when the rules were given arrays.
 Amount = float | np.ndarray
 
@@ -187,7 +191,22 @@ class _UnitBuilder:
                              + [self.tech(key, share, f"includes '{name}': {inc.share}")
                                 for (name, key, share), inc in zip(includes, self.unit.includes,
                                                                     strict=True)])
+        self._check_amounts()
         return Foreground(unit, self.activities, parts, self.missing, includes)
+
+    def _check_amounts(self) -> None:
+        """Every amount is a finite number within MAX_AMOUNT before anything can reach
+        Brightway: each rule is finite, but an input far beyond the physical world (1e300 W)
+        gives amounts that overflow in Brightway's matrices (a NaN score, a singular matrix)."""
+        for activity in self.activities.values():
+            for exchange in activity["exchanges"]:
+                amount = np.abs(exchange["amount"])
+                if not np.all(np.isfinite(amount)) or np.any(amount > MAX_AMOUNT):
+                    rule = exchange.get("rule", exchange["input"][1])
+                    raise InputError(
+                        f"functional unit '{self.name}': an amount of '{activity['name']}' is "
+                        f"{np.max(amount):.3g}, beyond {MAX_AMOUNT:g} (an input is far too large)",
+                        replace(self.unit.workload.where, key=rule))
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
@@ -196,16 +215,22 @@ class _UnitBuilder:
             return self.ev.value(name)
 
         try:
-            quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
+            with np.errstate(all="ignore"):
+                quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
         except FormulaError as exc:
             raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
                              include.where) from None
-        if not isinstance(quantity, Quantity) or not quantity.dimensionless or np.any(
-                quantity.magnitude < 0):
-            raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
-                             f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
-                             f"got {quantity:~}", include.where)
-        return magnitude(quantity.to("dimensionless"))
+        if not isinstance(quantity, Quantity):
+            got = "text" if isinstance(quantity, str) else "a condition"
+        elif not quantity.dimensionless:
+            got = f"a quantity in {quantity.units:~P}"
+        elif np.any(quantity.magnitude < 0):
+            got = "a negative number"
+        else:
+            return magnitude(quantity.to("dimensionless"))
+        raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
+                         f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
+                         f"got {got}", include.where)
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
