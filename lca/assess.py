@@ -11,6 +11,7 @@ from lca.calc import calculate
 from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
+from lca.inventory import linking
 from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators, load_locations,
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
@@ -48,6 +49,7 @@ class Prepared:
     foregrounds: list[Foreground]
     background: dict[Key, dict[str, Any]]
     quantities: list[dict[str, float | None]]
+    mapping: linking.Mapping | None = None  # the study's own background (`background:`)
 
     @property
     def allocation(self) -> str:
@@ -73,8 +75,12 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
     foregrounds = foreground_datasets(foreground_name(study.title), pairs, locations, background)
+    mapping = None
+    if study.background is not None:
+        mapping = linking.load_mapping(study.background, datasets, load_indicators())
+        linking.check_foregrounds(mapping, foregrounds, background)
     return Prepared(study, pairs, location, locations, foregrounds, background,
-                    [_quantities(e) for _, e in pairs])
+                    [_quantities(e) for _, e in pairs], mapping)
 
 
 def _location(given: Given | None) -> Location | None:
@@ -91,13 +97,22 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
                      tuple(unit.name for unit, _ in pairs))
     methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
 
-    with bw.session(project):
-        bw.open_project(project)
-        bw.check_owned(database, owner)
-        bw.write_open_data(indicators, prepared.background)
-        activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-        bw.write_owned(database, activities, owner.role, owner)
-        scores = calculate(foregrounds, list(methods.values()))
+    with linking.session(prepared.mapping):
+        # The practitioner's project is checked (read only) before anything is written anywhere,
+        # and stays locked until the linked foreground is written there, at the end.
+        resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
+                    else None)
+        with bw.session(project):
+            bw.open_project(project)
+            bw.check_owned(database, owner)
+            bw.write_open_data(indicators, prepared.background)
+            activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+            bw.write_owned(database, activities, owner.role, owner)
+            scores = calculate(foregrounds, list(methods.values()))
+        linked = linking.assess_linked(resolved, foregrounds) if resolved else None
+    if linked is not None:
+        with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
+            bw.open_project(project)
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
@@ -111,6 +126,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     doc["unused_inputs"] = unused_inputs(prepared)
     doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
+    if linked is not None:
+        doc["background"] = linked
     return doc
 
 

@@ -1,4 +1,4 @@
-"""Impact calculation with Brightway (bw2calc 1.8, the design's legacy line).
+"""Impact calculation with Brightway (bw2calc 1.8 or 2+, through `lca.inventory.bwcompat`).
 
 One LCA object, factorised once, serves every functional unit, every contribution demand and
 every indicator: demands change with `redo_lci`, indicators with `switch_method`. Contributions
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lca.inventory import bwcompat
 from lca.inventory.datasets import PARTS, Foreground, Key
 
 STAGES = ("manufacturing", "use")
@@ -78,10 +79,7 @@ def part_demands(foregrounds: list[Foreground], supply: dict[Key, float]
 
 def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> list[UnitScores]:
     """Scores of every functional unit for every method."""
-    from bw2calc import LCA
-
-    lca = LCA({foregrounds[0].unit: 1.0}, method=methods[0])
-    lca.lci(factorize=True)
+    lca = bwcompat.factorised_lca({foregrounds[0].unit: 1.0}, methods[0])
     results = []
     electricity = [fg.electricity for fg in foregrounds if fg.electricity is not None]
 
@@ -89,19 +87,19 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
         return {key: float(lca.supply_array[lca.activity_dict[key]]) for key in electricity}
 
     for foreground in foregrounds:
-        lca.redo_lci({foreground.unit: 1.0})
-        supply = {key: float(lca.supply_array[lca.activity_dict[key]])
+        bwcompat.redo_lci(lca, {foreground.unit: 1.0})
+        supply = {key: bwcompat.supply(lca, key)
                   for fg in foregrounds for key in fg.part_processes.values()}
         used = drawn()
         inventories = {"total": lca.inventory.copy()}
         demands = part_demands(foregrounds, supply)
         for part_stage, demand in demands.items():
             if demand:
-                lca.redo_lci(demand)
+                bwcompat.redo_lci(lca, demand)
                 inventories[part_stage] = lca.inventory.copy()
         included_shift = {}
         for name, key, share in foreground.includes:
-            lca.redo_lci({key: share})
+            bwcompat.redo_lci(lca, {key: share})
             inventories[("includes", name)] = lca.inventory.copy()
             included_shift[name] = _shift(foregrounds, drawn())
         totals: dict[tuple[str, str], float] = {}

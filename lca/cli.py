@@ -18,13 +18,16 @@ from lca.catalog import listing
 from lca.compare import compare_allocations, compare_scenarios
 from lca.compare import table as comparison_table
 from lca.compare import write_csv as write_comparison_csv
+from lca.inventory import bwcompat
 from lca.inventory.brightway import DEFAULT_PROJECT, session
 from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
+from lca.inventory.package import export_package
 from lca.report.bundle import check_out, write_bundle, write_json
 from lca.report.scenarios import WRITTEN as SCENARIO_FILES
 from lca.report.scenarios import write_report as write_scenario_report
 from lca.results import table
+from lca.texttable import fit
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
 from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
@@ -69,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_argument("--project", default=DEFAULT_PROJECT, type=_project,
                          help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is "
                               f"honoured)")
+    talk = project.add_mutually_exclusive_group()
+    talk.add_argument("--verbose", action="store_true",
+                      help="also show what Brightway prints (its data-folder banner, bw2io's "
+                           "strategy lines), on stderr")
+    talk.add_argument("--quiet", action="store_true",
+                      help="print nothing but errors (and the JSON document with --json)")
 
     cmd = commands.add_parser("explain", parents=[model, situation],
                               help="trace one value: formula, inputs, sources")
@@ -82,8 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("study", type=_path)
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
     cmd.add_argument("--out", type=_path, metavar="DIR",
-                     help="write the bundle: results.json, .csv, .xlsx, report.html, figures/, "
-                          "foreground.xlsx (every allocation rule is run for the report)")
+                     help="write the bundle: results.json, .csv, .decimal-comma.csv, .xlsx, "
+                          "report.html, figures/, foreground.xlsx, study.bw2package (every "
+                          "allocation rule is run for the report)")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
 
     cmd = commands.add_parser("compare", parents=[model, situation, project],
@@ -180,8 +190,8 @@ def cmd_assess(args: argparse.Namespace) -> None:
     _show(doc, args, table)
 
 
-BUNDLE = ("results.json", "results.csv", "results.xlsx", "report.html", "figures/",
-          "foreground.xlsx")
+BUNDLE = ("results.json", "results.csv", "results.decimal-comma.csv", "results.xlsx",
+          "report.html", "figures/", "foreground.xlsx", "study.bw2package")
 
 
 def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> None:
@@ -189,15 +199,20 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
     if args.json:
         print(json.dumps(doc, indent=2))
         return
-    print(text(doc), end="")
+    if args.quiet:
+        return
+    print(fit(text(doc)), end="")
     if args.out:
         print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
 
 def _write_bundle(doc: dict, out: Path, project: str) -> None:
-    """The export bundle, and the foreground in bw2io's Excel format."""
+    """The export bundle, the foreground in bw2io's Excel format and the whole study as a
+    Brightway package."""
     write_bundle(doc, out)
-    export_foreground(doc["brightway"]["databases"][-1], project, out / "foreground.xlsx")
+    databases = doc["brightway"]["databases"]
+    export_foreground(databases[-1], project, out / "foreground.xlsx")
+    export_package(databases, doc["brightway"]["methods"], project, out / "study.bw2package")
 
 
 def cmd_uncertainty(args: argparse.Namespace) -> None:
@@ -227,8 +242,9 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
 
 def cmd_import(args: argparse.Namespace) -> None:
     database = import_foreground(args.workbook, args.project)
-    print(f"imported '{database}' into project '{args.project}', with the open data and methods "
-          f"it links to")
+    if not args.quiet:
+        print(f"imported '{database}' into project '{args.project}', with the open data and "
+              f"methods it links to")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
@@ -261,8 +277,8 @@ def cmd_compare(args: argparse.Namespace) -> None:
         write_comparison_csv(section, args.out / "comparison.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
-    else:
-        print(comparison_table(section, title), end="")
+    elif not args.quiet:
+        print(fit(comparison_table(section, title)), end="")
         if args.out:
             written = BUNDLE if args.allocation else SCENARIO_FILES
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
@@ -277,8 +293,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     outcomes = validate.validate(figures, args.project)
     if args.json:
         print(json.dumps(validate.as_json(outcomes), indent=2))
-    else:
-        print((validate.markdown if args.markdown else validate.table)(outcomes), end="")
+    elif not args.quiet:
+        print(validate.markdown(outcomes) if args.markdown else fit(validate.table(outcomes)),
+              end="")
     return 0 if all(o.passed for o in outcomes) else 1
 
 
@@ -302,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
+        bwcompat.VERBOSE = getattr(args, "verbose", False)
         command = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
                    "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,
                    "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command]

@@ -7,6 +7,7 @@ from typing import Any
 from lca.calc import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
+from lca.inventory.linking import table as linking_table
 from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
 
@@ -194,6 +195,8 @@ def table(doc: dict[str, Any]) -> str:
             for reason, names in by_reason.items():
                 lines.append(f"  * not counted in {ind}, no data ({reason}): {'; '.join(names)}")
         lines.append("")
+    if "background" in doc:
+        lines += linking_table(doc["background"]) + [""]
     for item in doc.get("plausibility", []):
         if item["status"] != "within":
             lines.append(f"note: '{item['functional_unit']}' takes {format_number(item['gpu_seconds'])} "

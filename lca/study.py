@@ -11,7 +11,7 @@ from lca.measured import Measurement, read_codecarbon
 from lca.yamlsource import YamlDocument, read_yaml
 
 STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
-              "inputs", "functional_units")
+              "inputs", "functional_units", "background")
 HARDWARE_KEYS = ("server", "gpu")
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
@@ -20,6 +20,7 @@ UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "codecarbo
              "hardware")
 INCLUDE_KEYS = ("unit", "share")
 SOURCED_KEYS = ("value", "source")
+BACKGROUND_KEYS = ("project", "database", "mapping", "methods")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,20 @@ class Include:
 
 
 @dataclass(frozen=True)
+class BackgroundLink:
+    """The practitioner's own background (`background:`): a Brightway project, a database in it,
+    the mapping file from the tool's background datasets to its activities (a path relative to
+    the study file) and the LCIA methods of that project to compute. Checked against Brightway
+    in `lca.inventory.linking`; each field keeps its place for the errors."""
+
+    project: Given
+    database: Given
+    mapping: Path
+    mapping_where: Where
+    methods: tuple[tuple[tuple[str, ...], Where], ...]
+
+
+@dataclass(frozen=True)
 class FunctionalUnit:
     name: str
     workload: Given
@@ -79,6 +94,7 @@ class Study:
     inputs: dict[str, Given]
     functional_units: list[FunctionalUnit] = field(default_factory=list)
     datacenter: Given | None = None
+    background: BackgroundLink | None = None
 
     def location_of(self, unit: FunctionalUnit) -> Given | None:
         """The unit's own location, else the study's."""
@@ -146,7 +162,8 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
     location = _given(doc, ("location",)) or _measured_location(measurements)
     return Study(title.strip(), doc.file, goal, scope, location,
                  _hardware(doc, ("hardware",)), _given(doc, ("allocation",)),
-                 _inputs(doc, ("inputs",)), units, _given(doc, ("datacenter",)))
+                 _inputs(doc, ("inputs",)), units, _given(doc, ("datacenter",)),
+                 _background(doc))
 
 
 def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Given], base: Path
@@ -299,3 +316,40 @@ def _check_includes(units: list[FunctionalUnit]) -> None:
 
     for unit in units:
         visit(unit.name, (unit.name,))
+
+
+def _background(doc: YamlDocument) -> BackgroundLink | None:
+    """`background: {project: NAME, database: NAME, mapping: FILE, methods: [[...], ...]}`."""
+    if "background" not in doc.data:
+        return None
+    value = doc.data["background"]
+    here = ("background",)
+    expected = ("'background' is {project: NAME, database: NAME, mapping: FILE, methods: "
+                "[[name, ...], ...]}: a Brightway project and database of yours, the mapping "
+                "file, and the project's LCIA methods to compute")
+    if not isinstance(value, dict):
+        raise InputError(expected, doc.where(here))
+    _known_keys(doc, here, value, BACKGROUND_KEYS)
+    for key in BACKGROUND_KEYS:
+        if key not in value:
+            raise InputError(f"missing 'background.{key}'; {expected}", doc.where(here))
+    for key in ("project", "database", "mapping"):
+        if not isinstance(value[key], str) or not value[key].strip():
+            raise InputError(f"'background.{key}' is a name (text)", doc.where(here + (key,)))
+    methods = value["methods"]
+    if not isinstance(methods, list) or not methods:
+        raise InputError("'background.methods' is a list of one or more methods, each a list of "
+                         "names as Brightway lists it, e.g. [[IPCC 2021, climate change, GWP100]]",
+                         doc.where(here + ("methods",)))
+    named = []
+    for i, method in enumerate(methods):
+        where = doc.where(here + ("methods", i))
+        if not isinstance(method, list) or not method or not all(
+                isinstance(part, str) for part in method):
+            raise InputError("a method is a list of names (text), e.g. [IPCC 2021, climate "
+                             "change, GWP100]", where)
+        named.append((tuple(method), where))
+    return BackgroundLink(Given(value["project"], doc.where(here + ("project",))),
+                          Given(value["database"], doc.where(here + ("database",))),
+                          Path(doc.file).parent / value["mapping"],
+                          doc.where(here + ("mapping",)), tuple(named))

@@ -371,8 +371,13 @@ def _notes(outcomes: list[Outcome]) -> list[str]:
 
 def table(outcomes: list[Outcome]) -> str:
     """The comparison for the terminal, a summary line and the notes."""
-    body = [list(HEAD), *rows(outcomes)]
-    lines = [line.rstrip() for line in aligned(body, indent="")]
+    # The case on a line of its own above its figures, so that the table fits the terminal.
+    body = [list(HEAD[1:])]
+    for row in rows(outcomes):
+        if row[0]:
+            body.append([row[0], *[""] * (len(HEAD) - 2)])
+        body.append(["  " + row[1], *row[2:]])
+    lines = [line.rstrip() for line in aligned(body, labels=1, indent="")]
     failed = [o for o in outcomes if not o.passed]
     lines += ["", f"{len(outcomes)} figures: {len(outcomes) - len(failed)} within tolerance"
                   + (f", {len(failed)} FAIL" if failed else "")]

@@ -25,8 +25,9 @@ def unit(doc: dict, name: str) -> dict:
 
 def test_the_bundle_has_every_file(bundle) -> None:
     names = {p.relative_to(bundle.out).as_posix() for p in bundle.out.rglob("*") if p.is_file()}
-    assert names == {"results.json", "results.csv", "results.xlsx", "report.html",
-                     "foreground.xlsx", "figures/contributions.png", "figures/contributions.svg",
+    assert names == {"results.json", "results.csv", "results.decimal-comma.csv", "results.xlsx",
+                     "report.html", "foreground.xlsx", "study.bw2package",
+                     "figures/contributions.png", "figures/contributions.svg",
                      "figures/allocation.png", "figures/allocation.svg"}
     assert json.loads((bundle.out / "results.json").read_text()) == bundle.doc
 
@@ -40,6 +41,22 @@ def test_csv_sums_back_to_the_json_totals(bundle) -> None:
             # Parts and total are separate Brightway solves over float32 matrices: 1e-6.
             assert sums[(u["name"], indicator)] == pytest.approx(impacts["total"], rel=1e-6)
     assert set(rows["unit"]) == {"kg CO2-eq", "MJ", "m3", "kg Sb-eq"}
+
+
+def test_decimal_comma_csv_has_the_same_numbers(bundle) -> None:
+    """results.decimal-comma.csv: ';' between fields, ',' before decimals, a UTF-8 BOM; read
+    with those settings it is results.csv, to the last digit."""
+    raw = (bundle.out / "results.decimal-comma.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0] == ";".join(pd.read_csv(bundle.out / "results.csv", nrows=0).columns)
+    # Every number (the last two fields) has a decimal comma and no point, e.g. 335764,76...
+    number = re.compile(r"-?\d+(,\d+)?(e[-+]\d+)?")
+    assert all(number.fullmatch(field) for line in lines[1:] for field in line.split(";")[-2:])
+    assert sum("," in line.split(";")[-2] for line in lines[1:]) > len(lines) / 2
+    comma = pd.read_csv(bundle.out / "results.decimal-comma.csv", sep=";", decimal=",",
+                        encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(comma, pd.read_csv(bundle.out / "results.csv"))
 
 
 def test_workbook_sheets_open_with_pandas_and_are_not_empty(bundle) -> None:

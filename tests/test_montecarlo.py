@@ -51,7 +51,7 @@ def test_sampled_points_equal_full_brightway_runs(llama) -> None:
     fast = mc.evaluate(prepared, samples, background, indicators)
     unit_index = 1  # 1M output tokens: inference reads every sampled rule of training too
     for i in range(3):
-        settings = [Setting(rule, f"{values[i]!r} {prepared.pairs[unit_index][1].rules[rule].unit:~}")
+        settings = [Setting(rule, f"{float(values[i])!r} {prepared.pairs[unit_index][1].rules[rule].unit:~}")
                     for rule, values in samples[unit_index].items()]
         doc = assess(EXAMPLE, settings, project=f"test-mc-point-{i}")
         full = doc["functional_units"][unit_index]["impacts"]

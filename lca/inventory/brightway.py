@@ -27,6 +27,7 @@ from typing import IO, Any, Iterator
 
 from lca import __version__
 from lca.errors import InputError, Where
+from lca.inventory import bwcompat
 from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, biosphere_datasets
 
@@ -49,9 +50,9 @@ def _check_folder() -> None:
 
 
 def import_brightway() -> None:
-    """Import bw2data and bw2calc, sending what bw2data prints on import to stderr, not stdout."""
+    """Import bw2data and bw2calc, with what they print on import silenced (`bwcompat.chatter`)."""
     _check_folder()
-    with contextlib.redirect_stdout(sys.stderr):
+    with bwcompat.chatter():
         import bw2calc  # noqa: F401
         import bw2data  # noqa: F401
 
@@ -135,7 +136,8 @@ def session(project: str) -> Iterator[None]:
 
 
 def open_project(name: str) -> None:
-    """Lock `name` and make it the current project (created if missing; never deleted or reset).
+    """Lock `name` and make it the current project (created if missing; never deleted or reset,
+    nor opened when the other Brightway line wrote it).
 
     Outside any `session` the lock is kept until the process ends.
     """
@@ -144,6 +146,7 @@ def open_project(name: str) -> None:
     import_brightway()
     import bw2data
 
+    bwcompat.check_project_line(name)
     bw2data.projects.set_current(name)
 
 

@@ -8,15 +8,14 @@ writes it as a database the tool owns, so that scores are those of the original 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
+from lca.inventory import bwcompat
 from lca.inventory.data import load_indicators, load_locations, load_manufacturing
 from lca.inventory.datasets import (BW_UNITS, Key, background_datasets, biosphere_datasets)
 
@@ -25,12 +24,32 @@ def export_foreground(database: str, project: str, path: Path) -> Path:
     """Write `database` of `project` to `path` with bw2io's Excel writer."""
     with bw.session(project):
         bw.open_project(project)
-        from bw2io.export.excel import write_lci_excel
+        import bw2data
 
-        with contextlib.redirect_stdout(sys.stderr):
+        needs = bw2data.Database(database).find_dependents()
+        with bwcompat.chatter():
+            from bw2io.export.excel import write_lci_excel
+
             written = Path(write_lci_excel(database))
     shutil.move(written, path)  # bw2io writes into the project's output folder; keep it clean
+    _state_dependencies(path, needs)
     return path
+
+
+def _state_dependencies(path: Path, databases: list[str]) -> None:
+    """Say in the workbook's database section which databases its exchanges link to, and where
+    a colleague gets them: the file alone does not import into another Brightway."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    sheet.insert_rows(2, 2)  # below the `Database` row, in its metadata section
+    names = ", ".join(f"'{name}'" for name in databases)
+    sheet["A2"], sheet["B2"] = "depends", "; ".join(databases)
+    sheet["A3"], sheet["B3"] = "comment", (
+        f"Exchanges link to the databases {names}, not in this file: import study.bw2package "
+        f"(written beside it) for everything, or bring this file in with `genai-lca import`.")
+    book.save(path)
 
 
 def import_foreground(path: Path, project: str) -> str:
@@ -59,11 +78,11 @@ def import_foreground(path: Path, project: str) -> str:
 def _read_workbook(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """The database name and activities of a bw2io Excel workbook, as its importer reads them."""
     bw.import_brightway()
-    from bw2io.importers.excel import ExcelImporter
-    from bw2io.strategies import (csv_add_missing_exchanges_section, csv_drop_unknown,
-                                  csv_numerize, csv_restore_booleans, csv_restore_tuples)
+    with bwcompat.chatter():
+        from bw2io.importers.excel import ExcelImporter
+        from bw2io.strategies import (csv_add_missing_exchanges_section, csv_drop_unknown,
+                                      csv_numerize, csv_restore_booleans, csv_restore_tuples)
 
-    with contextlib.redirect_stdout(sys.stderr):
         try:
             importer = ExcelImporter(str(path))
             # bw2io's default strategies migrate ecoinvent biosphere names, which ours are not.
@@ -93,8 +112,9 @@ def _checked(path: Path, database: Any, activities: list[dict[str, Any]],
     for activity in activities:
         where = Where(str(path), key=f"Activity {str(activity.get('name'))[:80]}")
         _check_fields(activity, locations, units, where, ("name", "code", "unit", "location"))
-        if activity.get("type") != "process":
-            raise InputError(f"type {activity.get('type')!r}, expected 'process'", where)
+        if activity.get("type") not in bwcompat.PROCESS_TYPES:
+            raise InputError(f"type {activity.get('type')!r}, expected "
+                             f"{' or '.join(map(repr, bwcompat.PROCESS_TYPES))}", where)
         for exchange in activity.get("exchanges", []):
             _check_exchange(exchange, locations, units, where)
     _link(path, database, activities, biosphere, background)

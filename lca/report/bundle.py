@@ -1,5 +1,6 @@
 """`--out DIR`: every file a practitioner takes away from an assessment, written from its
-results document: results.json, results.csv, results.xlsx, figures/*.png|svg and report.html."""
+results document: results.json, results.csv (and results.decimal-comma.csv), results.xlsx,
+figures/*.png|svg and report.html."""
 
 from __future__ import annotations
 
@@ -38,7 +39,13 @@ def write_json(doc: dict[str, Any], out: Path) -> None:
 def write_bundle(doc: dict[str, Any], out: Path) -> None:
     """Write the bundle of an assessment's document into `out`."""
     write_json(doc, out)
-    tables.contributions(doc).to_csv(out / "results.csv", index=False, float_format="%.17g")
+    contributions = tables.contributions(doc)
+    contributions.to_csv(out / "results.csv", index=False, float_format="%.17g")
+    # The same for Excel where the decimal separator is a comma (and so the list separator a
+    # semicolon): it opens by double-click in columns, its numbers as numbers. UTF-8 with a
+    # byte-order mark, without which Excel reads the units' non-ASCII characters wrongly.
+    contributions.to_csv(out / "results.decimal-comma.csv", index=False, sep=";", decimal=",",
+                         float_format="%.17g", encoding="utf-8-sig")
     write_workbook(doc, out / "results.xlsx")
     uris = {}
     drawn = {"contributions": figures.contributions(doc),

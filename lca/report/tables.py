@@ -210,6 +210,25 @@ def sensitivity(doc: Doc) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
+def linked_results(doc: Doc) -> pd.DataFrame | None:
+    """The linked background (`background:`): per functional unit and method of the
+    practitioner's project, total, by stage and by component; None without one."""
+    block = doc.get("background")
+    if block is None:
+        return None
+    rows = [{"functional_unit": u["name"], "method": " | ".join(i["method"]), "unit": i["unit"],
+             "total": i["total"], **i["by_stage"], **i["by_component"]}
+            for u in block["functional_units"] for i in u["impacts"]]
+    return pd.DataFrame(rows)
+
+
+def linked_mapping(doc: Doc) -> pd.DataFrame | None:
+    """Which of the practitioner's activities stands for each of the tool's datasets, and how
+    much of it; None without a linked background."""
+    block = doc.get("background")
+    return None if block is None else pd.DataFrame(block["links"])
+
+
 def data_quality(doc: Doc) -> pd.DataFrame:
     """Each factor the results use with source, year and licence; each missing value, and why."""
     frame = pd.DataFrame(doc["data_quality"])
@@ -219,7 +238,7 @@ def data_quality(doc: Doc) -> pd.DataFrame:
 
 def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
     """The workbook's sheets in order; the market-based results when a factor is given, the
-    allocation comparison and uncertainty when run."""
+    allocation comparison, uncertainty and linked background when run."""
     out = {"Goal and scope": goal_and_scope(doc), "Inputs": inputs(doc),
            "Foreground inventory": inventory(doc), "Reference flows": reference_flows(doc),
            "Results": results(doc), "Contributions": contributions(doc)}
@@ -229,7 +248,9 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
     comparison = allocation_comparison(doc)
     if comparison is not None:
         out["Allocation comparison"] = comparison
-    for name, frame in (("Uncertainty", uncertainty(doc)), ("Sensitivity", sensitivity(doc))):
+    for name, frame in (("Uncertainty", uncertainty(doc)), ("Sensitivity", sensitivity(doc)),
+                        ("Linked results", linked_results(doc)),
+                        ("Linked mapping", linked_mapping(doc))):
         if frame is not None:
             out[name] = frame
     out["Data quality"] = data_quality(doc)

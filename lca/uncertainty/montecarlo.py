@@ -20,6 +20,7 @@ import numpy as np
 from lca.assess import Prepared, foreground_name
 from lca.catalog import DATACENTERS
 from lca.errors import Where
+from lca.inventory import bwcompat
 from lca.inventory.brightway import method_name
 from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
@@ -79,18 +80,15 @@ def background_scores(foregrounds: list[Foreground], indicators: dict[str, Indic
                       ) -> dict[Key, dict[str, float]]:
     """The characterised score of one unit of each background dataset the foregrounds use,
     computed by Brightway once (the background does not vary between samples)."""
-    from bw2calc import LCA
-
     keys = sorted({e["input"] for fg in foregrounds for activity in fg.activities.values()
                    for e in activity["exchanges"] if e["input"][0] == BACKGROUND})
     if not keys:  # every factor is the study's own (BLOOM): the foreground carries them all
         return {}
     methods = {i: method_name(ind) for i, ind in indicators.items()}
-    lca = LCA({keys[0]: 1.0}, method=next(iter(methods.values())))
-    lca.lci(factorize=True)
+    lca = bwcompat.factorised_lca({keys[0]: 1.0}, next(iter(methods.values())))
     inventories = {}
     for key in keys:
-        lca.redo_lci({key: 1.0})
+        bwcompat.redo_lci(lca, {key: 1.0})
         inventories[key] = lca.inventory.copy()
     scores: dict[Key, dict[str, float]] = {key: {} for key in keys}
     for indicator, method in methods.items():
