@@ -26,13 +26,15 @@ def foreground_name(title: str) -> str:
     return bw.FOREGROUND_PREFIX + title
 
 
-def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
+def _quantities(evaluator: Evaluator, count: float = 1.0) -> dict[str, float | None]:
+    """The reference flows of one item (the rules' workload) times the unit's quantity."""
     out: dict[str, float | None] = {}
     for key, (rule, unit) in QUANTITIES.items():
         if rule == "flops" and evaluator.value("workload") == "gpu_hours":
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
-        out[key] = float(evaluator.value(rule).to(unit).magnitude)
+        value = float(evaluator.value(rule).to(unit).magnitude)
+        out[key] = value if key == "server_share" else value * count  # a ratio, not a flow
     return out
 
 
@@ -69,7 +71,7 @@ def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | No
     background = background_datasets(load_locations(), datasets)
     foregrounds = foreground_datasets(foreground_name(study.title), pairs, location, background)
     return Prepared(study, pairs, location, foregrounds, background,
-                    [_quantities(e) for _, e in pairs])
+                    [_quantities(e, u.quantity.amount) for u, e in pairs])
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
@@ -89,7 +91,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
         activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
         bw.write_owned(database, activities, owner.role, owner)
         scores = calculate(foregrounds, list(methods.values()))
-    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
+                         unit.quantity)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
     doc = document(study.title, prepared.allocation, prepared.location, indicators, units,

@@ -7,6 +7,7 @@ from typing import Any
 from lca.calc import STAGES, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
+from lca.study import Count
 from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
 
@@ -16,14 +17,17 @@ QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
               "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
               "idle_and_infrastructure_kwh": ("energy.overhead", "kWh"),
               "water_on_site_m3": ("water.on_site", "m**3"),
-              "server_share": ("allocation.server_share", "dimensionless")}
+              "server_share": ("allocation.server_share", "dimensionless"),
+              "device_hours": ("device.hours", "h"), "device_kwh": ("device.energy", "kWh"),
+              "network_gb": ("network.data_charged", "GB"), "network_kwh": ("network.energy", "kWh")}
 
 
 def unit_result(name: str, workload: str, quantities: dict[str, float | None],
                 scores: UnitScores, foreground: Foreground,
-                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]]
-                ) -> dict[str, Any]:
-    """One functional unit of the results document."""
+                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]],
+                count: Count = Count()) -> dict[str, Any]:
+    """One functional unit of the results document: its flows and impacts are for the quantity
+    it states; `per_item` gives them for one item alongside."""
     impacts = {}
     for ind, method in methods.items():
         parts = scores.parts[method]
@@ -42,8 +46,15 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
     for ind, method in methods.items():
         if scores.includes[method]:
             impacts[ind]["includes"] = scores.includes[method]
-    return {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
-            "missing": missing}
+    out = {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
+           "missing": missing}
+    if count.of:
+        out["quantity"] = {"amount": count.amount, "of": count.of}
+        out["per_item"] = {
+            "quantities": {k: None if v is None or k == "server_share" else v / count.amount
+                           for k, v in quantities.items()},
+            "impacts": {ind: impacts[ind]["total"] / count.amount for ind in impacts}}
+    return out
 
 
 def document(title: str, allocation: str, location: Location | None,
@@ -93,7 +104,13 @@ def table(doc: dict[str, Any]) -> str:
                  f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
-        lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
+        if q.get("device_hours"):
+            facts.append(f"end-user device {format_number(q['device_hours'])} h")
+        if q.get("network_gb"):
+            facts.append(f"network {format_number(q['network_gb'])} GB")
+        stated = f", {format_number(unit['quantity']['amount'])} {unit['quantity']['of']}" if (
+            "quantity" in unit) else ""
+        lines.append(f"== {unit['name']} ({unit['workload']}{stated}): {', '.join(facts)}")
         rows = [head]
         for ind, info in doc["indicators"].items():
             imp = unit["impacts"][ind]
@@ -108,6 +125,11 @@ def table(doc: dict[str, Any]) -> str:
                          *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
                          *(mark(imp["by_component"][p], p in parts) for p in shown)])
         lines += aligned(rows)
+        if "per_item" in unit:
+            of = unit["quantity"]["of"]
+            lines.append(f"  per item ({of} / {format_number(unit['quantity']['amount'])}): " + "; ".join(
+                f"{format_number(v)} {doc['indicators'][i]['unit']}"
+                for i, v in unit["per_item"]["impacts"].items()))
         for ind, info in doc["indicators"].items():
             for name, value in unit["impacts"][ind].get("includes", {}).items():
                 lines.append(f"  includes a share of '{name}': {format_number(value)} "
