@@ -115,6 +115,9 @@ def _add_provenance(doc: dict[str, Any], prepared: Prepared,
         datacenter = f"{entry.id}: {entry.name}"
     doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, datacenter, indicators,
                                                       prepared.pairs[0][1])
+    for entry, (unit, evaluator) in zip(doc["goal_and_scope"]["functional_units"], prepared.pairs,
+                                        strict=True):
+        entry["boundary"] = provenance.boundary(unit, evaluator)
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
     for unit, (_, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,

@@ -31,8 +31,10 @@ def goal_and_scope(doc: Doc) -> pd.DataFrame:
     rows += [(f"scope: {k}", v) for k, v in gs["scope"].items()]
     for unit in gs["functional_units"]:
         text = f"{unit['workload']}" + (f"; {unit['description']}" if unit["description"] else "")
+        text += f"; counts {unit['quantity']}" if unit.get("quantity") else ""
         text += "".join(f"; includes {i['share']} of '{i['unit']}'" for i in unit["includes"])
         rows.append((f"functional unit: {unit['name']}", text))
+        rows += [(f"boundary: {unit['name']}", line) for line in unit.get("boundary", [])]
     rows += [("location", f"{loc['name']} ({loc['code']})" if loc else "none: factors given"),
              ("hardware", gs["hardware"] or "none: values given"),
              ("data centre", gs.get("datacenter") or "none: PUE and WUE given or defaults"),
@@ -64,12 +66,19 @@ def inventory(doc: Doc) -> pd.DataFrame:
 
 
 def reference_flows(doc: Doc) -> pd.DataFrame:
-    """The amounts that carry each functional unit: FLOPs, GPU-hours, energy, water, share."""
+    """The amounts that carry each functional unit (FLOPs, GPU-hours, energy, water, share,
+    device hours, network data), for the quantity it states and per item."""
     meta = doc["quantities"]
-    rows = [(u["name"], key, value, meta[key]["unit"], meta[key]["rule"])
-            for u in doc["functional_units"] for key, value in u["quantities"].items()
-            if value is not None]
-    return pd.DataFrame(rows, columns=["functional_unit", "quantity", "value", "unit", "rule"])
+    rows = []
+    for u in doc["functional_units"]:
+        count = u.get("quantity", {})
+        per_item = u.get("per_item", {}).get("quantities", {})
+        for key, value in u["quantities"].items():
+            if value is not None:
+                rows.append((u["name"], count.get("amount", 1), count.get("of", ""), key, value,
+                             per_item.get(key, value), meta[key]["unit"], meta[key]["rule"]))
+    return pd.DataFrame(rows, columns=["functional_unit", "amount", "counts", "quantity", "value",
+                                       "per_item", "unit", "rule"])
 
 
 def results(doc: Doc) -> pd.DataFrame:

@@ -1,0 +1,170 @@
+"""A generative-AI service: quantities on functional units, end-user devices and networks as
+components, the shares of other units as their own contributor, factor tolerances."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lca.assess import assess, prepare
+from lca.cli import main
+from lca.validate import Outcome, load_cases
+from tests.conftest import ROOT
+from tests.test_allocation import write
+from tests.test_assessment import unit
+
+# One GPU job per item, on the note's server parts; the served unit adds a laptop for 300 s and
+# 5 MB over a fixed network per request, two requests per item, and carries training.
+SERVICE = """\
+study: A small service
+location: FRA
+hardware: dgx-h100
+inputs: {server.manufacturing: note, gpu.manufacturing: note-250}
+functional_units:
+  - name: training
+    workload: gpu_hours
+    inputs: {gpu.hours: 1000 h}
+  - name: one job
+    workload: gpu_hours
+    inputs: {gpu.hours: 0.01 h}
+  - name: jobs
+    workload: gpu_hours
+    quantity: 1000 images
+    inputs:
+      gpu.hours: 0.01 h
+      service.requests: 2
+      device.kind: laptop
+      device.time: 300 s
+      network.access: fixed
+      network.data: 5 MB
+    includes:
+      - unit: training
+        share: 1 / 1e6
+"""
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict[str, float]]:
+    """The study assessed, and the French grid's factors the rules read (per kWh)."""
+    path = write(tmp_path_factory.mktemp("service"), "service.yaml", SERVICE)
+    grid = {i: float(prepare(path).pairs[2][1].value(f"electricity.{i}").magnitude)
+            for i in ("gwp", "pe", "water", "adpe")}
+    return assess(path, project="test-service"), grid
+
+
+def test_a_quantity_scales_every_flow_and_keeps_the_item_alongside(service) -> None:
+    doc, _ = service
+    one, many = unit(doc, "one job"), unit(doc, "jobs")
+    assert many["quantity"] == {"amount": 1000, "of": "images"}
+    # 1,000 items of 0.01 GPU-hour each: 10 GPU-hours, and per item the one-job unit's 0.01 h.
+    assert many["quantities"]["gpu_hours"] == pytest.approx(10.0)
+    assert many["per_item"]["quantities"]["gpu_hours"] == pytest.approx(0.01)
+    assert many["quantities"]["energy_kwh"] == pytest.approx(1000 * one["quantities"]["energy_kwh"])
+    for ind in ("gwp", "pe", "adpe"):
+        gpu = many["impacts"][ind]["by_component"]["gpu"]
+        assert gpu == pytest.approx(1000 * one["impacts"][ind]["by_component"]["gpu"], rel=1e-6)
+        assert many["per_item"]["impacts"][ind] == pytest.approx(
+            many["impacts"][ind]["total"] / 1000)
+    assert "quantity" not in one and "per_item" not in one  # a unit without a stated quantity
+
+
+def test_the_laptop_by_hand(service) -> None:
+    doc, grid = service
+    device = unit(doc, "jobs")["impacts"]["gwp"]["by_stage_and_component"]
+    # 1,000 items x 2 requests x 300 s = 166.67 h of a laptop (Boavizta: 75 W, 43,800 h x 0.3 in use)
+    hours = 1000 * 2 * 300 / 3600
+    assert device["use"]["device"] == pytest.approx(hours * 0.075 * grid["gwp"], rel=1e-6)
+    # ADEME Base Empreinte via Boavizta: 175 kg CO2e per laptop, over 13,140 hours of use
+    assert device["manufacturing"]["device"] == pytest.approx(hours * 175 / 13140, rel=1e-6)
+    adpe = unit(doc, "jobs")["impacts"]["adpe"]["by_stage_and_component"]["manufacturing"]
+    assert adpe["device"] == pytest.approx(hours * 8.0e-3 / 13140, rel=1e-6)
+
+
+def test_the_network_by_hand(service) -> None:
+    doc, grid = service
+    jobs = unit(doc, "jobs")
+    # 1,000 x 2 x 5 MB = 10 GB at Aslan et al.'s 0.06 kWh/GB (2015) halved 2.5 times to 2020
+    kwh = 10 * 0.06 * 0.5 ** 2.5
+    assert jobs["quantities"]["network_kwh"] == pytest.approx(kwh, rel=1e-9)
+    assert jobs["impacts"]["pe"]["by_stage_and_component"]["use"]["network"] == pytest.approx(
+        kwh * grid["pe"], rel=1e-6)
+    # The network equipment's manufacturing has no data: every indicator says so, none is zero.
+    for ind in ("gwp", "pe", "water", "adpe"):
+        assert any(m["dataset"] == "network equipment manufacturing" for m in jobs["missing"][ind])
+
+
+def test_training_is_its_own_contributor(service) -> None:
+    doc, _ = service
+    training, jobs, one = unit(doc, "training"), unit(doc, "jobs"), unit(doc, "one job")
+    for ind in ("gwp", "pe"):
+        # 1,000 items x 1e-6 of the training
+        carried = jobs["impacts"][ind]["by_component"]["included"]
+        assert carried == pytest.approx(training["impacts"][ind]["total"] * 1e-3, rel=1e-6)
+        assert carried == pytest.approx(jobs["impacts"][ind]["includes"]["training"], rel=1e-6)
+        # and the GPU column is the unit's own GPU-hours only
+        assert jobs["impacts"][ind]["by_component"]["gpu"] == pytest.approx(
+            1000 * one["impacts"][ind]["by_component"]["gpu"], rel=1e-6)
+        parts = jobs["impacts"][ind]["by_component"]
+        assert sum(parts.values()) == pytest.approx(jobs["impacts"][ind]["total"], rel=1e-6)
+
+
+def test_the_boundary_names_each_part(service) -> None:
+    doc, _ = service
+    units = {u["name"]: u for u in doc["goal_and_scope"]["functional_units"]}
+    jobs, one = units["jobs"], units["one job"]
+    assert jobs["quantity"] == "1,000 images"
+    assert any(line.startswith("end-user device: laptop, 300 s per request") for line in
+               jobs["boundary"])
+    assert any(line.startswith("networks: fixed access and core, 5 MB") for line in jobs["boundary"])
+    assert "end-user device: outside the boundary (device.kind none)" in one["boundary"]
+
+
+@pytest.mark.parametrize("old, new, message, where", [
+    ("quantity: 1000 images", "quantity: 1000",
+     "and what it counts: .1000 images., .1 year., or {amount: 1000, of: images}; got 1000",
+     "a.yaml:14"),
+    ("quantity: 1000 images", "quantity: many images", "is not a number", "a.yaml:14"),
+    ("quantity: 1000 images", "quantity: {amount: 0, of: images}", "must be above 0", "a.yaml:14"),
+    ("quantity: 1000 images", "quantity: {amount: 5, counts: images}", "unknown key 'counts'",
+     "a.yaml:14"),
+    ("quantity: 1000 images", "quantity: {amount: 5}", "say what it counts", "a.yaml:14"),
+    # a device in the scope needs its time of use: the missing rule and the rule that needs it
+    ("      device.time: 300 s\n", "", r"device.time=VALUE \(needed by device.hours\)",
+     "model/service.yaml"),
+    ("device.kind: laptop", "device.kind: phone", "phone", "a.yaml:18"),
+])
+def test_bad_service_input(tmp_path, capsys, old, new, message, where) -> None:
+    path = write(tmp_path, "a.yaml", SERVICE.replace(old, new))
+    code = main(["assess", str(path), "--project", "test-bad-service"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert re.search(message, err) and where in err
+
+
+def _cases(tmp_path: Path, tolerance: str) -> Path:
+    study = ROOT / "examples" / "flux.1-dev.yaml"
+    return write(tmp_path, "cases.yaml", f"""\
+cases:
+  - case: factor
+    study: {study}
+    source: test
+    tolerance: {tolerance}
+    figures:
+      - {{figure: energy, functional_unit: one image, read: {{rule: energy.gpu}}, published: 1 kJ}}
+""")
+
+
+def test_a_factor_tolerance(tmp_path) -> None:
+    (figure,) = load_cases(_cases(tmp_path, "factor 2"))
+    assert figure.by_factor and figure.tolerance == 2 and figure.tolerance_text() == "factor 2"
+    # within half and twice the published 1,000 J, either side
+    assert Outcome(figure, 1.999).passed and Outcome(figure, 0.501).passed  # in kJ, as published
+    assert not Outcome(figure, 2.001).passed and not Outcome(figure, 0.499).passed
+
+
+def test_a_factor_below_one_is_refused(tmp_path, capsys) -> None:
+    from lca.errors import InputError
+    with pytest.raises(InputError, match="factor F"):
+        load_cases(_cases(tmp_path, "factor 0.5"))
