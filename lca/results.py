@@ -6,7 +6,7 @@ from typing import Any
 
 from lca.calc import STAGES, UnitScores
 from lca.inventory.data import Indicator, Location
-from lca.inventory.datasets import PARTS, Foreground
+from lca.inventory.datasets import DATACENTRE_PARTS, PARTS, Foreground
 from lca.study import Count
 from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
@@ -88,6 +88,27 @@ def unused_lines(doc: dict[str, Any]) -> list[str]:
             f"study's choices; it changes nothing below" for item in doc.get("unused_inputs", [])]
 
 
+def service_parts(impact: dict[str, Any]) -> dict[str, float]:
+    """An impact by part of the service: the data centre (GPU and server parts), the shares of
+    other units (training, development), the end-user device and the network."""
+    parts = impact["by_component"]
+    return {"data centre": sum(parts[p] for p in DATACENTRE_PARTS),
+            "training and other shares": parts["included"], "end-user device": parts["device"],
+            "network": parts["network"]}
+
+
+def service_lines(unit: dict[str, Any], indicators: dict[str, Any]) -> list[str]:
+    """One line per indicator with the service's parts, for a unit that has more than the data
+    centre; none otherwise."""
+    if not any(service_parts(unit["impacts"][i])[p] for i in indicators
+               for p in ("training and other shares", "end-user device", "network")):
+        return []
+    return [f"  {info['name']}: " + "; ".join(
+        f"{part} {format_number(value)}" for part, value in
+        service_parts(unit["impacts"][ind]).items()) + f" {info['unit']}"
+        for ind, info in indicators.items()]
+
+
 def table(doc: dict[str, Any]) -> str:
     """The results as text: per functional unit, one row per indicator."""
     loc = doc["location"]
@@ -125,6 +146,7 @@ def table(doc: dict[str, Any]) -> str:
                          *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
                          *(mark(imp["by_component"][p], p in parts) for p in shown)])
         lines += aligned(rows)
+        lines += service_lines(unit, doc["indicators"])
         if "per_item" in unit:
             of = unit["quantity"]["of"]
             lines.append(f"  per item ({of} / {format_number(unit['quantity']['amount'])}): " + "; ".join(

@@ -10,6 +10,7 @@ import pytest
 
 from lca.assess import assess, prepare
 from lca.cli import main
+from lca.results import service_lines, service_parts
 from lca.validate import Outcome, load_cases
 from tests.conftest import ROOT
 from tests.test_allocation import write
@@ -108,6 +109,13 @@ def test_training_is_its_own_contributor(service) -> None:
             1000 * one["impacts"][ind]["by_component"]["gpu"], rel=1e-6)
         parts = jobs["impacts"][ind]["by_component"]
         assert sum(parts.values()) == pytest.approx(jobs["impacts"][ind]["total"], rel=1e-6)
+        # the table's line by part of the service: the same four parts, adding up
+        service = service_parts(jobs["impacts"][ind])
+        assert service["training and other shares"] == carried
+        assert sum(service.values()) == pytest.approx(jobs["impacts"][ind]["total"], rel=1e-6)
+    assert any(line.startswith("  Climate change, GWP100: data centre ") for line in
+               service_lines(jobs, doc["indicators"]))
+    assert service_lines(one, doc["indicators"]) == []  # the data centre alone: no such line
 
 
 def test_the_boundary_names_each_part(service) -> None:
