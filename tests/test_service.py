@@ -10,6 +10,7 @@ import pytest
 
 from lca.assess import assess, prepare
 from lca.cli import main
+from lca.report.interpretation import caveats
 from lca.results import service_lines, service_parts
 from lca.validate import Outcome, load_cases
 from tests.conftest import ROOT
@@ -127,6 +128,15 @@ def test_the_boundary_names_each_part(service) -> None:
                jobs["boundary"])
     assert any(line.startswith("networks: fixed access and core, 5 MB") for line in jobs["boundary"])
     assert "end-user device: outside the boundary (device.kind none)" in one["boundary"]
+
+
+def test_the_report_says_what_devices_and_networks_leave_out(service) -> None:
+    doc, _ = service
+    concerned = {c["text"][:40]: c for c in caveats(doc) if c["kind"] == "limitation"}
+    device = next(c for t, c in concerned.items() if t.startswith("The user's device is charged"))
+    network = next(c for t, c in concerned.items() if t.startswith("Networks are charged"))
+    for caveat in (device, network):
+        assert caveat["functional_units"] == ["jobs"]  # the only unit with a device and a network
 
 
 @pytest.mark.parametrize("old, new, message, where", [
