@@ -82,13 +82,16 @@ def reference_flows(doc: Doc) -> pd.DataFrame:
 
 
 def results(doc: Doc) -> pd.DataFrame:
-    """Per functional unit and indicator: total, by stage, and whether data are missing."""
+    """Per functional unit and indicator: total (for the unit's stated quantity), by stage, per
+    item, and whether data are missing."""
     rows = []
     for u in doc["functional_units"]:
+        amount = u.get("quantity", {}).get("amount", 1)
         for ind, info in doc["indicators"].items():
             impact = u["impacts"][ind]
             rows.append({**_head(u["name"], ind, info), "total": impact["total"],
                          **{s: impact["by_stage"][s] for s in STAGES},
+                         "per_item": impact["total"] / amount,
                          "incomplete": "yes" if u["missing"][ind] else "no"})
     return pd.DataFrame(rows)
 
