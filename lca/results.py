@@ -19,7 +19,8 @@ QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
               "water_on_site_m3": ("water.on_site", "m**3"),
               "server_share": ("allocation.server_share", "dimensionless"),
               "device_hours": ("device.hours", "h"), "device_kwh": ("device.energy", "kWh"),
-              "network_gb": ("network.data_charged", "GB"), "network_kwh": ("network.energy", "kWh")}
+              "network_gb": ("network.data_charged", "GB"),
+              "network_kwh": ("network.energy", "kWh")}
 
 
 def unit_result(name: str, workload: str, quantities: dict[str, float | None],
@@ -149,7 +150,8 @@ def table(doc: dict[str, Any]) -> str:
         lines += service_lines(unit, doc["indicators"])
         if "per_item" in unit:
             of = unit["quantity"]["of"]
-            lines.append(f"  per item ({of} / {format_number(unit['quantity']['amount'])}): " + "; ".join(
+            amount = format_number(unit["quantity"]["amount"])
+            lines.append(f"  per item (1 of {amount} {of}): " + "; ".join(
                 f"{format_number(v)} {doc['indicators'][i]['unit']}"
                 for i, v in unit["per_item"]["impacts"].items()))
         for ind, info in doc["indicators"].items():

@@ -201,7 +201,8 @@ def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[
             case=name, figure=_text(doc, at + ("figure",), fig["figure"]), study=study,
             functional_unit=_text(doc, at + ("functional_unit",), fig["functional_unit"]),
             read=_read(doc, at + ("read",), fig["read"]), published=published,
-            tolerance=tolerance, by_factor=by_factor, source=_text(doc, path + ("source",), case["source"]),
+            tolerance=tolerance, by_factor=by_factor,
+            source=_text(doc, path + ("source",), case["source"]),
             settings=tuple(_setting(doc, at + ("settings", rule), value)
                            for rule, value in settings.items()),
             note=" ".join(str(fig.get("note", "")).split())), doc.where(at)))

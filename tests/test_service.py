@@ -73,7 +73,8 @@ def test_a_quantity_scales_every_flow_and_keeps_the_item_alongside(service) -> N
     assert "quantity" not in one and "per_item" not in one  # a unit without a stated quantity
     # the workbook's sheets carry the item alongside the unit's total
     sheet = tables.results(doc).set_index(["functional_unit", "indicator"])
-    assert sheet.loc[("jobs", "gwp"), "per_item"] == pytest.approx(many["per_item"]["impacts"]["gwp"])
+    assert sheet.loc[("jobs", "gwp"), "per_item"] == pytest.approx(
+        many["per_item"]["impacts"]["gwp"])
     assert sheet.loc[("one job", "gwp"), "per_item"] == sheet.loc[("one job", "gwp"), "total"]
     flows = tables.reference_flows(doc).set_index(["functional_unit", "quantity"])
     assert flows.loc[("jobs", "gpu_hours"), "per_item"] == pytest.approx(0.01)

@@ -220,7 +220,8 @@ class _UnitBuilder:
         profile = profiles["device"]
         (item,) = profile.choices[str(self.ev.value(profile.rule))]
         dataset = datasets[item.dataset]
-        share = magnitude((Quantity(1, "h") / self.ev.value("device.hours_in_use")).to("dimensionless"))
+        hours_in_use = self.ev.value("device.hours_in_use")
+        share = magnitude((Quantity(1, "h") / hours_in_use).to("dimensionless"))
         made = self._data_or_variant(manufacturing_key(dataset.id), "device.embodied",
                                      "device-manufacturing", f"{dataset.name}, with the study's "
                                      f"factors", dataset.unit, dataset.missing, ("device",),

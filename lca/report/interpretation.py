@@ -162,7 +162,7 @@ def uncertainty_drivers(doc: Doc) -> list[dict[str, Any]] | None:
 
 def _holds(when: dict[str, Any], values: dict[str, Any]) -> bool:
     """Every rule has the value asked, or one of the values when a list is given."""
-    return all(values.get(rule) in choice if isinstance(choice, list) else values.get(rule) == choice
+    return all(values.get(rule) in (choice if isinstance(choice, list) else [choice])
                for rule, choice in when.items())
 
 
