@@ -106,9 +106,10 @@ def _rules() -> RuleSet:
 
 @lru_cache(maxsize=None)
 def gpu_power_w(gpu: str) -> float:
-    """The catalog's gpu.power of the measured GPU, in watts."""
+    """The catalog's TDP of the measured GPU, in watts: diffusion is compute-bound and its GPU time
+    is charged at gpu.power, which off the serving route is the TDP."""
     values = select_hardware(HardwareChoice(Given(SERVERS[gpu], Where("benchmark")), None)).values
-    return float(make_override(_rules()["gpu.power"], values["gpu.power"].value,
+    return float(make_override(_rules()["gpu.tdp"], values["gpu.tdp"].value,
                                Where("benchmark")).value.to("W").magnitude)
 
 

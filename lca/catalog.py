@@ -175,7 +175,8 @@ def _pick(catalog: dict[str, Entry], kind: CatalogKind, given: Given,
 # What `genai-lca catalog` shows of each kind: (column, rule, unit to show it in; None for a
 # pure number, "text" for a choice such as the manufacturing profile).
 _COLUMNS = {
-    GPUS: (("TDP", "gpu.power", "W"), ("memory", "gpu.memory", "GB"),
+    GPUS: (("TDP", "gpu.tdp", "W"), ("memory", "gpu.memory", "GB"),
+           ("bandwidth", "gpu.memory_bandwidth", "TB/s"),
            ("BF16 dense", "gpu.peak_flops_bf16", "TFLOP/s"), ("die", "gpu.die_area", "mm**2"),
            ("manufacturing", "gpu.manufacturing", "text")),
     SERVERS: (("GPUs", "server.gpus", None), ("CPUs", "cpu.count", None),

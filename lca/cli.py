@@ -22,10 +22,12 @@ from lca.inventory.brightway import DEFAULT_PROJECT, session
 from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
 from lca.report.bundle import check_out, write_bundle, write_json
+from lca.report.scenarios import WRITTEN as SCENARIO_FILES
+from lca.report.scenarios import write_report as write_scenario_report
 from lca.results import table
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
-from lca.uncertainty.analysis import SOBOL_N, analyse
+from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
 from lca.uncertainty.analysis import table as uncertainty_table
 from lca.uncertainty.sensitivity import power_of_two
 
@@ -37,55 +39,71 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message}\n{self.format_usage().strip()}", Where("command line"))
 
 
+def _path(text: str) -> Path:
+    """A path argument; the NUL byte, which no file name can hold, is refused as bad input."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{text!r} holds a NUL byte, which no path can")
+    return Path(text)
+
+
+def _project(text: str) -> str:
+    """A Brightway project name: 1 to 100 printable characters (bw2data makes a folder of it)."""
+    if not text.strip() or len(text) > 100 or not text.isprintable():
+        raise argparse.ArgumentTypeError(f"a project name is 1 to 100 printable characters, "
+                                         f"not {text[:40]!r}{'...' if len(text) > 40 else ''}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genai-lca", description="Life-cycle assessment of generative AI.")
     parser.add_argument("--version", action="version", version=f"genai-lca {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     model = _Parser(add_help=False)
-    model.add_argument("--model", type=Path, metavar="DIR",
+    model.add_argument("--model", type=_path, metavar="DIR",
                        help="rule files to use instead of the shipped model/")
     situation = _Parser(add_help=False)
     situation.add_argument("--set", dest="settings", action="append", default=[],
                            metavar="RULE=VALUE", help="replace a rule's value for this run")
     project = _Parser(add_help=False)
-    project.add_argument("--project", default=DEFAULT_PROJECT,
+    project.add_argument("--project", default=DEFAULT_PROJECT, type=_project,
                          help=f"Brightway project (default {DEFAULT_PROJECT}; BRIGHTWAY2_DIR is "
                               f"honoured)")
 
     cmd = commands.add_parser("explain", parents=[model, situation],
                               help="trace one value: formula, inputs, sources")
-    cmd.add_argument("study", type=Path)
+    cmd.add_argument("study", type=_path)
     cmd.add_argument("rule")
     cmd.add_argument("--unit", dest="unit_name", metavar="NAME",
                      help="only this functional unit (default: every one)")
 
     cmd = commands.add_parser("assess", parents=[model, situation, project],
                               help="assess every functional unit for every indicator")
-    cmd.add_argument("study", type=Path)
+    cmd.add_argument("study", type=_path)
     cmd.add_argument("--allocation", metavar="ID", help="server-share rule (default: the study's)")
-    cmd.add_argument("--out", type=Path, metavar="DIR",
+    cmd.add_argument("--out", type=_path, metavar="DIR",
                      help="write the bundle: results.json, .csv, .xlsx, report.html, figures/, "
                           "foreground.xlsx (every allocation rule is run for the report)")
     cmd.add_argument("--json", action="store_true", help="print the results document as JSON")
 
     cmd = commands.add_parser("compare", parents=[model, situation, project],
                               help="side by side: every allocation rule, or several studies")
-    cmd.add_argument("study", type=Path, nargs="?",
+    cmd.add_argument("study", type=_path, nargs="?",
                      help="the study (with --scenario: the first scenario)")
     cmd.add_argument("--allocation", metavar="all", choices=["all"],
                      help="compare every allocation rule of the study")
-    cmd.add_argument("--scenario", type=Path, nargs="+", default=[], metavar="STUDY",
+    cmd.add_argument("--scenario", type=_path, nargs="+", default=[], metavar="STUDY",
                      help="compare these studies, per functional unit they share")
-    cmd.add_argument("--out", type=Path, metavar="DIR",
+    cmd.add_argument("--out", type=_path, metavar="DIR",
                      help="write comparison.csv and, for --allocation all, the bundle of "
-                          "assess --out; for --scenario, results.json")
+                          "assess --out; for --scenario, results.json, results.xlsx, figures/ "
+                          "and report.html, the scenarios side by side")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
 
     cmd = commands.add_parser("uncertainty", parents=[model, situation, project],
                               help="Monte Carlo intervals, tornado swings and Sobol' indices "
                                    "per unit and indicator")
-    cmd.add_argument("study", type=Path)
+    cmd.add_argument("study", type=_path)
     cmd.add_argument("--iterations", type=int, default=10_000, metavar="N",
                      help="number of samples (default 10,000)")
     cmd.add_argument("--seed", type=int, default=1, metavar="S",
@@ -95,18 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     cmd.add_argument("--sobol", type=int, default=SOBOL_N, metavar="N",
                      help=f"Sobol' base points, a power of 2: N x (inputs + 2) evaluations "
                           f"(default {SOBOL_N:,})")
-    cmd.add_argument("--out", type=Path, metavar="DIR",
+    cmd.add_argument("--out", type=_path, metavar="DIR",
                      help="write the bundle of assess --out, with the uncertainty added")
 
     cmd = commands.add_parser("import", parents=[project],
                               help="import a foreground.xlsx written by --out into a project")
-    cmd.add_argument("workbook", type=Path)
+    cmd.add_argument("workbook", type=_path)
 
     cmd = commands.add_parser("validate", parents=[project],
                               help="reproduce the published cases: published value, ours, gap")
     cmd.add_argument("--case", metavar="SUBSTRING",
                      help="only the cases whose name contains this (any case)")
-    cmd.add_argument("--cases", type=Path, metavar="FILE",
+    cmd.add_argument("--cases", type=_path, metavar="FILE",
                      help="the cases file (default: the shipped examples/validation.yaml)")
     output = cmd.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the comparison as JSON")
@@ -117,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmd = commands.add_parser("rules", parents=[model],
                               help="list the rules, or write their documentation")
-    cmd.add_argument("--doc", type=Path, metavar="DIR", help="write one Markdown page per rule")
+    cmd.add_argument("--doc", type=_path, metavar="DIR", help="write one Markdown page per rule")
     return parser
 
 
@@ -196,6 +214,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
         # study's own last, then the samples are evaluated over that project.
         check_out(args.out)
         prepared = prepare(args.study, settings, args.model)
+        check_run(prepared, args.iterations, args.seed, args.sobol)
         doc = compare_allocations(args.study, settings, args.project, args.model)
         doc["uncertainty"] = analyse(prepared, load_indicators(), args.iterations, args.seed,
                                      doc, args.sobol)
@@ -238,13 +257,14 @@ def cmd_compare(args: argparse.Namespace) -> None:
             _write_bundle(doc, args.out, args.project)
         else:
             write_json(doc, args.out)
+            write_scenario_report(doc, args.out)
         write_comparison_csv(section, args.out / "comparison.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
     else:
         print(comparison_table(section, title), end="")
         if args.out:
-            written = BUNDLE if args.allocation else ("results.json",)
+            written = BUNDLE if args.allocation else SCENARIO_FILES
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
 
 

@@ -45,6 +45,11 @@ def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
     }
 
 
+# Users and network operators buy their electricity under no contract of the study's: the
+# market-based factor (the data centre's) never applies to it.
+GRID = "the grid of the unit's location, location-based on both bases"
+
+
 def boundary(unit: FunctionalUnit, evaluator: Evaluator) -> list[str]:
     """The life-cycle parts one functional unit's results cover, one line each: the data centre
     always, the end-user device and the networks when the unit puts them in its scope, and the
@@ -60,13 +65,13 @@ def boundary(unit: FunctionalUnit, evaluator: Evaluator) -> list[str]:
     else:
         lines.append(f"end-user device: {kind}, {show('device.time', 's')} per request, "
                      f"{show('device.power', 'W')}; manufacturing over "
-                     f"{show('device.hours_in_use', 'h')} of use; grid electricity")
+                     f"{show('device.hours_in_use', 'h')} of use; {GRID}")
     access = str(evaluator.value("network.access"))
     if access == "none":
         lines.append("networks: outside the boundary (network.access none)")
     else:
         lines.append(f"networks: {access} access and core, {show('network.data', 'MB')} per "
-                     f"request at {show('network.energy_per_data', 'kWh/GB')}; grid electricity; "
+                     f"request at {show('network.energy_per_data', 'kWh/GB')}; {GRID}; "
                      f"equipment manufacturing not counted (no data)")
     if kind != "none" or access != "none":
         lines.append(f"requests per item: {show('service.requests', 'dimensionless')}")

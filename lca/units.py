@@ -2,10 +2,19 @@
 
 Every quantity in the project comes from this registry: pint refuses to mix quantities of two
 registries, so a second one would be a bug waiting to happen.
+
+The registry is pint's own definitions with three changes, made as the file is read:
+- information is a dimension of its own (pint makes the bit dimensionless), so `80` can never
+  silently mean 80 bits of GPU memory and `7B` can never become 56 parameters;
+- `k` is not Boltzmann's constant and `G` not the gauss: people write them for thousands and
+  billions, and pint would read `100k` as a quantity of J/K.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +22,36 @@ import pint
 
 from lca.errors import InputError, Where
 
-ureg = pint.UnitRegistry()
+# The lines of pint's definitions we change, each found exactly once (checked), so that a pint
+# release that renames them fails loudly at import instead of changing what values mean.
+_CHANGED_DEFINITIONS = {
+    "bit = []": "bit = [information]",
+    "boltzmann_constant = 1.380649e-23 J K^-1 = k = k_B":
+        "boltzmann_constant = 1.380649e-23 J K^-1 = k_B",
+    "gauss = dyne / franklin = G": "gauss = dyne / franklin = Gs",
+}
+# pint's other constants use Boltzmann's `k` by that name: they get `k_B` instead (`k-`, the
+# kilo prefix, is left alone).
+_BOLTZMANN_K = re.compile(r"(?<![\w.])k(?![\w-])")
+
+
+def _definitions() -> list[str]:
+    """pint's default definitions (with its constants inlined), changed as said above."""
+    folder = Path(pint.__file__).parent
+    text = (folder / "default_en.txt").read_text(encoding="utf-8")
+    text = text.replace("@import constants_en.txt",
+                        (folder / "constants_en.txt").read_text(encoding="utf-8"))
+    lines = text.splitlines()
+    for old, new in _CHANGED_DEFINITIONS.items():
+        found = [i for i, line in enumerate(lines) if line.split("#")[0].strip() == old]
+        if len(found) != 1:
+            raise RuntimeError(f"pint's definitions changed: {old!r} found {len(found)} times")
+        lines[found[0]] = lines[found[0]].replace(old, new)
+    return [_BOLTZMANN_K.sub("k_B", line.split("#")[0]) for line in lines]
+
+
+ureg = pint.UnitRegistry(None)
+ureg.load_definitions(_definitions())
 # Floating-point operations get a dimension of their own, so that FLOP / (FLOP/s) is a time and a
 # formula that forgets the peak rate fails the dimension check instead of returning seconds.
 ureg.define("FLOP = [computation] = FLOP = flop")
@@ -22,50 +60,138 @@ Quantity = ureg.Quantity
 Unit = ureg.Unit
 
 
+# Multipliers people write after a count: `7B` parameters, `15T` tokens, `100M`, `1.5k`, and the
+# words. `B` is a billion here (the model-card habit), never a byte: counts are pure numbers.
+COUNT_MULTIPLIERS = {"k": 1e3, "K": 1e3, "thousand": 1e3, "M": 1e6, "million": 1e6,
+                     "B": 1e9, "G": 1e9, "billion": 1e9, "T": 1e12, "trillion": 1e12,
+                     "P": 1e15, "quadrillion": 1e15}
+MAX_VALUE_LENGTH = 200  # characters of one value given as text
+MAX_UNIT_POWER = 12  # `m^3`, `s^-2`: no unit of this project needs more
+
+_NUMBER = r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NOT_FINITE = re.compile(r"\s*[-+]?(?:nan|inf|infinity)\b.*", re.IGNORECASE | re.DOTALL)
+_VALUE = re.compile(rf"\s*(?P<number>{_NUMBER})\s*(?P<unit>.*?)\s*", re.DOTALL)
+# A unit's text: names (a digit right after one is its power: `m3`), `%`, `*`, `/`, `·`,
+# parentheses, small integer powers and the 1 of `1/s`. Nothing else reaches pint, so no text
+# can make it compute.
+_UNIT_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<name>[^\W\d]+)(?P<digits>\d+)?
+  | (?P<power>(?:\*\*|\^)\s*(?P<exponent>[-+]?\s*\d+))
+  | (?P<super>[²³])
+  | (?P<op>[*/·()%]|1(?=\s*/))
+""", re.VERBOSE)
+
+
+def _unit_expression(spec: str) -> str:
+    """The unit text in pint's syntax, or ValueError saying what is wrong with it."""
+    parts: list[str] = []
+    pos, last = 0, ""
+    while pos < len(spec):
+        match = _UNIT_TOKEN.match(spec, pos)
+        if not match:
+            raise ValueError(f"unexpected character {spec[pos]!r}")
+        kind = match.lastgroup if match.lastgroup != "digits" else "name"
+        pos = match.end()
+        if kind == "space":
+            continue
+        if kind in ("power", "super") or (kind == "name" and match.group("digits")):
+            text = match.group("exponent") or match.group("digits") or (
+                "2" if match.group() == "²" else "3")
+            power = int(text.replace(" ", ""))
+            if kind != "name" and last not in ("name", ")"):
+                raise ValueError("a power must follow a unit")
+            if power == 0 or abs(power) > MAX_UNIT_POWER:
+                raise ValueError(f"a unit's power is a whole number from 1 to {MAX_UNIT_POWER} "
+                                 f"in size, not {power}")
+            base = match.group("name") if kind == "name" else ""
+            parts.append(f"{base}**{power}" if kind != "name" else f" {base}**{power}")
+            last = "name" if kind == "name" else "power"
+            continue
+        parts.append(f" {match.group()}" if kind == "name" else match.group())
+        last = ")" if match.group() == ")" else kind
+    return "".join(parts).replace("·", "*").strip()
+
+
 def parse_unit(text: str, where: Where) -> pint.Unit:
-    """A unit from its text ('kWh', 'FLOP/s', '1' or 'dimensionless' for pure numbers)."""
+    """A unit from its text ('kWh', 'FLOP/s', 'm3/kWh', '1' or 'dimensionless' for pure numbers)."""
     spec = str(text).strip()
     if spec in ("1", "dimensionless", ""):
         return ureg.dimensionless
     try:
-        return ureg.Unit(spec)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError,
-            AttributeError, TypeError) as exc:
-        raise InputError(f"unknown unit '{spec}' ({exc})", where) from None
+        if len(spec) > MAX_VALUE_LENGTH:
+            raise ValueError(f"longer than {MAX_VALUE_LENGTH} characters")
+        return ureg.parse_units(_unit_expression(spec))
+    except Exception as exc:  # pint raises many types for garbage; all mean "not a unit"
+        raise InputError(f"unknown unit '{_clip(spec)}' ({type(exc).__name__}: {exc})",
+                         where) from None
 
 
-def parse_quantity(raw: Any, where: Where, default_unit: pint.Unit | None = None) -> pint.Quantity:
-    """A quantity from a YAML scalar or command-line text: `0.4`, `405e9`, `"700 W"`, `"40 %"`.
+def _clip(text: str) -> str:
+    """Text for a message: printable, and short."""
+    shown = text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def finite(value: float, text: str, where: Where) -> float:
+    """`value`, or an input error: NaN, infinities and numbers beyond floating point are refused."""
+    if not math.isfinite(value):
+        raise InputError(f"'{_clip(text)}' is not a finite number (NaN, infinity or beyond "
+                         f"1.8e308)", where)
+    return value
+
+
+def parse_quantity(raw: Any, where: Where, default_unit: pint.Unit | None = None,
+                   expected: pint.Unit | None = None) -> pint.Quantity:
+    """A quantity from a YAML scalar or command-line text: `0.4`, `405e9`, `7B`, `"700 W"`,
+    `"80 GB"`, `"40 %"`.
 
     A bare number takes `default_unit` when one is given (a rule's own definition, where the unit is
-    stated next to it) and is dimensionless otherwise. Text is parsed by pint's own tokenizer, which
-    evaluates no Python.
+    stated next to it) and is dimensionless otherwise. `expected` (default: `default_unit`) is the
+    unit the value is for: a count multiplier (`k`, `M`, `B`, `T`, the words) is read only for
+    pure numbers, and is refused before a unit of anything else (`8 G` of memory). Text is a
+    number and a unit, parsed by our own code: no expression is evaluated.
     """
+    expected = expected if expected is not None else default_unit
     if isinstance(raw, bool):
         raise InputError(f"expected a number with a unit, got the boolean {raw}", where)
     if isinstance(raw, (int, float)):
-        return Quantity(float(raw), default_unit or ureg.dimensionless)
+        try:
+            number = float(raw)
+        except OverflowError:
+            number = math.inf
+        return Quantity(finite(number, str(raw), where), default_unit or ureg.dimensionless)
     if isinstance(raw, pint.Quantity):
+        if not np.all(np.isfinite(raw.magnitude)):
+            raise InputError(f"'{raw}' is not a finite number", where)
         return raw
     if not isinstance(raw, str):
-        raise InputError(f"expected a number with a unit, got {type(raw).__name__} {raw!r}", where)
-    text = raw.strip()
-    try:
-        number = float(text.replace("_", ""))
-    except ValueError:
-        pass
-    else:
+        raise InputError(f"expected a number with a unit, got {type(raw).__name__}", where)
+    if _NOT_FINITE.fullmatch(raw):
+        finite(math.nan, raw.strip(), where)
+    match = _VALUE.fullmatch(raw) if len(raw) <= MAX_VALUE_LENGTH else None
+    if match is None:
+        why = (f"longer than {MAX_VALUE_LENGTH} characters" if len(raw) > MAX_VALUE_LENGTH
+               else "a value is a number, then its unit")
+        raise InputError(f"'{_clip(raw.strip())}' is not a number with a unit ({why}: "
+                         f"e.g. 700 W, 80 GB, 0.4, 7B)", where)
+    number = finite(float(match["number"].replace("_", "")), raw.strip(), where)
+    unit_text_ = match["unit"]
+    if unit_text_[:1] in ("*", "/", "^", "+", "-"):
+        raise InputError(f"'{_clip(raw.strip())}' is a calculation; a value is a number, then "
+                         f"its unit (e.g. 1e10, 700 W): put formulas in rules", where)
+    if not unit_text_:
         return Quantity(number, default_unit or ureg.dimensionless)
-    try:
-        value = ureg.parse_expression(text)
-    except Exception as exc:  # pint raises many types for garbage; all mean "not a quantity"
-        raise InputError(f"'{text}' is not a number with a unit ({type(exc).__name__}: {exc})",
-                         where) from None
-    if not isinstance(value, pint.Quantity):
-        value = Quantity(value)
-    if not np.isfinite(value.magnitude):
-        raise InputError(f"'{text}' is not a finite number", where)
-    return value
+    if unit_text_ in COUNT_MULTIPLIERS:
+        if expected is None or expected.dimensionless:
+            return Quantity(finite(number * COUNT_MULTIPLIERS[unit_text_], raw.strip(), where))
+        try:  # `80 B` of memory is 80 bytes
+            return Quantity(number, parse_unit(unit_text_, where))
+        except InputError:
+            raise InputError(f"'{raw.strip()}': '{unit_text_}' multiplies a count; this value "
+                             f"needs a unit of {dimension_text(expected)}, e.g. "
+                             f"'{match['number']} {unit_text(expected)}'", where) from None
+    return Quantity(number, parse_unit(unit_text_, where))
 
 
 _NAMED_DIMENSIONS = ("[power]", "[energy]", "[mass]", "[length]", "[time]", "[area]", "[volume]",
@@ -73,13 +199,17 @@ _NAMED_DIMENSIONS = ("[power]", "[energy]", "[mass]", "[length]", "[time]", "[ar
 
 
 def dimension_text(unit: pint.Unit) -> str:
-    """The dimension of a unit for messages: '[power]', '[mass]', 'dimensionless'."""
+    """The dimension of a unit for messages: '[power]', '[mass]/[energy]', 'dimensionless'."""
     dims = Quantity(1, unit).dimensionality
     if not dims:
         return "dimensionless"
-    for name in _NAMED_DIMENSIONS:
-        if dims == ureg.get_dimensionality(name):
+    named = {name: ureg.get_dimensionality(name) for name in _NAMED_DIMENSIONS}
+    for name, value in named.items():
+        if dims == value:
             return name
+    for top, over in ((a, b) for a in named for b in named if a != b):
+        if dims == named[top] / named[over]:
+            return f"{top}/{over}"
     return str(dims)
 
 

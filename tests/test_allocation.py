@@ -134,7 +134,9 @@ functional_units:
     inputs: {model.parameters: 8e9, training.tokens: 1e12}
   - name: 1M tokens with training
     workload: inference
-    inputs: {model.parameters: 8e9, inference.input_tokens: 0, inference.output_tokens: 1e6}
+    # The note's route, so that the unit's own part is 2PT against the training's 6PT.
+    inputs: {model.parameters: 8e9, inference.input_tokens: 0, inference.output_tokens: 1e6,
+             compute.route: flops}
     includes:
       - unit: training
         share: inference.output_tokens / 1e13   # 10 trillion tokens served over the model's life

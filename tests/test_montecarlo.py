@@ -78,11 +78,13 @@ def test_given_values_are_held_fixed(tmp_path) -> None:
     """A value the study gives without a distribution is the practitioner's: not sampled."""
     study = tmp_path / "s.yaml"
     study.write_text(EXAMPLE.read_text().replace(
-        "allocation: gpu-count\n", "allocation: gpu-count\ninputs:\n  gpu.mfu: 0.38\n"))
+        "allocation: gpu-count\n",
+        "allocation: gpu-count\ninputs:\n  gpu.mfu: 0.38\n  inference.batch_size: 32\n"))
     section = uncertainty(study, 100, 1, project="test-mc-fixed")["uncertainty"]
-    for unit in section["functional_units"]:
-        assert "gpu.mfu" in [f["rule"] for f in unit["fixed"]]
-        assert "gpu.mfu" not in [s["rule"] for s in unit["sampled"]]
+    # Training reads the MFU; the inference unit (serving route) the batch size instead.
+    for unit, rule in zip(section["functional_units"], ("gpu.mfu", "inference.batch_size")):
+        assert rule in [f["rule"] for f in unit["fixed"]]
+        assert rule not in [s["rule"] for s in unit["sampled"]]
 
 
 def test_iterations_must_be_positive(capsys) -> None:

@@ -42,7 +42,8 @@ def test_rule_case(model, case: dict) -> None:
     tolerance = float(case["tolerance"])
     for name, raw in case["expected"].items():
         rule = model[name]
-        expected = parse_quantity(raw, Where("test", key=name)).to(rule.unit)
+        # The rule's unit says how `1 B` reads: a byte here, a billion for a count.
+        expected = parse_quantity(raw, Where("test", key=name), expected=rule.unit).to(rule.unit)
         got = evaluator.value(name)
         assert got.units == rule.unit
         assert got.magnitude == pytest.approx(expected.magnitude, rel=tolerance), name

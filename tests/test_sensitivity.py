@@ -71,12 +71,10 @@ def test_tornado_mfu_scales_the_whole_training_result(llama, swings) -> None:
     assert r["score_low"] / det == pytest.approx(0.40 / 0.25625, rel=1e-6)
     assert r["score_high"] / det == pytest.approx(0.40 / 0.49375, rel=1e-6)
     assert r["swing"] == pytest.approx(det * (0.40 / 0.49375 - 0.40 / 0.25625), rel=1e-6)
-    # The same position is the same perturbation in the inference unit, which reads the MFU
-    # the same way (its FLOPs are 2PT): the same ratios.
-    inference = row(swings[1]["gwp"], "gpu.mfu")
-    assert inference["low_value"] == r["low_value"]
-    assert inference["score_low"] / inference["score_deterministic"] == pytest.approx(
-        0.40 / 0.25625, rel=1e-6)
+    # The inference unit takes the serving route, which does not read the MFU (its decode is
+    # timed on memory bandwidth and achievable fractions): no MFU row there; its batch size leads.
+    assert all(r["rule"] != "gpu.mfu" for r in swings[1]["gwp"])
+    assert swings[1]["gwp"][0]["rule"] == "inference.batch_size"
 
 
 def test_tornado_ranks_grid_mfu_pue_first(swings) -> None:
@@ -122,17 +120,21 @@ def test_a_rule_the_result_does_not_read_has_no_effect(swings, indices) -> None:
 
 
 def test_sobol_indices_range_ranking_and_seed(llama, indices) -> None:
-    """Indices are shares of variance: S1 and ST within [0, 1] up to sampling error, the S1
-    summing to at most 1 (about 1 here: the model is nearly additive in log terms over this
-    spread). GWP's variance is mostly the grid factor's (ln GSD 0.25, i.e. +-25 %) and the
-    MFU's (uniform 0.25-0.50: 1/MFU spreads about +-20 %): the MFU's ST is in the top two."""
+    """Indices are shares of variance: S1 and ST within [0, 1] up to sampling error (0.1 plus
+    each index's own confidence half-width, wide in the serving unit, whose result goes as
+    1 / batch size, a heavy tail at n = 256), the S1 summing to at most 1 up to the same error
+    (about 1 in training: nearly additive in log terms over this spread). Training GWP's
+    variance is mostly the grid factor's (ln GSD 0.25, i.e. +-25 %) and the MFU's (uniform
+    0.25-0.50: 1/MFU spreads about +-20 %): the MFU's ST is in the top two."""
     prepared, _, background, indicators = llama
     for unit in indices:
         for rows in unit.values():
             for r in rows:
-                assert -0.1 <= r["S1"] <= 1.1 and -0.1 <= r["ST"] <= 1.1
+                assert -0.1 - r["S1_conf"] <= r["S1"] <= 1.1 + r["S1_conf"]
+                assert -0.1 - r["ST_conf"] <= r["ST"] <= 1.1 + r["ST_conf"]
                 assert r["S1_conf"] >= 0 and r["ST_conf"] >= 0 and r["note"] is None
-            assert sum(r["S1"] for r in rows) <= 1.1
+            error = sum(r["S1_conf"] ** 2 for r in rows) ** 0.5
+            assert sum(r["S1"] for r in rows) <= 1.1 + error
     top = [r["rule"] for r in indices[0]["gwp"][:2]]
     assert "gpu.mfu" in top
     assert sens.sobol(prepared, background, indicators, n=256, seed=SEED) == indices

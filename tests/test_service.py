@@ -195,3 +195,70 @@ def test_a_factor_below_one_is_refused(tmp_path, capsys) -> None:
     from lca.errors import InputError
     with pytest.raises(InputError, match="factor F"):
         load_cases(_cases(tmp_path, "factor 0.5"))
+
+
+# A service run elsewhere than its training, on both bases: training in France, the service in
+# Virginia with its users' laptops and networks, 1,000 requests. As in test_electricity: measured
+# 500 W per GPU, no host power, PUE 1.0, so the kWh are plain arithmetic.
+ELSEWHERE = """\
+study: A service in its own location
+location: FR
+hardware: dgx-h100
+inputs: {gpu.power: 500 W, server.power: 0 W, datacenter.pue: 1.0}
+functional_units:
+  - name: training
+    workload: gpu_hours
+    inputs:
+      gpu.hours: 1000 h
+      electricity.market.gwp: {value: 0.02 kg/kWh, source: "supplier contract, test"}
+  - name: requests
+    workload: gpu_hours
+    location: US-VA
+    quantity: 1000 requests
+    includes: [{unit: training, share: 1 / 1e6}]
+    inputs:
+      gpu.hours: 0.01 h
+      device.kind: laptop
+      device.time: 360 s
+      network.access: fixed
+      network.data: 5 MB
+      electricity.market.gwp: {value: 0.05 kg/kWh, source: "supplier contract, test"}
+"""
+
+
+def test_a_service_in_its_own_location_on_both_bases(tmp_path) -> None:
+    from lca.inventory.datasets import electricity_key
+    from lca.results import table
+    from tests.test_electricity import grid
+
+    path = write(tmp_path, "elsewhere.yaml", ELSEWHERE)
+    prepared = prepare(path)
+    served = prepared.foregrounds[1]
+    # The users' laptops and the network draw the grid of the unit's own location (Virginia).
+    for part in ("device", "network"):
+        (use,) = [e for e in served.activities[served.part_processes[part]]["exchanges"]
+                  if e.get("stage") == "use"]
+        assert use["input"] == electricity_key("US-VA")
+    doc = assess(path, project="test-service-elsewhere")
+    requests = unit(doc, "requests")
+    gwp, market = requests["impacts"]["gwp"], requests["market_based"]
+    # 1,000 x 0.01 GPU-h x 0.5 kW = 5 kWh in Virginia; the laptop 1,000 x 360 s = 100 h x 75 W
+    # (Boavizta) = 7.5 kWh on Virginia's grid.
+    assert requests["quantities"]["it_energy_kwh"] == pytest.approx(5.0, rel=1e-9)
+    assert gwp["by_stage_and_component"]["use"]["device"] == pytest.approx(
+        7.5 * grid("US-VA"), rel=1e-6)
+    # Market-based: the data centre's 5 kWh at 0.05 instead of Virginia's factor, the training's
+    # share (500 kWh x 1e-6 x 1,000 = 0.5 kWh) at 0.02 instead of France's; the users' devices
+    # and the network stay location-based, their electricity bought under no contract of ours.
+    own, carried = 5 * (0.05 - grid("US-VA")), 0.5 * (0.02 - grid("FRA"))
+    assert market["total"] - gwp["total"] == pytest.approx(own + carried, rel=1e-5)
+    assert market["by_component"]["included"] - gwp["by_component"]["included"] == pytest.approx(
+        carried, rel=1e-5)
+    for part in ("device", "network"):
+        assert market["by_component"][part] == gwp["by_component"][part]
+    assert sum(market["by_component"].values()) == pytest.approx(market["total"], rel=1e-6)
+    assert requests["per_item"]["impacts"]["gwp"] == pytest.approx(gwp["total"] / 1000)
+    assert requests["location"]["code"] == "US-VA"
+    text = table(doc)
+    assert "== requests (gpu_hours, 1,000 requests):" in text and "location Virginia" in text
+    assert "  Climate change, GWP100, market-based: data centre " in text

@@ -28,10 +28,12 @@ def test_document_has_intervals_swings_and_indices(uncertainty_bundle) -> None:
     assert (section["iterations"], section["seed"]) == (2000, 2)
     assert section["sensitivity"]["tornado_percentiles"] == [2.5, 97.5]
     # The Saltelli design without second order: n (k + 2) points. The example samples 14 rules
-    # in training and those plus inference.cache_reuse_cost in the 1M tokens unit: k = 15.
+    # in training; the 1M tokens unit (serving route) those but gpu.mfu, plus
+    # inference.cache_reuse_cost and the serving route's six (batch size, request length, the two
+    # achievable fractions, power floor and saturation): k = 21 in all.
     sampled = {s["rule"] for u in section["functional_units"] for s in u["sampled"]}
-    assert len(sampled) == 15
-    assert section["sensitivity"]["sobol"]["evaluations"] == 256 * (15 + 2)
+    assert len(sampled) == 21
+    assert section["sensitivity"]["sobol"]["evaluations"] == 256 * (21 + 2)
     for u in section["functional_units"]:
         assert set(u["tornado"]) == set(u["sobol"]) == set(uncertainty_bundle.doc["indicators"])
 
@@ -70,7 +72,7 @@ def test_printed_table_and_report_show_the_swing(uncertainty_bundle) -> None:
     report = (uncertainty_bundle.out / "report.html").read_text(encoding="utf-8")
     assert "5.3 Uncertainty and sensitivity" in report
     assert "Monte Carlo, 2,000 iterations, seed 2" in report
-    assert report.count(swing) == 8  # 4 indicators x 2 functional units
+    assert report.count(swing) == 4  # 4 indicators of training (the serving unit reads no MFU)
     for stem in ("uncertainty", "tornado", "sobol"):
         for suffix in (".png", ".svg"):
             assert (uncertainty_bundle.out / "figures" / f"{stem}{suffix}").stat().st_size > 10_000

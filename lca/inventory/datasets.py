@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,10 @@ BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigab
             "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
 
 Key = tuple[str, str]
+# The largest exchange amount written to Brightway. A million GPUs for a thousand years are
+# 1e6 x 1,000 x 8,766 h = 8.8e12 GPU-hours: no real amount comes near, and every amount and score
+# stays far from floating-point overflow in Brightway's matrices.
+MAX_AMOUNT = 1e18
 # An exchange amount: a number, or one per Monte Carlo sample when the rules were given arrays.
 Amount = float | np.ndarray
 
@@ -77,6 +81,9 @@ class Foreground:
     """The foreground datasets of one functional unit and what the results need to read them.
 
     `includes` are the shares of other units this one carries: (unit name, its key, share).
+    `electricity` is the unit's data-centre electricity process (per kWh of IT electricity) and
+    `market_shift` what the market-based basis adds to its climate change per kWh of IT
+    electricity (kg CO2-eq; None when no market-based factor is given).
     """
 
     unit: Key
@@ -84,6 +91,8 @@ class Foreground:
     part_processes: dict[str, Key]
     missing: list[Missing] = field(default_factory=list)
     includes: list[tuple[str, Key, Amount]] = field(default_factory=list)
+    electricity: Key | None = None
+    market_shift: Amount | None = None
 
 
 def slug(text: str) -> str:
@@ -211,7 +220,23 @@ class _UnitBuilder:
         exchanges += [self.tech(key, share, f"includes '{name}': {inc.share}{per_item}")
                       for (name, key, share), inc in zip(includes, self.unit.includes, strict=True)]
         unit = self.activity("", self.name, "unit", exchanges)
-        return Foreground(unit, self.activities, parts, self.missing, includes)
+        self._check_amounts()
+        return Foreground(unit, self.activities, parts, self.missing, includes, electricity,
+                          self._market_shift())
+
+    def _check_amounts(self) -> None:
+        """Every amount is a finite number within MAX_AMOUNT before anything can reach
+        Brightway: each rule is finite, but an input far beyond the physical world (1e300 W)
+        gives amounts that overflow in Brightway's matrices (a NaN score, a singular matrix)."""
+        for activity in self.activities.values():
+            for exchange in activity["exchanges"]:
+                amount = np.abs(exchange["amount"])
+                if not np.all(np.isfinite(amount)) or np.any(amount > MAX_AMOUNT):
+                    rule = exchange.get("rule", exchange["input"][1])
+                    raise InputError(
+                        f"functional unit '{self.name}': an amount of '{activity['name']}' is "
+                        f"{np.max(amount):.3g}, beyond {MAX_AMOUNT:g} (an input is far too large)",
+                        replace(self.unit.workload.where, key=rule))
 
     def _device(self, grid: Key) -> Key:
         """One hour of the end-user device in use: its electricity from the grid, and its
@@ -249,22 +274,30 @@ class _UnitBuilder:
             return self.ev.value(name)
 
         try:
-            quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
+            with np.errstate(all="ignore"):
+                quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
         except FormulaError as exc:
             raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
                              include.where) from None
-        if not isinstance(quantity, Quantity) or not quantity.dimensionless or np.any(
-                quantity.magnitude < 0):
-            raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
-                             f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
-                             f"got {quantity:~}", include.where)
-        return magnitude(quantity.to("dimensionless"))
+        if not isinstance(quantity, Quantity):
+            got = "text" if isinstance(quantity, str) else "a condition"
+        elif not quantity.dimensionless:
+            got = f"a quantity in {quantity.units:~P}"
+        elif np.any(quantity.magnitude < 0):
+            got = "a negative number"
+        else:
+            return magnitude(quantity.to("dimensionless"))
+        raise InputError(f"the share of '{include.unit}' must be a number of 0 or more "
+                         f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
+                         f"got {got}", include.where)
 
     def _grid(self, parts: tuple[str, ...]) -> Key:
-        """The grid electricity of the study's location (or the study's own factors); `parts`
-        are the components that draw it, which a factor it lacks leaves incomplete."""
+        """The grid electricity of the unit's location (its own, else the study's; or the study's
+        own factors): the data centre's and also the end-user device's and the network's, for
+        want of data on where users are. `parts` are the components that draw it, which a factor
+        it lacks leaves incomplete."""
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
-                 f"inventories/electricity.csv" if self.location else "the study has no location")
+                 f"inventories/electricity.csv" if self.location else "no location, for the study or the unit")
         return self._data_or_variant(
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
@@ -279,6 +312,18 @@ class _UnitBuilder:
                        "datacenter.electricity_per_it"),
              _biosphere("water", magnitude(water), "on-site cooling water (rule datacenter.water_per_it)")
              | {"rule": "datacenter.water_per_it"}])
+
+    def _market_shift(self) -> Amount | None:
+        """What the market-based basis adds per kWh of IT electricity: the kWh drawn from the
+        grid per IT kWh x (market-based - location-based factor); None without a market-based
+        factor, or without a location-based one to replace (then it is missing, not zero)."""
+        try:
+            market = self.ev.value("electricity.market.gwp")
+            location = self.ev.value("electricity.gwp")
+        except MissingInput:
+            return None
+        per_it = self.ev.value("datacenter.electricity_per_it")
+        return magnitude((per_it * (market - location)).to("kg/kWh"))
 
     def _part(self, part: str, electricity: Key) -> Key | None:
         """The process of one part per hour in use, or None when the profile leaves it empty."""
@@ -359,14 +404,15 @@ def unit_key(database: str, unit: str, code: str = "") -> Key:
 
 
 def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
-                        location: Location | None, background: dict[Key, dict[str, Any]]
+                        locations: list[Location | None], background: dict[Key, dict[str, Any]]
                         ) -> list[Foreground]:
-    """The foreground of every functional unit (names must be unique in a study).
+    """The foreground of every functional unit (names must be unique in a study), each drawing
+    the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
     """
     built = {unit.name: _UnitBuilder(database, unit, evaluator, location, background).build()
-             for unit, evaluator in units}
+             for (unit, evaluator), location in zip(units, locations, strict=True)}
 
     def lacking(name: str) -> list[Missing]:
         out = list(built[name].missing)

@@ -4,6 +4,7 @@ results document: results.json, results.csv, results.xlsx, figures/*.png|svg and
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,19 @@ from lca.report.workbook import write_workbook
 
 
 def check_out(out: Path) -> None:
-    """Refuse, before anything is computed, a --out that cannot be a folder."""
+    """Refuse, before anything is computed or written, a --out that cannot be a folder: a file,
+    a path under a file, or a place the user may not write to. Nothing is created here."""
+    where = Where("command line", key="--out")
     if out.exists() and not out.is_dir():
-        raise InputError(f"'{out}' is a file; --out takes a folder (created if missing)",
-                         Where("command line", key="--out"))
+        raise InputError(f"'{out}' is a file; --out takes a folder (created if missing)", where)
+    existing = out.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"'{out}' is under '{existing}', which is a file, not a folder", where)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"'{out}' cannot be written: '{existing}' is not writable by you",
+                         where)
 
 
 def write_json(doc: dict[str, Any], out: Path) -> None:

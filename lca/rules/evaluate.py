@@ -15,10 +15,10 @@ import pint
 
 from lca.errors import InputError, Where
 from lca.rules.expression import FormulaError, Node
-from lca.rules.interpret import Interpreter, NoBranch, Value
+from lca.rules.interpret import Interpreter, NoBranch, Value, all_finite
 from lca.rules.rule import Rule, convert
 from lca.rules.ruleset import RuleSet, bound_violation
-from lca.units import Quantity, dimension_text, parse_quantity
+from lca.units import Quantity, dimension_text, parse_quantity, unit_text
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,14 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "", year: st
         # Arrays come from code (Monte Carlo samples drawn in the rule's unit), never from text.
         value = Quantity(raw.astype(float), rule.unit)
     else:
-        value = parse_quantity(raw, where)
+        value = parse_quantity(raw, where, expected=rule.unit)
     if value.dimensionless and not rule.unit.dimensionless and isinstance(raw, (str, int, float)):
         raise InputError(f"{rule.name} needs a unit of {dimension_text(rule.unit)}, e.g. "
                          f"\"{raw} {rule.unit:~P}\"", where)
     value = convert(value, rule.unit, where)
+    if not all_finite(value.magnitude):
+        raise InputError(f"{rule.name} is beyond floating point in {unit_text(rule.unit)} "
+                         f"(more than 1.8e308)", where)
     problem = bound_violation(rule, value)
     if problem:
         raise InputError(f"{rule.name} = {problem}", where)
@@ -142,11 +145,16 @@ class Evaluator:
         try:
             value = self._eval(rule, rule.formula, "variations" if rule.variations else "formula")
         except NoBranch:
-            raise self._error(rule, "has no variation that applies here") from None
+            # Where no variation applies the rule has no value to offer: the user may give one.
+            raise self._error(rule, f"has no variation that applies here: give it in the study's "
+                                    f"inputs or with --set {rule.name}=VALUE") from None
         if rule.kind == "text":
             return value
         # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
         value = value.to(rule.unit)
+        if not all_finite(value.magnitude):
+            raise self._error(rule, f"is not a finite number in {unit_text(rule.unit)}: an "
+                                    f"input is too large")
         problem = bound_violation(rule, value)
         if problem:
             raise self._error(rule, f"= {problem}")

@@ -14,6 +14,7 @@ syntax errors or unknown functions, not code.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Union
@@ -21,6 +22,13 @@ from typing import Callable, Union
 FUNCTIONS = ("min", "max", "ceil", "floor", "sqrt", "abs")
 KEYWORDS = ("and", "or", "not", "if", "else", "true", "false")
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+# Limits that keep every formula far from Python's recursion limit and from huge numbers: a
+# formula is a line or two of arithmetic, and a longer one is better split into named rules.
+MAX_LENGTH = 1000  # characters
+MAX_NESTING = 32  # parentheses, unary signs, `not`, conditionals and calls inside one another
+MAX_DEPTH = 64  # operations in one chain (`a + b + ...` counts one per term)
+MAX_UNIT_POWER = 12  # `2 m^2`: the power written after a unit
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -126,9 +134,24 @@ class _Parser:
     """Recursive descent, one method per precedence level, lowest first."""
 
     def __init__(self, source: str, is_unit: Callable[[str], bool]):
+        if len(source) > MAX_LENGTH:
+            raise FormulaError(f"the formula is {len(source):,} characters long; the limit is "
+                               f"{MAX_LENGTH:,} (split it into rules)", MAX_LENGTH)
         self.tokens = _tokenize(source)
         self.i = 0
         self.is_unit = is_unit
+        self.nesting = 0
+
+    def nested(self, parse: Callable[[], Node], pos: int) -> Node:
+        """`parse()` one level deeper, refused beyond MAX_NESTING levels."""
+        if self.nesting >= MAX_NESTING:
+            raise FormulaError(f"the formula nests more than {MAX_NESTING} levels deep "
+                               f"(parentheses, signs, conditions); split it into rules", pos)
+        self.nesting += 1
+        try:
+            return parse()
+        finally:
+            self.nesting -= 1
 
     @property
     def tok(self) -> _Tok:
@@ -167,7 +190,7 @@ class _Parser:
         if if_tok:
             test = self.disjunction()
             self.expect("else", "'else' after the condition of 'if'")
-            return Cond(test, node, self.expression(), if_tok.pos)
+            return Cond(test, node, self.nested(self.expression, if_tok.pos), if_tok.pos)
         return node
 
     def disjunction(self) -> Node:
@@ -184,7 +207,7 @@ class _Parser:
 
     def negation(self) -> Node:
         if tok := self.accept("not"):
-            return Unary("not", self.negation(), tok.pos)
+            return Unary("not", self.nested(self.negation, tok.pos), tok.pos)
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -209,13 +232,13 @@ class _Parser:
 
     def unary(self) -> Node:
         if tok := self.accept("-", "+"):
-            return Unary(tok.text, self.unary(), tok.pos)
+            return Unary(tok.text, self.nested(self.unary, tok.pos), tok.pos)
         return self.power()
 
     def power(self) -> Node:
         node = self.atom()
         if tok := self.accept("**", "^"):
-            return Binary("**", node, self.unary(), tok.pos)
+            return Binary("**", node, self.nested(self.unary, tok.pos), tok.pos)
         return node
 
     def atom(self) -> Node:
@@ -231,7 +254,7 @@ class _Parser:
                 return self.call(tok)
             return Ref(tok.text, tok.pos)
         if tok.kind == "op" and tok.text == "(":
-            node = self.expression()
+            node = self.nested(self.expression, tok.pos)
             self.expect(")", "')'")
             return node
         raise FormulaError(f"expected a number, a name or '(', found {self._describe(tok)}",
@@ -239,6 +262,9 @@ class _Parser:
 
     def number(self, tok: _Tok) -> Num:
         value = float(tok.text.replace("_", ""))
+        if not math.isfinite(value):
+            raise FormulaError(f"the number {tok.text} is beyond floating point (1.8e308)",
+                               tok.pos)
         nxt = self.tok
         if (nxt.kind == "name" and "." not in nxt.text
                 and self.tokens[self.i + 1].text != "(" and self.is_unit(nxt.text)):
@@ -246,7 +272,11 @@ class _Parser:
             unit = nxt.text
             if self.tok.text in ("^", "**") and self.tokens[self.i + 1].kind == "number":
                 self.take()
-                unit = f"{unit}**{self.take().text}"
+                power = self.take()
+                if not (power.text.isdigit() and 1 <= int(power.text) <= MAX_UNIT_POWER):
+                    raise FormulaError(f"a unit's power is a whole number from 1 to "
+                                       f"{MAX_UNIT_POWER}, not {power.text}", power.pos)
+                unit = f"{unit}**{power.text}"
             return Num(value, unit, tok.pos)
         return Num(value, None, tok.pos)
 
@@ -257,9 +287,9 @@ class _Parser:
                 name.pos)
         args: list[Node] = []
         if not self.accept(")"):
-            args.append(self.expression())
+            args.append(self.nested(self.expression, name.pos))
             while self.accept(","):
-                args.append(self.expression())
+                args.append(self.nested(self.expression, name.pos))
             self.expect(")", "',' or ')' in the arguments")
         wanted = {"min": None, "max": None}.get(name.text, 1)
         if (wanted is None and len(args) < 2) or (wanted is not None and len(args) != wanted):
@@ -269,29 +299,48 @@ class _Parser:
 
 
 def parse(source: str, is_unit: Callable[[str], bool]) -> Node:
-    """Parse a formula. `is_unit` tells whether a name right after a number is a unit."""
-    return _Parser(str(source), is_unit).parse()
+    """Parse a formula. `is_unit` tells whether a name right after a number is a unit.
+
+    Formulas longer than MAX_LENGTH, nested deeper than MAX_NESTING or whose tree is deeper than
+    MAX_DEPTH are refused, so that no formula can exhaust the recursion of the evaluator."""
+    node = _Parser(str(source), is_unit).parse()
+    _check_depth(node)
+    return node
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    """The operands of a node, in order (none for a leaf)."""
+    if isinstance(node, Unary):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Cond):
+        return tuple(n for n in (node.test, node.then, node.otherwise) if n is not None)
+    return ()
+
+
+def _check_depth(root: Node) -> None:
+    """Refuse a tree deeper than MAX_DEPTH; walked with a list, not recursion."""
+    pending = [(root, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"the formula chains more than {MAX_DEPTH} operations; split it "
+                               f"into rules", node.pos)
+        pending += [(child, depth + 1) for child in _children(node)]
 
 
 def references(node: Node) -> list[str]:
     """The rule names a formula refers to, in order of first appearance, each once."""
     found: dict[str, None] = {}
 
-    def walk(n: Node | None) -> None:
+    def walk(n: Node) -> None:
         if isinstance(n, Ref):
             found.setdefault(n.name)
-        elif isinstance(n, Unary):
-            walk(n.operand)
-        elif isinstance(n, Binary):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, Call):
-            for arg in n.args:
-                walk(arg)
-        elif isinstance(n, Cond):
-            walk(n.test)
-            walk(n.then)
-            walk(n.otherwise)
+        for child in _children(n):
+            walk(child)
 
     walk(node)
     return list(found)

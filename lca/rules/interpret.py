@@ -9,6 +9,7 @@ Monte Carlo samples), booleans (or boolean arrays) and text.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Union
@@ -17,7 +18,7 @@ import numpy as np
 import pint
 
 from lca.rules.expression import (Binary, Bool, Call, Cond, FormulaError, Node, Num, Ref, Text,
-                                  Unary)
+                                  Unary, references)
 from lca.units import Quantity, dimension_text, ureg
 
 
@@ -30,6 +31,9 @@ class Choice:
 
 
 Value = Union[pint.Quantity, bool, np.ndarray, str, Choice]
+
+
+MAX_POWER = 64  # the largest exponent a formula may write, in size: 10 ** 64 is far beyond any LCA
 
 
 class NoBranch(Exception):
@@ -45,7 +49,14 @@ class Interpreter:
 
     def eval(self, node: Node) -> Value:
         method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node)
+        value = method(node)
+        # Overflow (1e200 * 1e200), inf - inf: refused where it happens, not in Brightway. Only
+        # operations are checked: numbers are finite when parsed, references when computed.
+        if (not self.static and isinstance(node, (Unary, Binary, Call))
+                and isinstance(value, pint.Quantity) and not all_finite(value.magnitude)):
+            raise FormulaError("the result is not a finite number (an input is too large, or "
+                               "the formula overflows)", node.pos)
+        return value
 
     # Leaves
 
@@ -132,8 +143,15 @@ class Interpreter:
         if not exponent.dimensionless:
             raise FormulaError("an exponent must be a pure number", node.pos)
         power = exponent.to(ureg.dimensionless).magnitude
+        # A written exponent (no rule in it) is bounded, so `10 ** 10 ** 10` is refused at load.
+        # One computed from data (`(1 - k/E) ** batch`) may be large: the power is taken in
+        # floating point, where a result beyond range is infinite and refused as not finite.
+        if not references(node.right) and np.any(np.abs(power) > MAX_POWER):
+            raise FormulaError(f"a written exponent is at most {MAX_POWER} in size, got "
+                               f"{np.max(np.abs(power)):g}", node.pos)
         if base.dimensionless:
-            return Quantity(base.to(ureg.dimensionless).magnitude ** power)
+            return Quantity(np.power(np.asarray(base.to(ureg.dimensionless).magnitude, dtype=float),
+                                     np.asarray(power, dtype=float))[()])
         # A quantity with units takes only a literal exponent: its unit must not depend on data.
         literal = node.right
         sign = 1.0
@@ -216,6 +234,14 @@ class Interpreter:
                                    f"{dimension_text(b.units)}", node.pos)
         elif isinstance(a, (str, Choice)) != isinstance(b, (str, Choice)):
             raise FormulaError("the branches give a number and text", node.pos)
+
+
+def all_finite(magnitude: Any) -> bool:
+    """Whether a magnitude (a float, or an array of samples) holds no NaN or infinity; the
+    scalar test is the fast one, as most evaluations are of scalars."""
+    if isinstance(magnitude, float):
+        return math.isfinite(magnitude)
+    return bool(np.isfinite(magnitude).all())
 
 
 def kind_of(value: Value) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import pint
 
 from lca.errors import InputError, Where, did_you_mean
@@ -185,8 +186,10 @@ def convert(value: pint.Quantity, unit: pint.Unit | None, where: Where) -> pint.
     try:
         return value.to(unit)
     except pint.errors.DimensionalityError:
+        shown = (f"{format_number(value.magnitude)} {unit_text(value.units)}"
+                 if np.ndim(value.magnitude) == 0 else f"{value.units:~P}")
         raise InputError(
-            f"'{value:~P}' has dimension {dimension_text(value.units)}, expected "
+            f"'{shown}' has dimension {dimension_text(value.units)}, expected "
             f"{dimension_text(unit)} (unit {unit_text(unit)})", where) from None
 
 

@@ -34,7 +34,7 @@ _CONSTANT = 1e-12
 CONSTANT_NOTE = "the result does not vary over the sampled rules: no variance to apportion"
 
 
-def _rules(prepared: Prepared) -> tuple[list[str], list[list[str]]]:
+def sampled_rules(prepared: Prepared) -> tuple[list[str], list[list[str]]]:
     """The rules sampled anywhere in the study (first seen first), and those of each unit."""
     per_unit = [uncertain_rules(ev, prepared.study.file).sampled for _, ev in prepared.pairs]
     union: list[str] = []
@@ -77,7 +77,7 @@ def tornado(prepared: Prepared, background: dict[Key, dict[str, float]],
     """
     if not 0 <= low < high <= 100:
         raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, not {low}, {high}")
-    union, per_unit = _rules(prepared)
+    union, per_unit = sampled_rules(prepared)
     size = 2 * len(union) + 1
     position = {name: j for j, name in enumerate(union)}
     ends = np.array([low, high]) / 100
@@ -137,7 +137,7 @@ def sobol(prepared: Prepared, background: dict[Key, dict[str, float]],
 
     if not power_of_two(n):
         raise ValueError(f"n must be a power of 2 (Sobol' sequence), not {n}")
-    union, per_unit = _rules(prepared)
+    union, per_unit = sampled_rules(prepared)
     if not union:
         return [{i: [] for i in indicators} for _ in prepared.pairs]
     problem = {"num_vars": len(union), "names": union, "bounds": [[0.0, 1.0]] * len(union)}
