@@ -142,7 +142,9 @@ class UnitResult:
     energy_kwh: float  # at the data centre's meter
     water_on_site_m3: float
     server_share: float
-    impacts: dict[str, Impact]
+    impacts: dict[str, Impact]  # for the whole quantity; by_component has device, network, included
+    quantity: float = 1.0  # how many items the unit counts (its `quantity:`): flows are for all
+    counts: str = ""  # what it counts (images, requests), "" without a `quantity:`
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,9 @@ class Assessment:
                        for i, info in doc["indicators"].items()}
             out.append(UnitResult(u["name"], u["workload"], q["flops"], q["gpu_hours"],
                                   q["energy_kwh"], q["water_on_site_m3"], q["server_share"],
-                                  impacts))
+                                  impacts, **({"quantity": u["quantity"]["amount"],
+                                               "counts": u["quantity"]["of"]}
+                                              if "quantity" in u else {})))
         return out
 
     def unit(self, name: str) -> UnitResult:

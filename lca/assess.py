@@ -17,7 +17,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.measured import check_landed
-from lca.results import QUANTITIES, document, location_entry, market_based, unit_result
+from lca.results import QUANTITIES, document, flow, location_entry, market_based, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
@@ -28,13 +28,14 @@ def foreground_name(title: str) -> str:
     return bw.FOREGROUND_PREFIX + title
 
 
-def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
+def _quantities(evaluator: Evaluator, count: float = 1.0) -> dict[str, float | None]:
+    """The reference flows of one item (the rules' workload) times the unit's quantity."""
     out: dict[str, float | None] = {}
-    for key, (rule, unit) in QUANTITIES.items():
+    for key, (rule, _) in QUANTITIES.items():
         if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
-        out[key] = float(evaluator.value(rule).to(unit).magnitude)
+        out[key] = float(flow(evaluator, key, count))
     return out
 
 
@@ -80,7 +81,7 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
         mapping = linking.load_mapping(study.background, datasets, load_indicators())
         linking.check_foregrounds(mapping, foregrounds, background)
     return Prepared(study, pairs, location, locations, foregrounds, background,
-                    [_quantities(e) for _, e in pairs], mapping)
+                    [_quantities(e, u.quantity.amount) for u, e in pairs], mapping)
 
 
 def _location(given: Given | None) -> Location | None:
@@ -113,7 +114,8 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     if linked is not None:
         with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
             bw.open_project(project)
-    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
+                         unit.quantity)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
     factors = market_factors(pairs)
@@ -157,6 +159,9 @@ def _add_provenance(doc: dict[str, Any], prepared: Prepared,
         datacenter = f"{entry.id}: {entry.name}"
     doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, datacenter, indicators,
                                                       prepared.pairs[0][1])
+    for entry, (unit, evaluator) in zip(doc["goal_and_scope"]["functional_units"], prepared.pairs,
+                                        strict=True):
+        entry["boundary"] = provenance.boundary(unit, evaluator)
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
     for unit, (fu, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,

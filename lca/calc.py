@@ -2,15 +2,19 @@
 
 One LCA object, factorised once, serves every functional unit, every contribution demand and
 every indicator: demands change with `redo_lci`, indicators with `switch_method`. Contributions
-split each unit's result by part (gpu, cpu, ram, ssd, chassis) and stage (manufacturing, use):
-the supply of each part process, times its inputs tagged with a stage, is a demand of its own;
-the parts add up to the total, which is checked. A unit that includes shares of other units
-(training amortised over inferences) counts their parts as its own, and reports each share too.
+split each unit's result by part (gpu, cpu, ram, ssd, chassis, device, network) and stage
+(manufacturing, use): the supply of each part process, times its inputs tagged with a stage, is a
+demand of its own; the parts add up to the total, which is checked. The shares a unit carries of
+other units (training amortised over inferences, development runs) are one contributor of their
+own, `included`, split by stage, and each share is reported by name too.
 
 The market-based basis of climate change (GHG Protocol Scope 2) needs no second calculation: the
-grid is drawn only through each unit's data-centre electricity process, so the market-based
-result is the location-based one plus, for each such process, the kWh it supplies times what
-the market-based factor changes per kWh (Foreground.market_shift).
+electricity the study's operator buys is drawn only through each unit's data-centre electricity
+process, so the market-based result is the location-based one plus, for each such process, the
+kWh it supplies times what the market-based factor changes per kWh (Foreground.market_shift).
+End-user devices and networks draw the grid directly, not through that process: their
+electricity is bought by users and network operators, under no contract of the study's, so it
+stays location-based on both bases.
 """
 
 from __future__ import annotations
@@ -57,12 +61,12 @@ def _shift(foregrounds: list[Foreground], drawn: dict[Key, float]) -> float:
                if fg.market_shift is not None)
 
 
-def part_demands(foregrounds: list[Foreground], supply: dict[Key, float]
-                 ) -> dict[tuple[str, str], dict]:
+def part_demands(foregrounds: list[Foreground], supply: dict[Key, float],
+                 assessed: Foreground) -> dict[tuple[str, str], dict]:
     """The demand that each (part, stage) puts on its inputs, over every part process supplied.
 
     All units' part processes are walked: those of units included by the one assessed have a
-    supply, the others none.
+    supply, the others none; theirs count as the `included` part.
     """
     demands: dict[tuple[str, str], dict[Key, float]] = {
         (part, stage): defaultdict(float) for part in PARTS for stage in STAGES}
@@ -73,7 +77,8 @@ def part_demands(foregrounds: list[Foreground], supply: dict[Key, float]
             for exchange in foreground.activities[key]["exchanges"]:
                 stage = exchange.get("stage")
                 if stage:
-                    demands[(part, stage)][exchange["input"]] += supply[key] * exchange["amount"]
+                    own = part if foreground is assessed else "included"
+                    demands[(own, stage)][exchange["input"]] += supply[key] * exchange["amount"]
     return {k: dict(v) for k, v in demands.items()}
 
 
@@ -92,7 +97,7 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
                   for fg in foregrounds for key in fg.part_processes.values()}
         used = drawn()
         inventories = {"total": lca.inventory.copy()}
-        demands = part_demands(foregrounds, supply)
+        demands = part_demands(foregrounds, supply, foreground)
         for part_stage, demand in demands.items():
             if demand:
                 bwcompat.redo_lci(lca, demand)

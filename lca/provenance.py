@@ -14,7 +14,7 @@ from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, electricity_key,
                                     manufacturing_key)
 from lca.rules.evaluate import Evaluator
 from lca.rules.explain import describe
-from lca.study import Study
+from lca.study import FunctionalUnit, Study
 from lca.units import Quantity, unit_text
 
 Datasets = dict[Key, dict[str, Any]]
@@ -35,6 +35,7 @@ def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
         "datacenter": datacenter,
         "functional_units": [
             {"name": u.name, "workload": str(u.workload.raw), "description": u.description,
+             "quantity": u.quantity.text(),
              "includes": [{"unit": i.unit, "share": i.share} for i in u.includes]}
             for u in study.functional_units],
         "impact_categories": [
@@ -42,6 +43,40 @@ def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
              "source": i.source, "year": i.year, "licence": i.licence}
             for i in indicators.values()],
     }
+
+
+# Users and network operators buy their electricity under no contract of the study's: the
+# market-based factor (the data centre's) never applies to it.
+GRID = "the grid of the unit's location, location-based on both bases"
+
+
+def boundary(unit: FunctionalUnit, evaluator: Evaluator) -> list[str]:
+    """The life-cycle parts one functional unit's results cover, one line each: the data centre
+    always, the end-user device and the networks when the unit puts them in its scope, and the
+    shares of other units it carries."""
+    def show(rule: str, unit_name: str) -> str:
+        return f"{evaluator.value(rule).to(unit_name).magnitude:.4g} {unit_name}"
+
+    lines = ["data centre: GPU and server electricity with the PUE, manufacturing shares of the "
+             "GPU and the server's parts"]
+    kind = str(evaluator.value("device.kind"))
+    if kind == "none":
+        lines.append("end-user device: outside the boundary (device.kind none)")
+    else:
+        lines.append(f"end-user device: {kind}, {show('device.time', 's')} per request, "
+                     f"{show('device.power', 'W')}; manufacturing over "
+                     f"{show('device.hours_in_use', 'h')} of use; {GRID}")
+    access = str(evaluator.value("network.access"))
+    if access == "none":
+        lines.append("networks: outside the boundary (network.access none)")
+    else:
+        lines.append(f"networks: {access} access and core, {show('network.data', 'MB')} per "
+                     f"request at {show('network.energy_per_data', 'kWh/GB')}; {GRID}; "
+                     f"equipment manufacturing not counted (no data)")
+    if kind != "none" or access != "none":
+        lines.append(f"requests per item: {show('service.requests', 'dimensionless')}")
+    lines += [f"share of '{i.unit}': {i.share} per item" for i in unit.includes]
+    return lines
 
 
 def _plain(value: Any) -> Any:

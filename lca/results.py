@@ -6,8 +6,9 @@ from typing import Any
 
 from lca.calc import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
-from lca.inventory.datasets import PARTS, Foreground
+from lca.inventory.datasets import DATACENTRE_PARTS, PARTS, Foreground
 from lca.inventory.linking import table as linking_table
+from lca.study import Count
 from lca.texttable import aligned
 from lca.units import Quantity, format_number, unit_text
 
@@ -17,14 +18,27 @@ QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
               "energy_kwh": ("energy.facility", "kWh"), "it_energy_kwh": ("energy.it", "kWh"),
               "idle_and_infrastructure_kwh": ("energy.overhead", "kWh"),
               "water_on_site_m3": ("water.on_site", "m**3"),
-              "server_share": ("allocation.server_share", "dimensionless")}
+              "server_share": ("allocation.server_share", "dimensionless"),
+              "device_hours": ("device.hours", "h"), "device_kwh": ("device.energy", "kWh"),
+              "network_gb": ("network.data_charged", "GB"),
+              "network_kwh": ("network.energy", "kWh")}
+
+
+def flow(evaluator: Any, key: str, count: float) -> Any:
+    """A reference flow (a QUANTITIES key) of a unit that states `count` items: one item's (the
+    rules describe one) times the count; the server share is a ratio, not a flow. A float, or an
+    array when the rules were given arrays (Monte Carlo, sweep)."""
+    rule, unit = QUANTITIES[key]
+    value = evaluator.value(rule).to(unit).magnitude
+    return value if key == "server_share" else value * count
 
 
 def unit_result(name: str, workload: str, quantities: dict[str, float | None],
                 scores: UnitScores, foreground: Foreground,
-                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]]
-                ) -> dict[str, Any]:
-    """One functional unit of the results document."""
+                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]],
+                count: Count = Count()) -> dict[str, Any]:
+    """One functional unit of the results document: its flows and impacts are for the quantity
+    it states; `per_item` gives them for one item alongside."""
     impacts = {}
     for ind, method in methods.items():
         parts = scores.parts[method]
@@ -43,8 +57,15 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
     for ind, method in methods.items():
         if scores.includes[method]:
             impacts[ind]["includes"] = scores.includes[method]
-    return {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
-            "missing": missing}
+    out = {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
+           "missing": missing}
+    if count.of:
+        out["quantity"] = {"amount": count.amount, "of": count.of}
+        out["per_item"] = {
+            "quantities": {k: None if v is None or k == "server_share" else v / count.amount
+                           for k, v in quantities.items()},
+            "impacts": {ind: impacts[ind]["total"] / count.amount for ind in impacts}}
+    return out
 
 
 MARKET_BASIS = ("GHG Protocol Scope 2 Guidance (WRI and WBCSD, 2015): market-based climate change "
@@ -143,6 +164,32 @@ def unused_lines(doc: dict[str, Any]) -> list[str]:
             f"study's choices; it changes nothing below" for item in doc.get("unused_inputs", [])]
 
 
+def service_parts(impact: dict[str, Any]) -> dict[str, float]:
+    """An impact by part of the service: the data centre (GPU and server parts), the shares of
+    other units (training, development), the end-user device and the network."""
+    parts = impact["by_component"]
+    return {"data centre": sum(parts[p] for p in DATACENTRE_PARTS),
+            "training and other shares": parts["included"], "end-user device": parts["device"],
+            "network": parts["network"]}
+
+
+def service_lines(unit: dict[str, Any], indicators: dict[str, Any]) -> list[str]:
+    """One line per indicator with the service's parts, for a unit that has more than the data
+    centre; none otherwise."""
+    if not any(service_parts(unit["impacts"][i])[p] for i in indicators
+               for p in ("training and other shares", "end-user device", "network")):
+        return []
+    market = unit.get("market_based")
+    rows = []
+    for ind, info in indicators.items():
+        rows.append((info["name"], unit["impacts"][ind], info["unit"]))
+        if ind == "gwp" and market and market["total"] is not None:  # the data centre's shift
+            rows.append((f"{info['name']}, market-based", market, info["unit"]))
+    return [f"  {name}: " + "; ".join(f"{part} {format_number(value)}" for part, value in
+                                      service_parts(impact).items()) + f" {unit_name}"
+            for name, impact, unit_name in rows]
+
+
 def _row(name: str, unit: str, impact: dict[str, Any], gaps: list[dict[str, Any]],
          shown: list[str]) -> list[str]:
     """One indicator's row: total, stages, components; `*` on the cells that lack data."""
@@ -171,10 +218,16 @@ def table(doc: dict[str, Any]) -> str:
                  f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
+        if q.get("device_hours"):
+            facts.append(f"end-user device {format_number(q['device_hours'])} h")
+        if q.get("network_gb"):
+            facts.append(f"network {format_number(q['network_gb'])} GB")
         own = unit.get("location")
         if own and own != loc:  # a unit run elsewhere than the study says it
             facts.append(f"location {own['name']} ({own['code']})")
-        lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
+        stated = f", {format_number(unit['quantity']['amount'])} {unit['quantity']['of']}" if (
+            "quantity" in unit) else ""
+        lines.append(f"== {unit['name']} ({unit['workload']}{stated}): {', '.join(facts)}")
         rows = [head]
         market = unit.get("market_based")
         for ind, info in doc["indicators"].items():
@@ -183,6 +236,13 @@ def table(doc: dict[str, Any]) -> str:
             if ind == "gwp" and market and market["total"] is not None:
                 rows.append(_row(MARKET_ROW, info["unit"], market, gaps, shown))
         lines += aligned(rows)
+        lines += service_lines(unit, doc["indicators"])
+        if "per_item" in unit:
+            of = unit["quantity"]["of"]
+            amount = format_number(unit["quantity"]["amount"])
+            lines.append(f"  per item (1 of {amount} {of}): " + "; ".join(
+                f"{format_number(v)} {doc['indicators'][i]['unit']}"
+                for i, v in unit["per_item"]["impacts"].items()))
         lines += market_lines(market)
         for ind, info in doc["indicators"].items():
             for name, value in unit["impacts"][ind].get("includes", {}).items():

@@ -16,9 +16,10 @@ HARDWARE_KEYS = ("server", "gpu")
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
               "data_quality")
-UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "codecarbon", "location",
-             "hardware")
+UNIT_KEYS = ("name", "workload", "quantity", "inputs", "description", "includes", "codecarbon",
+             "location", "hardware")
 INCLUDE_KEYS = ("unit", "share")
+COUNT_KEYS = ("amount", "of")
 SOURCED_KEYS = ("value", "source")
 BACKGROUND_KEYS = ("project", "database", "mapping", "methods")
 
@@ -70,12 +71,29 @@ class BackgroundLink:
 
 
 @dataclass(frozen=True)
+class Count:
+    """What a functional unit counts: `quantity: 1000 images` is 1,000 of 'images'. The rules
+    describe one item; the unit's flows and results are for the whole amount. Without a
+    `quantity`, the unit is one of itself (the rules' workload as a whole)."""
+
+    amount: float = 1.0
+    of: str = ""
+
+    def text(self) -> str:
+        """'1,000 images', or '' for a unit without a stated quantity."""
+        if not self.of:
+            return ""
+        return f"{self.amount:,.15g} {self.of}"
+
+
+@dataclass(frozen=True)
 class FunctionalUnit:
     name: str
     workload: Given
     inputs: dict[str, Given]
     description: str = ""
     includes: tuple[Include, ...] = ()
+    quantity: Count = Count()
     # Where this unit runs, when not where the study does (training here, serving there): its
     # electricity comes from its own location, its parts from its own hardware.
     location: Given | None = None
@@ -156,6 +174,7 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
                                     inputs,
                                     str(raw.get("description", "")),
                                     _includes(doc, path_i + ("includes",), raw.get("includes")),
+                                    _count(doc, path_i + ("quantity",), raw.get("quantity")),
                                     _given(doc, path_i + ("location",)),
                                     _hardware(doc, path_i + ("hardware",))))
     _check_includes(units)
@@ -295,6 +314,32 @@ def _includes(doc: YamlDocument, path: tuple, raw: Any) -> tuple[Include, ...]:
         out.append(Include(str(item["unit"]), str(item.get("share", 1)),
                            doc.where(here + ("share" if "share" in item else "unit",))))
     return tuple(out)
+
+
+def _count(doc: YamlDocument, path: tuple, raw: Any) -> Count:
+    """`quantity: 1000 images` or `quantity: {amount: 1000, of: images}`: a number above 0 and
+    what it counts (requests, images, clips, tokens, visits, or a duration such as year)."""
+    if raw is None:
+        return Count()
+    expected = ("'quantity' is an amount and what it counts: '1000 images', '1 year', or "
+                "{amount: 1000, of: images}")
+    if isinstance(raw, dict):
+        _known_keys(doc, path, raw, COUNT_KEYS)
+        amount, of = raw.get("amount"), raw.get("of")
+    elif isinstance(raw, str) and len(raw.split(maxsplit=1)) == 2:
+        amount, of = raw.split(maxsplit=1)
+    else:
+        raise InputError(f"{expected}; got {raw!r}", doc.where(path))
+    try:
+        number = float(str(amount).replace(",", "").replace("_", ""))
+    except ValueError:
+        raise InputError(f"{expected}; the amount {amount!r} is not a number",
+                         doc.where(path)) from None
+    if not number > 0 or number == float("inf"):
+        raise InputError(f"{expected}; the amount must be above 0, got {amount!r}", doc.where(path))
+    if not isinstance(of, str) or not of.strip():
+        raise InputError(f"{expected}; say what it counts", doc.where(path))
+    return Count(number, " ".join(of.split()))
 
 
 def _check_includes(units: list[FunctionalUnit]) -> None:

@@ -24,7 +24,7 @@ from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.inventory.data import load_indicators, resolve_location
 from lca.inventory.datasets import foreground_datasets
-from lca.results import QUANTITIES
+from lca.results import QUANTITIES, flow
 from lca.rules.evaluate import make_override
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting
@@ -156,9 +156,8 @@ def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: l
             incomplete.update((unit.name, m.indicator) for m in foreground.missing)
             columns = {"_row": group.rows, "_unit": order, "scenario": table.index[group.rows],
                        "functional_unit": unit.name}
-            for key in FLOWS:
-                rule, unit_text = QUANTITIES[key]
-                columns[key] = evaluator.value(rule).to(unit_text).magnitude
+            for key in FLOWS:  # for the quantity the unit states, as `assess` reports them
+                columns[key] = flow(evaluator, key, unit.quantity.amount)
             for indicator, value in unit_score.items():
                 columns[indicator] = value
             frame = pd.DataFrame({k: np.broadcast_to(v, len(group.rows)) if np.ndim(v) == 0

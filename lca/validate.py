@@ -74,10 +74,17 @@ class Figure:
     functional_unit: str
     read: Read
     published: pint.Quantity
-    tolerance: float  # relative: 0.005 for 0.5 %
+    tolerance: float  # relative: 0.005 for 0.5 %; or a factor (by_factor): 2 for "factor 2"
     source: str
     settings: tuple[Setting, ...] = ()
     note: str = ""
+    # A factor tolerance: ours within published / f and published x f. For figures whose inputs
+    # the source does not publish (a service study's devices and networks), where a relative
+    # tolerance would pretend to a precision the comparison does not have.
+    by_factor: bool = False
+
+    def tolerance_text(self) -> str:
+        return f"factor {self.tolerance:g}" if self.by_factor else f"{100 * self.tolerance:g} %"
 
     @property
     def run_key(self) -> RunKey:
@@ -98,6 +105,9 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        if self.figure.by_factor:
+            ratio = self.ours / float(self.figure.published.magnitude)
+            return ratio > 0 and max(ratio, 1 / ratio) <= self.figure.tolerance
         return abs(self.gap) <= self.figure.tolerance
 
 
@@ -141,13 +151,23 @@ def _text(doc: YamlDocument, path: tuple, value: Any) -> str:
     return value.strip()
 
 
-def _tolerance(doc: YamlDocument, path: tuple, raw: Any) -> float:
+def _tolerance(doc: YamlDocument, path: tuple, raw: Any) -> tuple[float, bool]:
+    """A relative tolerance ('0.5 %'), or a factor ('factor 2': ours within half and twice)."""
     where = doc.where(path)
+    if isinstance(raw, str) and raw.split()[:1] == ["factor"]:
+        try:
+            factor = float(raw.split(maxsplit=1)[1])
+        except (IndexError, ValueError):
+            factor = 0.0
+        if not factor >= 1:
+            raise InputError(f"a factor tolerance is 'factor F' with F of 1 or more, such as "
+                             f"'factor 2'; got {raw!r}", where)
+        return factor, True
     value = parse_quantity(raw, where)
     if not value.dimensionless or value.to("dimensionless").magnitude < 0:
         raise InputError(f"a tolerance is a share of 0 or more, such as '0.5 %'; got {raw!r}",
                          where)
-    return float(value.to("dimensionless").magnitude)
+    return float(value.to("dimensionless").magnitude), False
 
 
 def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[Figure, Where]]:
@@ -167,9 +187,9 @@ def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[
         fig = _mapping(doc, at, raw_figure, FIGURE_KEYS,
                        ("figure", "functional_unit", "read", "published"))
         if "tolerance" in fig:
-            tolerance = _tolerance(doc, at + ("tolerance",), fig["tolerance"])
+            tolerance, by_factor = _tolerance(doc, at + ("tolerance",), fig["tolerance"])
         elif default is not None:
-            tolerance = default
+            tolerance, by_factor = default
         else:
             raise InputError("no tolerance: give the case or the figure one", doc.where(at))
         published = parse_quantity(fig["published"], doc.where(at + ("published",)))
@@ -184,7 +204,8 @@ def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[
             case=name, figure=_text(doc, at + ("figure",), fig["figure"]), study=study,
             functional_unit=_text(doc, at + ("functional_unit",), fig["functional_unit"]),
             read=_read(doc, at + ("read",), fig["read"]), published=published,
-            tolerance=tolerance, source=_text(doc, path + ("source",), case["source"]),
+            tolerance=tolerance, by_factor=by_factor,
+            source=_text(doc, path + ("source",), case["source"]),
             settings=tuple(_setting(doc, at + ("settings", rule), value)
                            for rule, value in settings.items()),
             note=" ".join(str(fig.get("note", "")).split())), doc.where(at)))
@@ -353,7 +374,7 @@ def rows(outcomes: list[Outcome]) -> list[list[str]]:
         out.append([f.case if f.case != previous else "", f.figure,
                     f"{format_number(f.published.magnitude)} {unit}",
                     f"{format_number(_rounded(o.ours))} {unit}", f"{100 * o.gap:+.2f} %",
-                    f"{100 * f.tolerance:g} %", "pass" if o.passed else "FAIL"])
+                    f.tolerance_text(), "pass" if o.passed else "FAIL"])
         previous = f.case
     return out
 
@@ -404,6 +425,8 @@ def as_json(outcomes: list[Outcome]) -> list[dict[str, Any]]:
              "settings": {s.rule: s.raw for s in o.figure.settings},
              "published": float(o.figure.published.magnitude),
              "unit": unit_text(o.figure.published.units), "ours": o.ours,
-             "gap_percent": 100 * o.gap, "tolerance_percent": 100 * o.figure.tolerance,
+             "gap_percent": 100 * o.gap,
+             "tolerance_percent": None if o.figure.by_factor else 100 * o.figure.tolerance,
+             "tolerance_factor": o.figure.tolerance if o.figure.by_factor else None,
              "passed": o.passed, "source": o.figure.source, "note": o.figure.note}
             for o in outcomes]

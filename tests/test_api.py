@@ -36,12 +36,14 @@ def test_readme_script_runs_as_written(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(ROOT)  # the script names the example from the repository's folder
     names: dict = {}
     exec(compile(readme_script(), "README.md (Python API)", "exec"), names)  # noqa: S102
-    # Two units x four indicators; x two stages x six components for the contributions.
-    assert names["result"].results.shape == (8, 8)
-    assert names["contributions"].shape == (96, 8)
+    # Two units x four indicators, with the per-item column; x two stages x nine components
+    # (gpu, cpu, ram, ssd, chassis, server, device, network, included) for the contributions.
+    assert names["result"].results.shape == (8, 9)
+    assert names["contributions"].shape == (144, 8)
     assert names["allocations"].shape == (10, 10)  # 8 rows + 2 server shares; 4 rules + 6
     assert names["both"].values.shape == (8, 8)
-    assert names["runs"].shape == (10_000, 16)  # 5,000 scenarios x 2 units
+    # 5,000 scenarios x 2 units; 20 columns, the end-user device's and network's flows among them
+    assert names["runs"].shape == (10_000, 20)
     assert len(names["inputs"]) > 0 and len(names["inventory"]) > 0
     gwp = names["tokens"].impacts["gwp"].total
     assert gwp == pytest.approx(TOKENS_GWP, rel=1e-7)

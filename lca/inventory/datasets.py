@@ -5,6 +5,9 @@ Three databases: the indicator biosphere (one flow per indicator), the open-data
 functional unit is a small tree: the unit uses GPU-hours of a GPU process and as many hours of a
 server share; the server share uses the allocated hours of the CPU, RAM, SSD and chassis processes;
 each part process draws data-centre electricity (use) and a share of its manufacturing datasets.
+A service's scope adds hours of an end-user device process and GB of a network process, which draw
+grid electricity (and the device its manufacturing share). The unit's exchanges are for the
+quantity it states (1,000 images); the rules describe one item.
 Every exchange keeps the rule it came from; every biosphere exchange keeps its source.
 """
 
@@ -28,9 +31,16 @@ from lca.units import Quantity
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
-PARTS = ("gpu", "cpu", "ram", "ssd", "chassis", "server")
+SERVER_PARTS = ("cpu", "ram", "ssd", "chassis", "server")
+DATACENTRE_PARTS = ("gpu", *SERVER_PARTS)
+SERVICE_PARTS = ("device", "network")
+# `included`: the shares of other functional units (amortised training, development runs), one
+# contributor of their own rather than blended into the parts above.
+PARTS = (*DATACENTRE_PARTS, *SERVICE_PARTS, "included")
 PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis",
-              "server": "server without GPUs, one published total"}
+              "server": "server without GPUs, one published total",
+              "device": "end-user device", "network": "network, access and core",
+              "included": "shares of other functional units"}
 PART_POWER = {"gpu": "gpu.power_charged", "cpu": "cpu.power_drawn", "ram": "ram.power_drawn",
               "ssd": "ssd.power_drawn"}
 # Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
@@ -180,22 +190,36 @@ class _UnitBuilder:
         return exchange
 
     def build(self) -> Foreground:
-        electricity = self._electricity()
-        parts = {part: key for part in PARTS if (key := self._part(part, electricity))}
+        device = str(self.ev.value("device.kind")) != "none"
+        network = str(self.ev.value("network.access")) != "none"
+        grid = self._grid(tuple(PART_POWER) + ("device",) * device + ("network",) * network)
+        electricity = self._electricity(grid)
+        parts = {part: key for part in DATACENTRE_PARTS if (key := self._part(part, electricity))}
         share = self.per_hour("allocation.server_share", "hour")
         server = self.activity("server-share", f"server share per GPU-hour, {self.ev.value('allocation')} "
                                f"allocation [{self.name}]", "hour",
                                [self.tech(parts[p], share, "allocation.server_share")
-                                for p in PARTS[1:] if p in parts])
-        hours = self.amount("gpu.hours_charged", "hour")
-        includes = [(inc.unit, unit_key(self.db, inc.unit), self._share(inc))
+                                for p in SERVER_PARTS if p in parts])
+        # The rules describe one item; the unit is the quantity it states.
+        count = self.unit.quantity.amount
+        hours = self.amount("gpu.hours_charged", "hour") * count
+        per_item = f" x quantity {count:g}" if count != 1 else ""
+        exchanges = [self.tech(parts["gpu"], hours, "gpu.hours_charged" + per_item),
+                     self.tech(server, hours, "gpu.hours_charged" + per_item)]
+        if device:
+            parts["device"] = self._device(grid)
+            exchanges.append(self.tech(parts["device"], self.amount("device.hours", "hour") * count,
+                                       "device.hours" + per_item))
+        if network:
+            parts["network"] = self._network(grid)
+            exchanges.append(self.tech(parts["network"],
+                                       self.amount("network.data_charged", "gigabyte") * count,
+                                       "network.data_charged" + per_item))
+        includes = [(inc.unit, unit_key(self.db, inc.unit), self._share(inc) * count)
                     for inc in self.unit.includes]
-        unit = self.activity("", self.name, "unit",
-                             [self.tech(parts["gpu"], hours, "gpu.hours_charged"),
-                              self.tech(server, hours, "gpu.hours_charged")]
-                             + [self.tech(key, share, f"includes '{name}': {inc.share}")
-                                for (name, key, share), inc in zip(includes, self.unit.includes,
-                                                                    strict=True)])
+        exchanges += [self.tech(key, share, f"includes '{name}': {inc.share}{per_item}")
+                      for (name, key, share), inc in zip(includes, self.unit.includes, strict=True)]
+        unit = self.activity("", self.name, "unit", exchanges)
         self._check_amounts()
         return Foreground(unit, self.activities, parts, self.missing, includes, electricity,
                           self._market_shift())
@@ -213,6 +237,35 @@ class _UnitBuilder:
                         f"functional unit '{self.name}': an amount of '{activity['name']}' is "
                         f"{np.max(amount):.3g}, beyond {MAX_AMOUNT:g} (an input is far too large)",
                         replace(self.unit.workload.where, key=rule))
+
+    def _device(self, grid: Key) -> Key:
+        """One hour of the end-user device in use: its electricity from the grid, and its
+        manufacturing shared over the hours it is used in its life."""
+        datasets, profiles = load_manufacturing()
+        profile = profiles["device"]
+        (item,) = profile.choices[str(self.ev.value(profile.rule))]
+        dataset = datasets[item.dataset]
+        hours_in_use = self.ev.value("device.hours_in_use")
+        share = magnitude((Quantity(1, "h") / hours_in_use).to("dimensionless"))
+        made = self._data_or_variant(manufacturing_key(dataset.id), "device.embodied",
+                                     "device-manufacturing", f"{dataset.name}, with the study's "
+                                     f"factors", dataset.unit, dataset.missing, ("device",),
+                                     "manufacturing")
+        return self.activity("device", f"{dataset.name}, per hour in use [{self.name}]", "hour", [
+            self.tech(grid, self.per_hour("device.power", "kilowatt hour"), "device.power", "use"),
+            self.tech(made, share, "1 / device.hours_in_use", "manufacturing")], part="device")
+
+    def _network(self, grid: Key) -> Key:
+        """One GB over the access and core networks: their electricity from the grid. Their
+        equipment's manufacturing has no per-GB data here: reported missing, not zero."""
+        name = f"network transfer, {self.ev.value('network.access')} access and core, per GB"
+        self.missing += [Missing(i, "network equipment manufacturing", "no per-GB manufacturing "
+                                 "data for network equipment in inventories/; only the networks' "
+                                 "electricity is counted", ("network",), "manufacturing")
+                         for i in INDICATORS]
+        per_gb = magnitude((self.ev.value("network.energy_per_data") * Quantity(1, "GB")).to("kWh"))
+        return self.activity("network", f"{name} [{self.name}]", "gigabyte", [
+            self.tech(grid, per_gb, "network.energy_per_data", "use")], part="network")
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
@@ -238,13 +291,19 @@ class _UnitBuilder:
                          f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
                          f"got {got}", include.where)
 
-    def _electricity(self) -> Key:
+    def _grid(self, parts: tuple[str, ...]) -> Key:
+        """The grid electricity of the unit's location (its own, else the study's; or the study's
+        own factors): the data centre's and also the end-user device's and the network's, for
+        want of data on where users are. `parts` are the components that draw it, which a factor
+        it lacks leaves incomplete."""
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
                  f"inventories/electricity.csv" if self.location else "no location, for the study or the unit")
-        grid = self._data_or_variant(
+        return self._data_or_variant(
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
-            {i: where for i in INDICATORS}, tuple(PART_POWER), "use")
+            {i: where for i in INDICATORS}, parts, "use")
+
+    def _electricity(self, grid: Key) -> Key:
         water = self.ev.value("datacenter.water_per_it").to("m**3/kWh")
         return self.activity(
             "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",

@@ -160,8 +160,10 @@ def uncertainty_drivers(doc: Doc) -> list[dict[str, Any]] | None:
     return out
 
 
-def _holds(when: dict[str, str], values: dict[str, Any]) -> bool:
-    return all(values.get(rule) == choice for rule, choice in when.items())
+def _holds(when: dict[str, Any], values: dict[str, Any]) -> bool:
+    """Every rule has the value asked, or one of the values when a list is given."""
+    return all(values.get(rule) in (choice if isinstance(choice, list) else [choice])
+               for rule, choice in when.items())
 
 
 def interpret(doc: Doc) -> dict[str, Any]:

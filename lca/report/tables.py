@@ -31,8 +31,10 @@ def goal_and_scope(doc: Doc) -> pd.DataFrame:
     rows += [(f"scope: {k}", v) for k, v in gs["scope"].items()]
     for unit in gs["functional_units"]:
         text = f"{unit['workload']}" + (f"; {unit['description']}" if unit["description"] else "")
+        text += f"; counts {unit['quantity']}" if unit.get("quantity") else ""
         text += "".join(f"; includes {i['share']} of '{i['unit']}'" for i in unit["includes"])
         rows.append((f"functional unit: {unit['name']}", text))
+        rows += [(f"boundary: {unit['name']}", line) for line in unit.get("boundary", [])]
     for unit in doc["functional_units"]:
         if unit.get("location") and unit["location"] != doc["location"]:
             rows.append((f"location of '{unit['name']}'",
@@ -68,22 +70,32 @@ def inventory(doc: Doc) -> pd.DataFrame:
 
 
 def reference_flows(doc: Doc) -> pd.DataFrame:
-    """The amounts that carry each functional unit: FLOPs, GPU-hours, energy, water, share."""
+    """The amounts that carry each functional unit (FLOPs, GPU-hours, energy, water, share,
+    device hours, network data), for the quantity it states and per item."""
     meta = doc["quantities"]
-    rows = [(u["name"], key, value, meta[key]["unit"], meta[key]["rule"])
-            for u in doc["functional_units"] for key, value in u["quantities"].items()
-            if value is not None]
-    return pd.DataFrame(rows, columns=["functional_unit", "quantity", "value", "unit", "rule"])
+    rows = []
+    for u in doc["functional_units"]:
+        count = u.get("quantity", {})
+        per_item = u.get("per_item", {}).get("quantities", {})
+        for key, value in u["quantities"].items():
+            if value is not None:
+                rows.append((u["name"], count.get("amount", 1), count.get("of", ""), key, value,
+                             per_item.get(key, value), meta[key]["unit"], meta[key]["rule"]))
+    return pd.DataFrame(rows, columns=["functional_unit", "amount", "counts", "quantity", "value",
+                                       "per_item", "unit", "rule"])
 
 
 def results(doc: Doc) -> pd.DataFrame:
-    """Per functional unit and indicator: total, by stage, and whether data are missing."""
+    """Per functional unit and indicator: total (for the unit's stated quantity), by stage, per
+    item, and whether data are missing."""
     rows = []
     for u in doc["functional_units"]:
+        amount = u.get("quantity", {}).get("amount", 1)
         for ind, info in doc["indicators"].items():
             impact = u["impacts"][ind]
             rows.append({**_head(u["name"], ind, info), "total": impact["total"],
                          **{s: impact["by_stage"][s] for s in STAGES},
+                         "per_item": impact["total"] / amount,
                          "incomplete": "yes" if u["missing"][ind] else "no"})
     return pd.DataFrame(rows)
 
