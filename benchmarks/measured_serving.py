@@ -110,6 +110,7 @@ def load_configs(rules: RuleSet) -> list[Config]:
                 for rule, value in selection.values.items()}
         given = {"workload": "inference", "gpu.count": row["num_gpus"],
                  "inference.replicas": row["data_parallel"],
+                 "inference.expert_parallel": row["expert_parallel"],
                  "inference.batch_size": row["avg_batch_size"],
                  "inference.output_tokens": row["avg_output_len"],
                  "inference.output_tokens_per_request": row["avg_output_len"],
