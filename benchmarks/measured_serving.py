@@ -3,7 +3,7 @@
 Run: python benchmarks/measured_serving.py [--fit]
 
 Each measured configuration (benchmarks/data/ml_energy_v3_llm.csv: model, GPU, GPU count,
-precision, average batch, output length) becomes a situation of the rules engine, with the
+precision, average batch, output length, data- and expert-parallel degrees) becomes a situation of the rules engine, with the
 model's architecture from benchmarks/data/ml_energy_v3_models.csv and the GPU's catalog values,
 and the engine computes GPU energy per output token (energy.gpu / output tokens: GPU only, no
 PUE, as measured) on the `serving` route and on the note's `flops` route. Printed per subset:
@@ -110,6 +110,7 @@ def load_configs(rules: RuleSet) -> list[Config]:
                 for rule, value in selection.values.items()}
         given = {"workload": "inference", "gpu.count": row["num_gpus"],
                  "inference.replicas": row["data_parallel"],
+                 "inference.expert_parallel": row["expert_parallel"],
                  "inference.batch_size": row["avg_batch_size"],
                  "inference.output_tokens": row["avg_output_len"],
                  "inference.output_tokens_per_request": row["avg_output_len"],
