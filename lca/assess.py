@@ -15,11 +15,12 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
                                 load_manufacturing, resolve_location)
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
-from lca.results import QUANTITIES, document, unit_result
+from lca.measured import check_landed
+from lca.results import QUANTITIES, document, location_entry, market_based, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
-from lca.study import FunctionalUnit, Study, load_study
+from lca.study import FunctionalUnit, Given, Study, load_study
 
 
 def foreground_name(title: str) -> str:
@@ -29,7 +30,7 @@ def foreground_name(title: str) -> str:
 def _quantities(evaluator: Evaluator) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, (rule, unit) in QUANTITIES.items():
-        if rule == "flops" and evaluator.value("workload") == "gpu_hours":
+        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
         out[key] = float(evaluator.value(rule).to(unit).magnitude)
@@ -43,6 +44,7 @@ class Prepared:
     study: Study
     pairs: list[tuple[FunctionalUnit, Evaluator]]
     location: Location | None
+    locations: list[Location | None]  # each unit's: its own, else the study's
     foregrounds: list[Foreground]
     background: dict[Key, dict[str, Any]]
     quantities: list[dict[str, float | None]]
@@ -52,24 +54,31 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
-def prepare(study_path: Path, settings: list[Setting] = (), model_dir: Path | None = None,
+def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
             rules: RuleSet | None = None) -> Prepared:
-    """Check everything the study says and compute every amount; raises InputError, writes nothing."""
+    """Check everything the study (a file, or one already read) says and compute every amount;
+    raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
-    study = load_study(study_path)
+    study = study if isinstance(study, Study) else load_study(study)
     pairs = evaluators(rules, study, settings)
-    location = (resolve_location(study.location.raw, study.location.where)
-                if study.location is not None else None)
+    location = _location(study.location)
+    locations = [_location(study.location_of(unit)) for unit, _ in pairs]
     for unit, evaluator in pairs:
+        check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
             raise InputError(f"functional unit '{unit.name}' has no electricity factor: give the "
-                             f"study a `location` (e.g. USA, FR, US-CA, world), or inputs "
-                             f"electricity.gwp, .pe, .water, .adpe", Where(study.file, 1, "location"))
+                             f"study (or the unit) a `location` (e.g. USA, FR, US-CA, world), or "
+                             f"inputs electricity.gwp, .pe, .water, .adpe",
+                             Where(study.file, 1, "location"))
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
-    foregrounds = foreground_datasets(foreground_name(study.title), pairs, location, background)
-    return Prepared(study, pairs, location, foregrounds, background,
+    foregrounds = foreground_datasets(foreground_name(study.title), pairs, locations, background)
+    return Prepared(study, pairs, location, locations, foregrounds, background,
                     [_quantities(e) for _, e in pairs])
+
+
+def _location(given: Given | None) -> Location | None:
+    return resolve_location(given.raw, given.where) if given is not None else None
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
@@ -92,6 +101,10 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods)
              for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
                                               strict=True)]
+    factors = market_factors(pairs)
+    for unit, location, unit_scores in zip(units, prepared.locations, scores, strict=True):
+        unit["location"] = location_entry(location)
+        unit["market_based"] = market_based(unit_scores.market, unit["impacts"]["gwp"], factors)
     doc = document(study.title, prepared.allocation, prepared.location, indicators, units,
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
                     "methods": [list(m) for m in methods.values()]})
@@ -99,6 +112,21 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
     return doc
+
+
+def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:
+    """Each unit's market-based factor beside its location-based one, with its source."""
+    out = {}
+    for unit, ev in pairs:
+        given = ev.overrides.get("electricity.market.gwp")
+        if given is None:
+            continue
+        out[unit.name] = {
+            "functional_unit": unit.name, "unit": "kg CO2-eq/kWh",
+            "market_based": float(ev.value("electricity.market.gwp").to("kg/kWh").magnitude),
+            "location_based": float(ev.value("electricity.gwp").to("kg/kWh").magnitude),
+            "source": given.citation, "where": str(given.where)}
+    return out
 
 
 def _add_provenance(doc: dict[str, Any], prepared: Prepared,
@@ -114,8 +142,10 @@ def _add_provenance(doc: dict[str, Any], prepared: Prepared,
                                                       prepared.pairs[0][1])
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
-    for unit, (_, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,
-                                                prepared.foregrounds, strict=True):
+    for unit, (fu, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,
+                                                 prepared.foregrounds, strict=True):
+        own = study.hardware_of(fu)
+        unit["hardware"] = select_hardware(own).label if own is not None else None
         unit["inputs"] = provenance.inputs_used(evaluator, study.file)
         unit["inventory"] = provenance.inventory(foreground, datasets)
     doc["data_quality"] = provenance.data_quality(

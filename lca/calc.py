@@ -6,6 +6,11 @@ split each unit's result by part (gpu, cpu, ram, ssd, chassis) and stage (manufa
 the supply of each part process, times its inputs tagged with a stage, is a demand of its own;
 the parts add up to the total, which is checked. A unit that includes shares of other units
 (training amortised over inferences) counts their parts as its own, and reports each share too.
+
+The market-based basis of climate change (GHG Protocol Scope 2) needs no second calculation: the
+grid is drawn only through each unit's data-centre electricity process, so the market-based
+result is the location-based one plus, for each such process, the kWh it supplies times what
+the market-based factor changes per kWh (Foreground.market_shift).
 """
 
 from __future__ import annotations
@@ -22,12 +27,34 @@ STAGES = ("manufacturing", "use")
 
 
 @dataclass(frozen=True)
+class MarketShift:
+    """What the market-based basis changes in a unit's climate change (kg CO2-eq): in total, per
+    (part, stage), per included unit. `units` are the units whose electricity it draws with a
+    market-based factor, `lacking` those it draws without one: then no market-based figure is
+    made, rather than one that mixes the two bases."""
+
+    total: float
+    parts: dict[tuple[str, str], float]
+    includes: dict[str, float]
+    units: tuple[str, ...]
+    lacking: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UnitScores:
-    """Scores of one functional unit per method: total and by (part, stage)."""
+    """Scores of one functional unit per method: total and by (part, stage); the market-based
+    shift of its climate change when any unit it draws electricity from gives a factor."""
 
     total: dict[tuple[str, str], float]
     parts: dict[tuple[str, str], dict[tuple[str, str], float]]  # method -> (part, stage) -> score
     includes: dict[tuple[str, str], dict[str, float]]  # method -> included unit -> score
+    market: MarketShift | None = None
+
+
+def _shift(foregrounds: list[Foreground], drawn: dict[Key, float]) -> float:
+    """Market-based minus location-based kg CO2-eq of the electricity processes drawn."""
+    return sum(drawn.get(fg.electricity, 0.0) * fg.market_shift for fg in foregrounds
+               if fg.market_shift is not None)
 
 
 def part_demands(foregrounds: list[Foreground], supply: dict[Key, float]
@@ -54,18 +81,27 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
     """Scores of every functional unit for every method."""
     lca = bwcompat.factorised_lca({foregrounds[0].unit: 1.0}, methods[0])
     results = []
+    electricity = [fg.electricity for fg in foregrounds if fg.electricity is not None]
+
+    def drawn() -> dict[Key, float]:
+        return {key: bwcompat.supply(lca, key) for key in electricity}
+
     for foreground in foregrounds:
         bwcompat.redo_lci(lca, {foreground.unit: 1.0})
         supply = {key: bwcompat.supply(lca, key)
                   for fg in foregrounds for key in fg.part_processes.values()}
+        used = drawn()
         inventories = {"total": lca.inventory.copy()}
-        for part_stage, demand in part_demands(foregrounds, supply).items():
+        demands = part_demands(foregrounds, supply)
+        for part_stage, demand in demands.items():
             if demand:
                 bwcompat.redo_lci(lca, demand)
                 inventories[part_stage] = lca.inventory.copy()
+        included_shift = {}
         for name, key, share in foreground.includes:
             bwcompat.redo_lci(lca, {key: share})
             inventories[("includes", name)] = lca.inventory.copy()
+            included_shift[name] = _shift(foregrounds, drawn())
         totals: dict[tuple[str, str], float] = {}
         parts: dict[tuple[str, str], dict[tuple[str, str], float]] = {}
         included: dict[tuple[str, str], dict[str, float]] = {}
@@ -82,5 +118,27 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
             # tolerance is float32's: bw2data 3 stores exchange amounts in single precision.
             if not np.isclose(summed, totals[method], rtol=1e-6, atol=1e-12):
                 raise AssertionError(f"contributions {summed} do not add up to {totals[method]}")
-        results.append(UnitScores(totals, parts, included))
+        results.append(UnitScores(totals, parts, included,
+                                  _market(foregrounds, used, demands, included_shift)))
     return results
+
+
+def _market(foregrounds: list[Foreground], used: dict[Key, float],
+            demands: dict[tuple[str, str], dict], included: dict[str, float]
+            ) -> MarketShift | None:
+    """The unit's market-based shift, or None when no unit it draws from gives a factor."""
+    def name(fg: Foreground) -> str:
+        return fg.activities[fg.unit]["name"]
+
+    drawing = [fg for fg in foregrounds if used.get(fg.electricity)]
+    given = tuple(name(fg) for fg in drawing if fg.market_shift is not None)
+    if not given:
+        return None
+    lacking = tuple(name(fg) for fg in drawing if fg.market_shift is None)
+    # A part process's use exchanges point at electricity processes directly: its demand on
+    # them is the kWh they supply for it.
+    parts = {ps: _shift(foregrounds, demand) for ps, demand in demands.items()}
+    total = _shift(foregrounds, used)
+    if not np.isclose(sum(parts.values()), total, rtol=1e-6, atol=1e-12):
+        raise AssertionError(f"market-based shifts {sum(parts.values())} do not add up to {total}")
+    return MarketShift(total, parts, included, given, lacking)

@@ -24,6 +24,8 @@ from lca.inventory.data import load_indicators
 from lca.inventory.excel import export_foreground, import_foreground
 from lca.inventory.package import export_package
 from lca.report.bundle import check_out, write_bundle, write_json
+from lca.report.scenarios import WRITTEN as SCENARIO_FILES
+from lca.report.scenarios import write_report as write_scenario_report
 from lca.results import table
 from lca.texttable import fit
 from lca.situation import Setting, evaluators, load_model, parse_set
@@ -104,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="compare these studies, per functional unit they share")
     cmd.add_argument("--out", type=_path, metavar="DIR",
                      help="write comparison.csv and, for --allocation all, the bundle of "
-                          "assess --out; for --scenario, results.json")
+                          "assess --out; for --scenario, results.json, results.xlsx, figures/ "
+                          "and report.html, the scenarios side by side")
     cmd.add_argument("--json", action="store_true", help="print the document as JSON")
 
     cmd = commands.add_parser("uncertainty", parents=[model, situation, project],
@@ -270,13 +273,14 @@ def cmd_compare(args: argparse.Namespace) -> None:
             _write_bundle(doc, args.out, args.project)
         else:
             write_json(doc, args.out)
+            write_scenario_report(doc, args.out)
         write_comparison_csv(section, args.out / "comparison.csv")
     if args.json:
         print(json.dumps(doc, indent=2))
     elif not args.quiet:
         print(fit(comparison_table(section, title)), end="")
         if args.out:
-            written = BUNDLE if args.allocation else ("results.json",)
+            written = BUNDLE if args.allocation else SCENARIO_FILES
             print(f"wrote {', '.join(written)} and comparison.csv to {args.out}")
 
 

@@ -12,7 +12,9 @@ from lca.assess import Prepared, prepare, run
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.rules.explain import format_value
+from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
+from lca.study import Study
 from lca.texttable import aligned
 from lca.units import format_number
 
@@ -25,15 +27,19 @@ class Column:
     doc: dict[str, Any]
 
 
-def compare_allocations(study_path: Path, settings: list[Setting] = (),
-                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
-                        ) -> dict[str, Any]:
-    """The study's results document, with an `allocation_comparison` of every allocation rule.
+MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate change
+
+
+def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
+                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
+                        rules: RuleSet | None = None) -> dict[str, Any]:
+    """The study's results document (a file, or a study already read), with an
+    `allocation_comparison` of every allocation rule.
 
     Every allocation is prepared (checked) before any is written; the study's own allocation is
     written last, so the project's foreground ends as the study describes it.
     """
-    rules = load_model(model_dir)
+    rules = rules or load_model(model_dir)
     ids = list(rules["allocation"].choices)
     own = prepare(study_path, settings, rules=rules)
     prepared: dict[str, Prepared] = {}
@@ -54,33 +60,47 @@ def compare_allocations(study_path: Path, settings: list[Setting] = (),
 def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
                       project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
                       ) -> dict[str, Any]:
-    """Several studies side by side, per functional unit they share, with their differing inputs."""
+    """Several studies side by side, per functional unit they share, with their differing inputs;
+    `scenarios` keeps each one's results document (for the workbook and report)."""
     if len(paths) < 2:
         raise InputError("--scenario takes two or more study files", Where("command line",
                                                                            key="--scenario"))
     rules = load_model(model_dir)
     prepared = [prepare(p, settings, rules=rules) for p in paths]
-    _distinct_titles(paths, prepared)
     labels = _labels(paths)
+    section, docs = _run_scenarios(labels, prepared, project)
+    return {"scenario_comparison": section, "scenarios": dict(zip(labels, docs, strict=True))}
+
+
+def compare_prepared(labels: list[str], prepared: list[Prepared], project: str
+                     ) -> dict[str, Any]:
+    """The `scenario_comparison` section of studies already checked (`prepare`), one per label."""
+    return _run_scenarios(labels, prepared, project)[0]
+
+
+def _run_scenarios(labels: list[str], prepared: list[Prepared], project: str
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The comparison section, and each scenario's results document."""
+    _distinct_titles(prepared)
     docs = [run(p, project) for p in prepared]
     out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
-    out["studies"] = {label: {"file": str(path), "title": doc["study"]}
-                      for label, path, doc in zip(labels, paths, docs, strict=True)}
+    out["studies"] = {label: {"file": p.study.file, "title": doc["study"]}
+                      for label, p, doc in zip(labels, prepared, docs, strict=True)}
     out["differences"] = differences(labels, prepared)
-    return {"scenario_comparison": out}
+    return out, docs
 
 
-def _distinct_titles(paths: list[Path], prepared: list[Prepared]) -> None:
+def _distinct_titles(prepared: list[Prepared]) -> None:
     """Each scenario is written as the study its title names: two with one title would share
     (and overwrite) one foreground, so they are refused before anything is written."""
-    seen: dict[str, Path] = {}
-    for path, each in zip(paths, prepared, strict=True):
-        title = each.study.title
+    seen: dict[str, str] = {}
+    for each in prepared:
+        title, file = each.study.title, each.study.file
         if title in seen:
-            raise InputError(f"scenarios {seen[title]} and {path} have the same title "
+            raise InputError(f"scenarios {seen[title]} and {file} have the same title "
                              f"'{title}': a study is known to Brightway by its title, so give "
-                             f"each scenario its own `study:` title", Where(str(path), key="study"))
-        seen[title] = path
+                             f"each scenario its own `study:` title", Where(file, key="study"))
+        seen[title] = file
 
 
 def comparison(columns: list[Column]) -> dict[str, Any]:
@@ -96,7 +116,21 @@ def comparison(columns: list[Column]) -> dict[str, Any]:
             rows.append({"functional_unit": unit["name"], "indicator": ind,
                          "indicator_name": info["name"], "unit": info["unit"],
                          "values": values, "incomplete": incomplete})
+            if ind == "gwp":
+                rows += _market_row(rows[-1], matches)
     return {"columns": [c.label for c in columns], "rows": rows}
+
+
+def _market_row(gwp: dict[str, Any], matches: dict[str, dict[str, Any] | None]
+                ) -> list[dict[str, Any]]:
+    """Climate change on the market-based basis, beside the location-based row, when a column
+    has it (n/a in the others: never a location-based figure in its place)."""
+    values = {label: (m.get("market_based") or {}).get("total") if m else None
+              for label, m in matches.items()}
+    if all(v is None for v in values.values()):
+        return []
+    return [gwp | {"indicator": MARKET_INDICATOR, "values": values,
+                   "indicator_name": f"{gwp['indicator_name']}, market-based"}]
 
 
 def differences(labels: list[str], prepared: list[Prepared]) -> list[dict[str, Any]]:
@@ -136,7 +170,7 @@ def table(section: dict[str, Any], title: str) -> str:
         grid = [["indicator", "unit", *cols, "max / min"]]
         for row in rows:
             vals = [v for v in row["values"].values() if v is not None]
-            spread = f"{max(vals) / min(vals):.2f}x" if vals and min(vals) > 0 else "-"
+            spread = f"{max(vals) / min(vals):.2f}x" if len(vals) > 1 and min(vals) > 0 else "-"
             grid.append([row["indicator_name"], row["unit"],
                          *(_cell(row["values"][c], row["incomplete"].get(c, False)) for c in cols),
                          spread])

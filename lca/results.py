@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lca.calc import STAGES, UnitScores
+from lca.calc import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
 from lca.texttable import aligned
@@ -46,6 +46,71 @@ def unit_result(name: str, workload: str, quantities: dict[str, float | None],
             "missing": missing}
 
 
+MARKET_BASIS = ("GHG Protocol Scope 2 Guidance (WRI and WBCSD, 2015): market-based climate change "
+                "beside the location-based one; primary energy, water and ADPe stay location-based")
+
+
+def market_based(shift: MarketShift | None, location: dict[str, Any],
+                 factors: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Climate change on the market-based basis, laid out as the location-based `location`
+    (total, by stage, by component), with the factors used; None when no factor is given.
+
+    When the unit draws electricity of a unit that gives no market-based factor, the figures are
+    None and `lacking` names those units: a total that mixed the two bases would pass for one.
+    """
+    if shift is None:
+        return None
+    out: dict[str, Any] = {"indicator": "gwp", "basis": MARKET_BASIS,
+                           "factors": [factors[name] for name in shift.units],
+                           "lacking": list(shift.lacking)}
+    if shift.lacking:
+        return out | {"total": None, "by_stage": None, "by_component": None,
+                      "by_stage_and_component": None, "includes": {}}
+    cells = {s: {p: location["by_stage_and_component"][s][p] + shift.parts.get((p, s), 0.0)
+                 for p in PARTS} for s in STAGES}
+    return out | {
+        "total": location["total"] + shift.total,
+        "by_stage": {s: sum(cells[s].values()) for s in STAGES},
+        "by_component": {p: sum(cells[s][p] for s in STAGES) for p in PARTS},
+        "by_stage_and_component": cells,
+        "includes": {name: value + shift.includes.get(name, 0.0)
+                     for name, value in location.get("includes", {}).items()}}
+
+
+MARKET_ROW = "  market-based"
+
+
+def market_lines(market: dict[str, Any] | None) -> list[str]:
+    """What the market-based row rests on, under the table: its factors and sources, or why
+    there is none."""
+    if not market:
+        return []
+    lines = [f"  market-based climate change: electricity.market.gwp {format_number(f['market_based'])} "
+             f"{f['unit']} (location-based {format_number(f['location_based'])}) for "
+             f"'{f['functional_unit']}', source: {f['source']}" for f in market["factors"]]
+    if market["lacking"]:
+        lines.append(f"  market-based climate change NOT computed: it would mix bases, as "
+                     f"{', '.join(repr(n) for n in market['lacking'])} give no "
+                     f"electricity.market.gwp")
+    lines.append(f"  bases: {market['basis']}")
+    return lines
+
+
+def location_entry(location: Location | None) -> dict[str, str] | None:
+    """A location as the results document gives it."""
+    return {"code": location.code, "name": location.name} if location else None
+
+
+def location_text(doc: dict[str, Any]) -> str:
+    """The study's location; without one, whether its units give their own."""
+    loc = doc["location"]
+    if loc:
+        return f"{loc['name']} ({loc['code']})"
+    if any(u.get("location") for u in doc["functional_units"]):
+        return "per functional unit (each unit's own, below)"
+    return "none (factors given)"
+
+
 def document(title: str, allocation: str, location: Location | None,
              indicators: dict[str, Indicator], units: list[dict[str, Any]],
              brightway: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +118,7 @@ def document(title: str, allocation: str, location: Location | None,
     return {
         "study": title,
         "allocation": allocation,
-        "location": {"code": location.code, "name": location.name} if location else None,
+        "location": location_entry(location),
         "indicators": {i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
         "quantities": {k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
                        for k, (rule, unit) in QUANTITIES.items()},
@@ -77,12 +142,24 @@ def unused_lines(doc: dict[str, Any]) -> list[str]:
             f"study's choices; it changes nothing below" for item in doc.get("unused_inputs", [])]
 
 
+def _row(name: str, unit: str, impact: dict[str, Any], gaps: list[dict[str, Any]],
+         shown: list[str]) -> list[str]:
+    """One indicator's row: total, stages, components; `*` on the cells that lack data."""
+    stages = {m["stage"] for m in gaps}
+    parts = {p for m in gaps for p in m["components"]}
+
+    def mark(value: float, incomplete: bool) -> str:
+        return format_number(value) + ("*" if incomplete else "")
+
+    return [name, unit, mark(impact["total"], bool(gaps)),
+            *(mark(impact["by_stage"][s], s in stages) for s in STAGES),
+            *(mark(impact["by_component"][p], p in parts) for p in shown)]
+
+
 def table(doc: dict[str, Any]) -> str:
     """The results as text: per functional unit, one row per indicator."""
     loc = doc["location"]
-    lines = [f"{doc['study']}",
-             f"allocation: {doc['allocation']}; location: "
-             f"{loc['name'] + ' (' + loc['code'] + ')' if loc else 'none (factors given)'}"]
+    lines = [f"{doc['study']}", f"allocation: {doc['allocation']}; location: {location_text(doc)}"]
     lines += [*unused_lines(doc), ""]
     shown = shown_parts(doc)
     head = ["indicator", "unit", "total", "manufacturing", "use", *shown]
@@ -93,21 +170,19 @@ def table(doc: dict[str, Any]) -> str:
                  f"on-site cooling water {format_number(q['water_on_site_m3'])} m3"]
         if q.get("flops") is not None:
             facts.insert(0, f"{format_number(q['flops'])} FLOP")
+        own = unit.get("location")
+        if own and own != loc:  # a unit run elsewhere than the study says it
+            facts.append(f"location {own['name']} ({own['code']})")
         lines.append(f"== {unit['name']} ({unit['workload']}): {', '.join(facts)}")
         rows = [head]
+        market = unit.get("market_based")
         for ind, info in doc["indicators"].items():
-            imp = unit["impacts"][ind]
             gaps = unit["missing"][ind]
-            stages = {m["stage"] for m in gaps}
-            parts = {p for m in gaps for p in m["components"]}
-
-            def mark(value: float, incomplete: bool) -> str:
-                return format_number(value) + ("*" if incomplete else "")
-
-            rows.append([info["name"], info["unit"], mark(imp["total"], bool(gaps)),
-                         *(mark(imp["by_stage"][s], s in stages) for s in STAGES),
-                         *(mark(imp["by_component"][p], p in parts) for p in shown)])
+            rows.append(_row(info["name"], info["unit"], unit["impacts"][ind], gaps, shown))
+            if ind == "gwp" and market and market["total"] is not None:
+                rows.append(_row(MARKET_ROW, info["unit"], market, gaps, shown))
         lines += aligned(rows)
+        lines += market_lines(market)
         for ind, info in doc["indicators"].items():
             for name, value in unit["impacts"][ind].get("includes", {}).items():
                 lines.append(f"  includes a share of '{name}': {format_number(value)} "

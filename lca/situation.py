@@ -1,9 +1,9 @@
 """The situation of each functional unit: rule overrides layered from data, study and `--set`.
 
 Later layers win: hardware catalog (the server's values, then its GPU's: the server's default
-GPU, or the one the study names) < data-centre preset (`datacenter:`) < study inputs < study
+GPU, or the one the study, or the functional unit, names) < data-centre preset (`datacenter:`) < study inputs < study
 allocation < the unit's workload and inputs < `--set`. Under all of them, the data fill the
-factors left open: the electricity factors of the study's location and the impacts of the chosen
+factors left open: the electricity factors of the unit's location (its own, else the study's) and the impacts of the chosen
 manufacturing profiles. Every override keeps where it was given, and catalog values their
 source, year and licence, so explanations and the data-quality table can point at them.
 """
@@ -24,6 +24,12 @@ from lca.rules.evaluate import Evaluator, Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
 from lca.study import FunctionalUnit, Given, Study
 from lca.units import Quantity
+
+
+# Values a study may give only with their source: a market-based factor is a claim about
+# contracts (GHG Protocol Scope 2 Guidance, 2015, chapter 7: its quality criteria), unlike a
+# location's grid average, which the data carry.
+SOURCE_REQUIRED = ("electricity.market.gwp",)
 
 
 @dataclass(frozen=True)
@@ -66,11 +72,12 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     out: dict[str, Override] = {}
 
     def put(rule: str, given: Given, source: str = "", factor: Factor | None = None) -> None:
-        provenance = (factor.source, factor.year, factor.licence) if factor else (source,)
+        provenance = ((factor.source, factor.year, factor.licence) if factor
+                      else (given.source or source,))
         out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
                                   *provenance)
 
-    for rule, value in catalog_values(study).items():
+    for rule, value in catalog_values(study, unit).items():
         put(rule, Given(value.value, value.where), factor=value)
     for rule, given in study.inputs.items():
         put(rule, given, f"study input ({study.file})")
@@ -82,10 +89,16 @@ def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
     for setting in settings:
         where = Where(setting.option, None, setting.rule)
         put(setting.rule, Given(setting.raw, where), "command line --set")
+    for rule in SOURCE_REQUIRED:
+        for inputs in (study.inputs, unit.inputs):
+            if rule in inputs and not inputs[rule].source:
+                raise InputError(f"{rule} needs its source (the supplier, contract or residual "
+                                 f"mix it comes from): write {rule}: {{value: "
+                                 f"{inputs[rule].raw}, source: TEXT}}", inputs[rule].where)
     given = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
     _select_given_profiles(rules, out, given)
     # Data layers sit under everything the study says: they fill only the factors left open.
-    for rule, factor in _data_factors(rules, study, out).items():
+    for rule, factor in _data_factors(rules, study.location_of(unit), out).items():
         if rule not in out:
             data = factor.factor
             out[rule] = make_override(rules[rule], factor.quantity, data.where, data.source,
@@ -112,11 +125,13 @@ def _select_given_profiles(rules: RuleSet, out: dict[str, Override], given: set[
                                            f"selected by {figures[0]} given ({by.where})")
 
 
-def catalog_values(study: Study) -> dict[str, Factor]:
-    """The catalog's values for the study's hardware, then its data-centre preset's (which win)."""
+def catalog_values(study: Study, unit: FunctionalUnit) -> dict[str, Factor]:
+    """The catalog's values for the unit's hardware (its own, else the study's), then the
+    study's data-centre preset's (which win)."""
     values: dict[str, Factor] = {}
-    if study.hardware is not None:
-        values.update(select_hardware(study.hardware).values)
+    hardware = study.hardware_of(unit)
+    if hardware is not None:
+        values.update(select_hardware(hardware).values)
     if study.datacenter is not None:
         values.update(select_datacenter(study.datacenter).values)
     return values
@@ -128,12 +143,12 @@ class _DataFactor:
     quantity: pint.Quantity
 
 
-def _data_factors(rules: RuleSet, study: Study, chosen: dict[str, Override]
+def _data_factors(rules: RuleSet, where: Given | None, chosen: dict[str, Override]
                   ) -> dict[str, _DataFactor]:
-    """Electricity factors of the study's location, and impacts of the parts' chosen profiles."""
+    """Electricity factors of the unit's location, and impacts of the parts' chosen profiles."""
     sources: list[tuple[str, dict[str, Factor]]] = []
-    if study.location is not None:
-        location = resolve_location(study.location.raw, study.location.where)
+    if where is not None:
+        location = resolve_location(where.raw, where.where)
         sources.append(("electricity", location.factors))
     datasets, parts = load_manufacturing()
     for part in parts.values():

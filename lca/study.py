@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lca.errors import InputError, Where, did_you_mean
+from lca.measured import Measurement, read_codecarbon
 from lca.yamlsource import YamlDocument, read_yaml
 
 STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
@@ -15,16 +16,20 @@ HARDWARE_KEYS = ("server", "gpu")
 GOAL_KEYS = ("application", "reasons", "audience", "comparative", "commissioner")
 SCOPE_KEYS = ("function", "system_boundary", "cut_off", "assumptions", "limitations",
               "data_quality")
-UNIT_KEYS = ("name", "workload", "inputs", "description", "includes")
+UNIT_KEYS = ("name", "workload", "inputs", "description", "includes", "codecarbon", "location",
+             "hardware")
 INCLUDE_KEYS = ("unit", "share")
+SOURCED_KEYS = ("value", "source")
 
 
 @dataclass(frozen=True)
 class Given:
-    """A value the study gives for a rule, and where."""
+    """A value the study gives for a rule, and where; `source` when the study cites one
+    (`rule: {value: 0.05 kg/kWh, source: ...}`)."""
 
     raw: Any
     where: Where
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,10 @@ class FunctionalUnit:
     inputs: dict[str, Given]
     description: str = ""
     includes: tuple[Include, ...] = ()
+    # Where this unit runs, when not where the study does (training here, serving there): its
+    # electricity comes from its own location, its parts from its own hardware.
+    location: Given | None = None
+    hardware: HardwareChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -71,10 +80,30 @@ class Study:
     functional_units: list[FunctionalUnit] = field(default_factory=list)
     datacenter: Given | None = None
 
+    def location_of(self, unit: FunctionalUnit) -> Given | None:
+        """The unit's own location, else the study's."""
+        return unit.location if unit.location is not None else self.location
+
+    def hardware_of(self, unit: FunctionalUnit) -> HardwareChoice | None:
+        """The unit's own hardware, else the study's."""
+        return unit.hardware if unit.hardware is not None else self.hardware
+
 
 def load_study(path: Path | str) -> Study:
     """Read and validate a study file; every problem names the file, the line and the key."""
-    doc = read_yaml(path)
+    return parse_study(read_yaml(path))
+
+
+def study_from_dict(data: Any, label: str, base: Path | str = ".") -> Study:
+    """Validate a study given as plain data (the mapping a study file holds); problems name
+    `label` and the key. Files the study names (`codecarbon:`) are relative to `base`."""
+    return parse_study(YamlDocument(label, data), Path(base))
+
+
+def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
+    """Validate a parsed study; files it names are relative to `base` (the study file's folder
+    by default)."""
+    base = Path(doc.file).parent if base is None else base
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("a study file is a mapping (study:, functional_units:, ...)",
@@ -90,6 +119,7 @@ def load_study(path: Path | str) -> Study:
         raise InputError("'functional_units' is a list of at least one {name, workload, inputs}",
                          doc.where(("functional_units",)))
     units: list[FunctionalUnit] = []
+    measurements: list[Measurement] = []
     for i, raw in enumerate(units_raw):
         path_i = ("functional_units", i)
         if not isinstance(raw, dict):
@@ -103,14 +133,52 @@ def load_study(path: Path | str) -> Study:
             raise InputError(f"two functional units are named '{name}'", doc.where(path_i + ("name",)))
         if "workload" not in raw:
             raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
+        inputs = _inputs(doc, path_i + ("inputs",))
+        if "codecarbon" in raw:
+            measurements.append(_codecarbon(doc, path_i, raw, inputs, base))
         units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
-                                    _inputs(doc, path_i + ("inputs",)),
+                                    inputs,
                                     str(raw.get("description", "")),
-                                    _includes(doc, path_i + ("includes",), raw.get("includes"))))
+                                    _includes(doc, path_i + ("includes",), raw.get("includes")),
+                                    _given(doc, path_i + ("location",)),
+                                    _hardware(doc, path_i + ("hardware",))))
     _check_includes(units)
-    return Study(title.strip(), doc.file, goal, scope, _given(doc, "location"),
-                 _hardware(doc), _given(doc, "allocation"), _inputs(doc, ("inputs",)),
-                 units, _given(doc, "datacenter"))
+    location = _given(doc, ("location",)) or _measured_location(measurements)
+    return Study(title.strip(), doc.file, goal, scope, location,
+                 _hardware(doc, ("hardware",)), _given(doc, ("allocation",)),
+                 _inputs(doc, ("inputs",)), units, _given(doc, ("datacenter",)))
+
+
+def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Given], base: Path
+                ) -> Measurement:
+    """A unit's `codecarbon: FILE` (relative to the study file): its measured energy and duration
+    become the unit's energy.measured and job.duration, with the file as where they were given."""
+    cited = doc.where(path + ("codecarbon",))
+    if raw.get("workload") != "measured" or not isinstance(raw["codecarbon"], str):
+        raise InputError("'codecarbon' names a CodeCarbon emissions.csv (relative to the study "
+                         "file) for a unit with `workload: measured`", cited)
+    for rule in ("energy.measured", "job.duration"):
+        if rule in inputs:
+            raise InputError(f"{rule} is given twice: by the CodeCarbon file and here",
+                             inputs[rule].where)
+    label = str(base / raw["codecarbon"])
+    m = read_codecarbon(Path(label), label, cited)
+    inputs["energy.measured"] = Given(f"{m.energy_kwh!r} kWh", Where(label, None, "energy_consumed"))
+    inputs["job.duration"] = Given(f"{m.duration_s!r} s", Where(label, None, "duration"))
+    return m
+
+
+def _measured_location(measurements: list[Measurement]) -> Given | None:
+    """The country CodeCarbon recorded, when the study names no location; one for all units."""
+    found = [m for m in measurements if m.country]
+    for m in found[1:]:
+        if m.country != found[0].country:
+            raise InputError(f"the CodeCarbon files name different countries ({found[0].country} "
+                             f"in {found[0].file}, {m.country} here): give the study a `location`",
+                             Where(m.file, m.country_line, "country_iso_code"))
+    if not found:
+        return None
+    return Given(found[0].country, Where(found[0].file, found[0].country_line, "country_iso_code"))
 
 
 def _known_keys(doc: YamlDocument, path: tuple, data: dict, allowed: tuple[str, ...]) -> None:
@@ -130,34 +198,43 @@ def _mapping(doc: YamlDocument, path: tuple, allowed: tuple[str, ...]) -> dict[s
     return value
 
 
-def _given(doc: YamlDocument, key: str) -> Given | None:
-    if key not in doc.data:
+def _node(doc: YamlDocument, path: tuple) -> Any:
+    """The value at a path of the study (None where there is none)."""
+    node: Any = doc.data
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) and part in _keys(node) else None
+    return node
+
+
+def _given(doc: YamlDocument, path: tuple) -> Given | None:
+    value = _node(doc, path)
+    if value is None:
         return None
-    value = doc.data[key]
     if not isinstance(value, str):
-        raise InputError(f"'{key}' is a name (text)", doc.where((key,)))
-    return Given(value, doc.where((key,)))
+        raise InputError(f"'{path[-1]}' is a name (text)", doc.where(path))
+    return Given(value, doc.where(path))
 
 
-def _hardware(doc: YamlDocument) -> HardwareChoice | None:
-    """`hardware: SERVER` or `hardware: {server: SERVER, gpu: GPU}`; the ids are checked
-    against the catalog later (lca/catalog.py), with the place each was given."""
-    if "hardware" not in doc.data:
+def _hardware(doc: YamlDocument, path: tuple) -> HardwareChoice | None:
+    """`hardware: SERVER` or `hardware: {server: SERVER, gpu: GPU}`, of the study or of one
+    functional unit; the ids are checked against the catalog later (lca/catalog.py), with the
+    place each was given."""
+    value = _node(doc, path)
+    if value is None:
         return None
-    value = doc.data["hardware"]
     if isinstance(value, str):
-        return HardwareChoice(Given(value, doc.where(("hardware",))), None)
+        return HardwareChoice(Given(value, doc.where(path)), None)
     if not isinstance(value, dict) or not value:
         raise InputError("'hardware' is a server id (e.g. dgx-h100) or a mapping "
-                         "{server: ID, gpu: ID} of catalog ids", doc.where(("hardware",)))
-    _known_keys(doc, ("hardware",), value, HARDWARE_KEYS)
+                         "{server: ID, gpu: ID} of catalog ids", doc.where(path))
+    _known_keys(doc, path, value, HARDWARE_KEYS)
     picked = {}
     for key in HARDWARE_KEYS:
         if key in value:
             if not isinstance(value[key], str):
                 raise InputError(f"'hardware.{key}' is a catalog id (text)",
-                                 doc.where(("hardware", key)))
-            picked[key] = Given(value[key], doc.where(("hardware", key)))
+                                 doc.where(path + (key,)))
+            picked[key] = Given(value[key], doc.where(path + (key,)))
     return HardwareChoice(picked.get("server"), picked.get("gpu"))
 
 
@@ -166,14 +243,24 @@ def _keys(node: dict | list) -> Any:
 
 
 def _inputs(doc: YamlDocument, path: tuple) -> dict[str, Given]:
-    node: Any = doc.data
-    for part in path:
-        node = node[part] if isinstance(node, (dict, list)) and part in _keys(node) else None
+    node = _node(doc, path)
     if node is None:
         return {}
     if not isinstance(node, dict):
         raise InputError("'inputs' is a mapping of rule names to values with units", doc.where(path))
-    return {str(name): Given(value, doc.where(path + (name,))) for name, value in node.items()}
+    return {str(name): _input(doc, path + (name,), value) for name, value in node.items()}
+
+
+def _input(doc: YamlDocument, path: tuple, value: Any) -> Given:
+    """A rule's value, or `{value: V, source: TEXT}`: a value with the source the study cites."""
+    if not isinstance(value, dict):
+        return Given(value, doc.where(path))
+    _known_keys(doc, path, value, SOURCED_KEYS)
+    source = value.get("source")
+    if "value" not in value or not isinstance(source, str) or not source.strip():
+        raise InputError("a value with its source is {value: VALUE, source: TEXT}, both given",
+                         doc.where(path))
+    return Given(value["value"], doc.where(path + ("value",)), source.strip())
 
 
 def _includes(doc: YamlDocument, path: tuple, raw: Any) -> tuple[Include, ...]:

@@ -33,7 +33,8 @@ from lca.yamlsource import YamlDocument, read_yaml
 CASE_KEYS = ("case", "study", "source", "tolerance", "figures")
 FIGURE_KEYS = ("figure", "functional_unit", "read", "published", "tolerance", "settings", "note")
 RULE_READ = ("rule", "times")
-IMPACT_READ = ("impact", "stage", "component")
+IMPACT_READ = ("impact", "stage", "component", "basis")
+BASES = ("location", "market")  # accounting bases of electricity (GHG Protocol Scope 2)
 
 # A study run: the study file and the settings its figures give (as --set would).
 RunKey = tuple[Path, tuple[Setting, ...]]
@@ -54,11 +55,13 @@ class Read:
     impact: str | None = None
     stage: str | None = None
     component: str | None = None
+    basis: str | None = None  # market: the market-based figure (gwp only); location by default
 
     def __str__(self) -> str:
         if self.rule is not None:
             return self.rule + (f" x {self.times}" if self.times else "")
-        return ", ".join(p for p in (self.impact, self.stage, self.component) if p)
+        return ", ".join(p for p in (self.impact, self.stage, self.component,
+                                     self.basis and f"{self.basis}-based") if p)
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,8 @@ def _read(doc: YamlDocument, path: tuple, raw: Any) -> Read:
     kinds = [keys for keys in (RULE_READ, IMPACT_READ) if any(k in read for k in keys)]
     if len(kinds) != 1 or kinds[0][0] not in read:
         raise InputError("'read' is {rule: NAME, times: NAME} (times optional) or {impact: "
-                         "INDICATOR, stage: STAGE, component: COMPONENT} (stage and component "
-                         "optional)", doc.where(path))
+                         "INDICATOR, stage: STAGE, component: COMPONENT, basis: location|market} "
+                         "(stage, component and basis optional)", doc.where(path))
     return Read(**{k: _text(doc, path + (k,), v) for k, v in read.items()})
 
 
@@ -217,8 +220,10 @@ def _check(figure: Figure, rules: RuleSet, indicators: dict[str, Indicator],
                     raise InputError(f"rule '{name}' is text, not a value to compare", where)
                 unit = unit * Quantity(1, rule.unit)
     else:
+        if read.basis == "market" and read.impact != "gwp":
+            raise InputError("only climate change (gwp) has a market-based basis", where)
         for value, allowed in ((read.impact, indicators), (read.stage, STAGES),
-                               (read.component, PARTS)):
+                               (read.component, PARTS), (read.basis, BASES)):
             if value is not None and value not in allowed:
                 raise InputError(f"unknown '{value}'{did_you_mean(value, allowed)}; expected one "
                                  f"of {', '.join(allowed)}", where)
@@ -255,8 +260,13 @@ def gap(ours: float, published: float) -> float:
 
 def read_impact(unit: dict[str, Any], read: Read) -> float:
     """An impact of one functional unit of a results document, in the indicator's unit: the total,
-    or the cells of one stage and/or one component summed."""
+    or the cells of one stage and/or one component summed; on the market-based basis if asked."""
     impact = unit["impacts"][read.impact]
+    if read.basis == "market":
+        impact = unit.get("market_based") or {}
+        if impact.get("total") is None:
+            raise InputError(f"functional unit '{unit['name']}' has no market-based result: give "
+                             f"it electricity.market.gwp", Where("validation", key="basis"))
     if read.stage is None and read.component is None:
         return float(impact["total"])
     cells = impact["by_stage_and_component"]

@@ -157,7 +157,10 @@ CASES: list[Case] = [
     _i("power-close-paren", "gpu.power: 700 W)", "unknown unit"),
     _i("power-bool", "gpu.power: true", "got the boolean True"),
     _i("power-list", "gpu.power: [700]", "got list"),
-    _i("power-mapping", "gpu.power: {W: 700}", "got dict"),
+    # A mapping is a value with its source, {value, source} (issue 17): other keys are refused.
+    _i("power-mapping", "gpu.power: {W: 700}", "unknown key 'W'; expected one of value, source"),
+    _i("power-unsourced", "gpu.power: {value: 700 W}", "{value: VALUE, source: TEXT}, both given"),
+    _i("power-sourced-dict", "gpu.power: {value: {W: 700}, source: datasheet}", "got dict"),
     _i("power-date", "gpu.power: 2024-01-01", "got date"),
     _i("power-null", "gpu.power: null", "got NoneType"),
     _i("power-empty", "gpu.power: ''", "is not a number with a unit"),

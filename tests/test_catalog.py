@@ -30,17 +30,18 @@ from tests.conftest import ROOT
 
 # Every GPU with a server it fits: each server with its default GPU, and the GPUs no server
 # defaults to in a host of their form factor (PCIe cards in the PCIe server, SXM and OAM modules
-# in an 8-GPU baseboard host).
+# in an 8-GPU baseboard host; Google's TPUs, which no catalog server hosts, with the DGX-1's parts
+# as a stand-in host).
 PAIRS = [("h100-sxm", "dgx-h100"), ("a100-sxm-80gb", "dgx-a100"), ("h100-sxm", "hgx-h100"),
          ("h200-sxm", "hgx-h200"), ("b200", "dgx-b200"), ("v100-sxm2-32gb", "dgx-1"),
          ("l40s", "pcie-inference"), ("l4", "pcie-inference"), ("h100-pcie", "pcie-inference"),
          ("a100-pcie-40gb", "pcie-inference"), ("a100-pcie-80gb", "pcie-inference"),
          ("v100-pcie-32gb", "pcie-inference"), ("a100-sxm-40gb", "dgx-a100"),
-         ("mi300x", "hgx-h100")]
+         ("mi300x", "hgx-h100"), ("tpu-v2", "dgx-1"), ("tpu-v3", "dgx-1"), ("tpu-v4", "dgx-1")]
 
 GPU_IDS = ["h100-sxm", "h100-pcie", "h200-sxm", "b200", "a100-sxm-40gb", "a100-sxm-80gb",
            "a100-pcie-40gb", "a100-pcie-80gb", "v100-sxm2-32gb", "v100-pcie-32gb", "l4", "l40s",
-           "mi300x"]
+           "mi300x", "tpu-v2", "tpu-v3", "tpu-v4"]
 SERVER_IDS = ["dgx-h100", "dgx-a100", "hgx-h100", "hgx-h200", "dgx-b200", "dgx-1",
               "pcie-inference"]
 
@@ -103,6 +104,9 @@ def test_every_gpu_has_a_dense_16_bit_peak_and_a_profile(model) -> None:
     assert profiles.pop("a100-sxm-80gb") == "mlca-a100"
     # AMD publishes neither a footprint nor a die area for the MI300X: reported missing.
     assert profiles.pop("mi300x") == "unpublished"
+    # Nor does Google for its TPUs (Jouppi et al. 2020 give only an upper bound of the die area).
+    for tpu in ("tpu-v2", "tpu-v3", "tpu-v4"):
+        assert profiles.pop(tpu) == "unpublished"
     assert set(profiles.values()) == {"mlca-die"}
 
 
@@ -150,7 +154,7 @@ def _gpu_manufacturing(model, server: str, gpu: str, **inputs) -> dict[str, floa
     ev = evaluator(model, server, gpu, **INFERENCE, **inputs)
     datasets, _ = load_manufacturing()
     background = background_datasets(load_locations(), datasets)
-    (fg,) = foreground_datasets("test", [(unit, ev)], None, background)
+    (fg,) = foreground_datasets("test", [(unit, ev)], [None], background)
     process = fg.activities[fg.part_processes["gpu"]]
     share = (ev.value("embodied.share_per_hour") * ev.value("allocation.gpu_share")
              ).to("1/h").magnitude

@@ -44,6 +44,9 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         "GShard-600B training, mixture of experts": 4,  # 1.33e22 FLOP, 76,186 h, 24.1 MWh, 4.8 t
         "Switch Transformer training": 2,  # 179 MWh, 72.2 t
         "FLUX.1-dev image (measured)": 2,  # 7,949 J on an H100, 6,679 J on a B200
+        # Issue 17: Table 4 as one study, five units in their own locations; energy and net
+        # (market-based) CO2e per run, gross where it differs from net.
+        "Patterson et al. 2021, Table 4, as one study": 12,
         # Not a row of reference-cases.md: measured serving, ML.ENERGY Benchmark v3 (issue 13).
         "Llama 3.1 8B serving on one H100 (measured)": 3,  # 0.455, 0.119, 0.0702 J per token
         "Qwen3 30B-A3B (MoE) serving on one H100 (measured, held out)": 2,  # 0.653, 0.222 J
@@ -51,7 +54,7 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Seven studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on a
+    """Nine studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on a
     B200, and the serving studies once more with other batches: those read rules only and are not
     written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
@@ -60,6 +63,7 @@ def test_each_study_runs_once(validated: Validated) -> None:
                     ("bloom-176b.yaml", ()): True, ("bloom-176b.yaml", ("datacenter.pue",)): False,
                     ("gpt-3-175b.yaml", ()): True, ("gshard-600b.yaml", ()): True,
                     ("switch-transformer.yaml", ()): True,
+                    ("patterson-2021.yaml", ()): True,
                     ("flux.1-dev.yaml", ()): False,
                     ("flux.1-dev.yaml", ("gpu.peak_flops", "gpu.power")): False,
                     ("llama-3.1-8b-serving.yaml", ()): False,
@@ -160,6 +164,13 @@ def test_a_figure_out_of_tolerance_exits_1(tmp_path: Path, capsys: pytest.Captur
      "'read' is {rule: NAME, times: NAME} (times optional) or {impact: INDICATOR"),
     ("settings: {datacenter.pue: 1.2}", "settings: {datacenter.peu: 1.2}",
      "key 'datacenter.peu': unknown rule 'datacenter.peu' (did you mean datacenter.pue"),
+    # Only climate change has a market-based basis (electricity.market.gwp).
+    ("read: {impact: gwp, stage: use, basis: market}, published: 552.1 t",
+     "read: {impact: pe, stage: use, basis: market}, published: 552.1 MJ",
+     "only climate change (gwp) has a market-based basis"),
+    ("read: {impact: gwp, stage: use, basis: market}, published: 552.1 t",
+     "read: {impact: gwp, stage: use, basis: net}, published: 552.1 t",
+     "unknown 'net'; expected one of location, market"),
 ])
 def test_bad_cases_file(tmp_path: Path, capsys: pytest.CaptureFixture, old: str, new: str,
                         message: str) -> None:

@@ -71,6 +71,9 @@ class Foreground:
     """The foreground datasets of one functional unit and what the results need to read them.
 
     `includes` are the shares of other units this one carries: (unit name, its key, share).
+    `electricity` is the unit's data-centre electricity process (per kWh of IT electricity) and
+    `market_shift` what the market-based basis adds to its climate change per kWh of IT
+    electricity (kg CO2-eq; None when no market-based factor is given).
     """
 
     unit: Key
@@ -78,6 +81,8 @@ class Foreground:
     part_processes: dict[str, Key]
     missing: list[Missing] = field(default_factory=list)
     includes: list[tuple[str, Key, Amount]] = field(default_factory=list)
+    electricity: Key | None = None
+    market_shift: Amount | None = None
 
 
 def slug(text: str) -> str:
@@ -192,7 +197,8 @@ class _UnitBuilder:
                                 for (name, key, share), inc in zip(includes, self.unit.includes,
                                                                     strict=True)])
         self._check_amounts()
-        return Foreground(unit, self.activities, parts, self.missing, includes)
+        return Foreground(unit, self.activities, parts, self.missing, includes, electricity,
+                          self._market_shift())
 
     def _check_amounts(self) -> None:
         """Every amount is a finite number within MAX_AMOUNT before anything can reach
@@ -234,7 +240,7 @@ class _UnitBuilder:
 
     def _electricity(self) -> Key:
         where = (f"no factor for {self.location.name} ({self.location.code}) in "
-                 f"inventories/electricity.csv" if self.location else "the study has no location")
+                 f"inventories/electricity.csv" if self.location else "no location, for the study or the unit")
         grid = self._data_or_variant(
             electricity_key(self.location.code) if self.location else None, "electricity",
             "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
@@ -247,6 +253,18 @@ class _UnitBuilder:
                        "datacenter.electricity_per_it"),
              _biosphere("water", magnitude(water), "on-site cooling water (rule datacenter.water_per_it)")
              | {"rule": "datacenter.water_per_it"}])
+
+    def _market_shift(self) -> Amount | None:
+        """What the market-based basis adds per kWh of IT electricity: the kWh drawn from the
+        grid per IT kWh x (market-based - location-based factor); None without a market-based
+        factor, or without a location-based one to replace (then it is missing, not zero)."""
+        try:
+            market = self.ev.value("electricity.market.gwp")
+            location = self.ev.value("electricity.gwp")
+        except MissingInput:
+            return None
+        per_it = self.ev.value("datacenter.electricity_per_it")
+        return magnitude((per_it * (market - location)).to("kg/kWh"))
 
     def _part(self, part: str, electricity: Key) -> Key | None:
         """The process of one part per hour in use, or None when the profile leaves it empty."""
@@ -327,14 +345,15 @@ def unit_key(database: str, unit: str, code: str = "") -> Key:
 
 
 def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
-                        location: Location | None, background: dict[Key, dict[str, Any]]
+                        locations: list[Location | None], background: dict[Key, dict[str, Any]]
                         ) -> list[Foreground]:
-    """The foreground of every functional unit (names must be unique in a study).
+    """The foreground of every functional unit (names must be unique in a study), each drawing
+    the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
     """
     built = {unit.name: _UnitBuilder(database, unit, evaluator, location, background).build()
-             for unit, evaluator in units}
+             for (unit, evaluator), location in zip(units, locations, strict=True)}
 
     def lacking(name: str) -> list[Missing]:
         out = list(built[name].missing)

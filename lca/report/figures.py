@@ -90,10 +90,33 @@ def allocation_comparison(doc: dict[str, Any]) -> Figure | None:
     columns = section["columns"]
     # The study's own rule is the reference; a comparison without it falls back to its first.
     own = doc.get("allocation") if doc.get("allocation") in columns else columns[0]
+    return _ratios(doc, section, own, "allocation rules compared",
+                   f"result of each rule divided by that of the study's own allocation, {own}",
+                   "study's own")
+
+
+def scenario_comparison(doc: dict[str, Any]) -> Figure | None:
+    """Per indicator and functional unit, each scenario's result over the first scenario's.
+
+    None when the document compares no scenarios.
+    """
+    section = doc.get("scenario_comparison")
+    if not section:
+        return None
+    first = section["columns"][0]
+    return _ratios(doc, section, first, "scenarios compared",
+                   f"result of each scenario divided by that of the first, {first}", "reference")
+
+
+def _ratios(doc: dict[str, Any], section: dict[str, Any], own: str, what: str, subtitle: str,
+            reference: str) -> Figure:
+    """Bars of each column's result over the `own` column's, per indicator and unit."""
+    columns = section["columns"]
     rows = {(r["functional_unit"], r["indicator"]): r for r in section["rows"]}
     units = list(dict.fromkeys(r["functional_unit"] for r in section["rows"]))
-    indicators = doc.get("indicators") or {
-        r["indicator"]: {"name": r["indicator_name"], "unit": r["unit"]} for r in section["rows"]}
+    # The document's indicators: a comparison's extra rows (market-based climate change, which
+    # a column may lack) are in its tables, not in this figure.
+    indicators = doc.get("indicators") or next(iter(doc["scenarios"].values()))["indicators"]
     fig = Figure(figsize=SIZE, layout="constrained")
     axes = _panels(fig, len(indicators))
     width = 0.8 / len(columns)
@@ -132,13 +155,11 @@ def allocation_comparison(doc: dict[str, Any]) -> Figure | None:
         ax.set_title(_panel_title(info, any(starred)), fontsize=10)
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    handles = [Patch(facecolor=PALETTE[k % len(PALETTE)], label=col + (" (study's own)" if
+    handles = [Patch(facecolor=PALETTE[k % len(PALETTE)], label=col + (f" ({reference})" if
                      col == own else ""), edgecolor="#333333" if col == own else "none")
                for k, col in enumerate(columns)]
     fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
-    fig.suptitle(_title(doc, "allocation rules compared") +
-                 f"\nresult of each rule divided by that of the study's own allocation, {own}"
-                 " (= 1.0, dashed line)", fontsize=11)
+    fig.suptitle(_title(doc, what) + f"\n{subtitle} (= 1.0, dashed line)", fontsize=11)
     _footnote(fig, [INCOMPLETE] if any_incomplete else [])
     return fig
 

@@ -69,3 +69,24 @@ def render(doc: dict[str, Any], figures: dict[str, str]) -> str:
         "sources": sources, "given": list(given.values()),
     }
     return _environment().get_template("report.html.j2").render(**context)
+
+
+def render_scenarios(doc: dict[str, Any], figures: dict[str, str]) -> str:
+    """The scenario comparison as HTML text; `figures` maps a figure's name to its data URI:
+    `scenarios` (the ratios), `contributions-N` (the Nth scenario's contributions)."""
+    from lca.report import scenarios
+
+    section = doc["scenario_comparison"]
+    units: dict[str, list[dict[str, Any]]] = {}
+    frame = tables.comparison(section)
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        units.setdefault(row["functional_unit"], []).append(row)
+    context = {
+        "doc": doc, "section": section, "version": __version__,
+        "date": dt.date.today().isoformat(), "units": units,
+        "overview": scenarios.overview(doc).to_dict("records"),
+        "figures": figures,
+        "market": any(u.get("market_based") for s in doc["scenarios"].values()
+                      for u in s["functional_units"]),
+    }
+    return _environment().get_template("scenarios.html.j2").render(**context)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
+from lca.results import MARKET_BASIS, location_text
 
 Doc = dict[str, Any]
 
@@ -25,7 +26,6 @@ def _head(unit: str, indicator: str, info: dict[str, str]) -> dict[str, str]:
 def goal_and_scope(doc: Doc) -> pd.DataFrame:
     """Two columns, item and what the study states (ISO 14044 4.2), in reading order."""
     gs = doc["goal_and_scope"]
-    loc = doc["location"]
     rows: list[tuple[str, Any]] = [("study", doc["study"]), ("study file", gs["file"])]
     rows += [(f"goal: {k}", v) for k, v in gs["goal"].items()]
     rows += [(f"scope: {k}", v) for k, v in gs["scope"].items()]
@@ -33,7 +33,11 @@ def goal_and_scope(doc: Doc) -> pd.DataFrame:
         text = f"{unit['workload']}" + (f"; {unit['description']}" if unit["description"] else "")
         text += "".join(f"; includes {i['share']} of '{i['unit']}'" for i in unit["includes"])
         rows.append((f"functional unit: {unit['name']}", text))
-    rows += [("location", f"{loc['name']} ({loc['code']})" if loc else "none: factors given"),
+    for unit in doc["functional_units"]:
+        if unit.get("location") and unit["location"] != doc["location"]:
+            rows.append((f"location of '{unit['name']}'",
+                         f"{unit['location']['name']} ({unit['location']['code']})"))
+    rows += [("location", location_text(doc)),
              ("hardware", gs["hardware"] or "none: values given"),
              ("data centre", gs.get("datacenter") or "none: PUE and WUE given or defaults"),
              ("allocation", doc["allocation"])]
@@ -102,21 +106,53 @@ def contributions(doc: Doc) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
-    """One row per functional unit x indicator, one column per allocation rule; None if not run."""
-    section = doc.get("allocation_comparison")
-    if section is None:
+def market_based(doc: Doc) -> pd.DataFrame | None:
+    """Climate change on the market-based basis beside the location-based one, per functional
+    unit (total, stages, components), with the factors and their sources; None when no unit
+    gives a market-based factor. A unit that would mix the bases has no figures and says why."""
+    units = [u for u in doc["functional_units"] if u.get("market_based")]
+    if not units:
         return None
+    info = doc["indicators"]["gwp"]
+    rows = []
+    for u in units:
+        market = u["market_based"]
+        factors = "; ".join(f"'{f['functional_unit']}': {f['market_based']:g} {f['unit']} "
+                            f"(location-based {f['location_based']:g}), {f['source']}"
+                            for f in market["factors"])
+        lacking = ", ".join(market["lacking"])
+        for basis, impact in (("location-based", u["impacts"]["gwp"]), ("market-based", market)):
+            values = ({} if impact["total"] is None else
+                      {"total": impact["total"], **impact["by_stage"], **impact["by_component"]})
+            rows.append({**_head(u["name"], "gwp", info), "basis": basis, **values,
+                         "incomplete": "yes" if u["missing"]["gwp"] else "no",
+                         "factors": factors if basis == "market-based" else "the location's grid",
+                         "not computed because": (f"{lacking} give no electricity.market.gwp"
+                                                  if lacking and basis == "market-based" else "")})
+    return pd.DataFrame(rows).assign(note=MARKET_BASIS)
+
+
+def comparison(section: dict[str, Any]) -> pd.DataFrame:
+    """A comparison (of allocations or scenarios): one row per functional unit x indicator, one
+    column per choice, the spread, and the choices whose result is incomplete."""
     rows = []
     for row in section["rows"]:
         values = [v for v in row["values"].values() if v is not None]
         rows.append({"functional_unit": row["functional_unit"], "indicator": row["indicator"],
                      "indicator_name": row["indicator_name"], "unit": row["unit"],
                      **row["values"],
-                     "max_over_min": max(values) / min(values) if values and min(values) > 0
-                     else None,
+                     "max_over_min": max(values) / min(values)
+                     if len(values) > 1 and min(values) > 0 else None,
                      "incomplete": ", ".join(c for c, bad in row["incomplete"].items() if bad)})
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def allocation_comparison(doc: Doc) -> pd.DataFrame | None:
+    """One row per functional unit x indicator, one column per allocation rule; None if not run."""
+    section = doc.get("allocation_comparison")
+    if section is None:
+        return None
+    frame = comparison(section)
     shares = {r["functional_unit"]: r["server_share"] for r in section["rows"]}
     share_rows = pd.DataFrame([{"functional_unit": unit, "indicator": "server_share",
                                 "indicator_name": "server share per GPU-hour", "unit": "1",
@@ -182,10 +218,14 @@ def data_quality(doc: Doc) -> pd.DataFrame:
 
 
 def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order; the allocation comparison and uncertainty when run."""
+    """The workbook's sheets in order; the market-based results when a factor is given, the
+    allocation comparison and uncertainty when run."""
     out = {"Goal and scope": goal_and_scope(doc), "Inputs": inputs(doc),
            "Foreground inventory": inventory(doc), "Reference flows": reference_flows(doc),
            "Results": results(doc), "Contributions": contributions(doc)}
+    market = market_based(doc)
+    if market is not None:
+        out["Market-based"] = market
     comparison = allocation_comparison(doc)
     if comparison is not None:
         out["Allocation comparison"] = comparison
@@ -194,3 +234,4 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
             out[name] = frame
     out["Data quality"] = data_quality(doc)
     return out
+

@@ -13,9 +13,14 @@ MAX_WIDTH = 60  # characters: long sources wrap in the cell rather than widen th
 
 
 def write_workbook(doc: dict[str, Any], path: Path) -> None:
-    """Write every sheet of `tables.sheets`, header frozen, columns sized to their content."""
+    """Write every sheet of `tables.sheets`."""
+    write_sheets(tables.sheets(doc), path)
+
+
+def write_sheets(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per frame, header frozen, columns sized to their content."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.sheets(doc).items():
+        for name, frame in sheets.items():
             frame.to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"

@@ -26,6 +26,7 @@ from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
 from lca.provenance import origin
 from lca.rules.evaluate import Evaluator, make_override
+from lca.study import FunctionalUnit
 from lca.texttable import aligned
 from lca.uncertainty.sampling import describe, sample
 
@@ -128,18 +129,26 @@ def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
              background: dict[Key, dict[str, float]], indicators: dict[str, Indicator]
              ) -> list[dict[str, np.ndarray]]:
     """Scores of every unit for given samples of its rules: one vectorised evaluation."""
+    pairs = with_arrays(prepared, samples)
+    foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
+                                      prepared.locations, prepared.background)
+    size = max((len(a) for s in samples for a in s.values()), default=1)
+    return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
+            for s in unit_scores(foregrounds, background, indicators)]
+
+
+def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
+                label: str = "Monte Carlo", source: str = "sampled"
+                ) -> list[tuple[FunctionalUnit, Evaluator]]:
+    """Each unit's evaluator with arrays of values (in the rules' units) for some of its rules."""
     pairs = []
     for (unit, evaluator), values in zip(prepared.pairs, samples, strict=True):
         overrides = dict(evaluator.overrides)
         for name, array in values.items():
             overrides[name] = make_override(evaluator.rules[name], array,
-                                            Where("Monte Carlo", key=name), "sampled")
+                                            Where(label, key=name), source)
         pairs.append((unit, Evaluator(evaluator.rules, overrides)))
-    foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
-                                      prepared.location, prepared.background)
-    size = max((len(a) for s in samples for a in s.values()), default=1)
-    return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
-            for s in unit_scores(foregrounds, background, indicators)]
+    return pairs
 
 
 def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
