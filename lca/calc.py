@@ -89,7 +89,7 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
     electricity = [fg.electricity for fg in foregrounds if fg.electricity is not None]
 
     def drawn() -> dict[Key, float]:
-        return {key: float(lca.supply_array[lca.activity_dict[key]]) for key in electricity}
+        return {key: bwcompat.supply(lca, key) for key in electricity}
 
     for foreground in foregrounds:
         bwcompat.redo_lci(lca, {foreground.unit: 1.0})
