@@ -177,6 +177,8 @@ def parse_quantity(raw: Any, where: Where, default_unit: pint.Unit | None = None
                          f"e.g. 700 W, 80 GB, 0.4, 7B)", where)
     number = finite(float(match["number"].replace("_", "")), raw.strip(), where)
     unit_text_ = match["unit"]
+    if unit_text_[:1] == "/" and unit_text_[1:].lstrip()[:1].isalpha():
+        unit_text_ = "1" + unit_text_  # `24 /s`, `3 /h`: a rate, as people write it
     if unit_text_[:1] in ("*", "/", "^", "+", "-"):
         raise InputError(f"'{_clip(raw.strip())}' is a calculation; a value is a number, then "
                          f"its unit (e.g. 1e10, 700 W): put formulas in rules", where)

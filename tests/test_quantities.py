@@ -41,6 +41,8 @@ WHERE = Where("test", 1, "value")
     ("826 mm²", "cm**2", 8.26),
     ("19.5e12 FLOP/s", "FLOP/s", 19.5e12),
     ("3 s^-1", "1/s", 3.0),
+    ("16 /s", "1/s", 16.0),  # a rate as people write it (a video's frames per second)
+    ("3 /h", "1/s", 3 / 3600),
 ])
 def test_values_people_write(text: str, unit: str, expected: float) -> None:
     target = ureg.Unit(unit)
