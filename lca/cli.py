@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +28,7 @@ from lca.report.bundle import check_out, write_bundle, write_json
 from lca.report.scenarios import WRITTEN as SCENARIO_FILES
 from lca.report.scenarios import write_report as write_scenario_report
 from lca.results import table
-from lca.texttable import fit
+from lca.texttable import WIDTH, fit
 from lca.situation import Setting, evaluators, load_model, parse_set
 from lca.study import load_study
 from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
@@ -311,7 +312,10 @@ def cmd_rules(args: argparse.Namespace) -> None:
         return
     width = max(len(n) for n in rules.rules)
     for rule in rules.rules.values():
-        print(f"{rule.name:<{width}}  {rule.unit_label:<10} {rule_kind(rule):<8} {rule.title}")
+        head = f"{rule.name:<{width}}  {rule.unit_label:<10} {rule_kind(rule):<8} "
+        # The title wraps under itself, so that the listing keeps to the terminal's 100 columns.
+        print("\n".join(textwrap.wrap(rule.title, WIDTH, initial_indent=head,
+                                       subsequent_indent=" " * len(head))))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,3 +29,12 @@ def test_a_long_note_wraps_with_a_hanging_indent() -> None:
     lines = fit("short\n  * " + "word " * 40 + "\n").splitlines()
     assert lines[0] == "short" and all(len(line) <= 100 for line in lines) and len(lines) == 4
     assert lines[1].startswith("  * word") and lines[2].startswith("      word")
+
+
+def test_the_rules_listing_keeps_to_100_columns(capsys) -> None:
+    """`genai-lca rules` wraps each title under itself (the longest rule names take 38 columns)."""
+    from lca.cli import main
+
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) > 150 and max(len(line) for line in lines) <= 100
