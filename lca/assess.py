@@ -32,7 +32,7 @@ def _quantities(evaluator: Evaluator, count: float = 1.0) -> dict[str, float | N
     """The reference flows of one item (the rules' workload) times the unit's quantity."""
     out: dict[str, float | None] = {}
     for key, (rule, _) in QUANTITIES.items():
-        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured"):
+        if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured", "provisioned"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
         out[key] = float(flow(evaluator, key, count))

@@ -170,11 +170,15 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
         inputs = _inputs(doc, path_i + ("inputs",))
         if "codecarbon" in raw:
             measurements.append(_codecarbon(doc, path_i, raw, inputs, base))
+        count = _count(doc, path_i + ("quantity",), raw.get("quantity"))
+        if raw.get("workload") == "provisioned" and count.of and "provisioned.requests" not in inputs:
+            # The period's volume is the unit's quantity: the rules describe one request of it.
+            inputs["provisioned.requests"] = Given(repr(count.amount), doc.where(path_i + ("quantity",)))
         units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
                                     inputs,
                                     str(raw.get("description", "")),
                                     _includes(doc, path_i + ("includes",), raw.get("includes")),
-                                    _count(doc, path_i + ("quantity",), raw.get("quantity")),
+                                    count,
                                     _given(doc, path_i + ("location",)),
                                     _hardware(doc, path_i + ("hardware",))))
     _check_includes(units)
