@@ -3,8 +3,9 @@ which heavy libraries each loads.
 
 Run: python benchmarks/startup.py [RUNS]. Each figure is the median CPU time (user + system, of
 the child process, from `resource.getrusage`) over RUNS fresh processes (default 5), beside a bare
-`python -c pass`, the interpreter's own floor. The heavy libraries are found with
-`python -X importtime`, which names every module a run imports. Issue 15 asks for `--help`
+`python -c pass`, the interpreter's own floor. `--help` runs as `python -m lca --help`, which is
+`genai-lca --help` without the console script's two-line wrapper. The heavy libraries are found
+with `python -X importtime`, which names every module a run imports. Issue 15 asks for `--help`
 under 0.3 s of CPU and for no plotting, statistics or spreadsheet library in it.
 """
 
