@@ -9,31 +9,19 @@ import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lca import __version__
+from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.errors import InputError, Where
-from lca.rules.docs import rule_kind, write_docs
-from lca.rules.explain import explain, render
-from lca.assess import assess, prepare, uncertainty
-from lca.catalog import listing
-from lca.compare import compare_allocations, compare_scenarios
-from lca.compare import table as comparison_table
-from lca.compare import write_csv as write_comparison_csv
-from lca.inventory import bwcompat
-from lca.inventory.brightway import DEFAULT_PROJECT, session
-from lca.inventory.data import load_indicators
-from lca.inventory.excel import export_foreground, import_foreground
-from lca.inventory.package import export_package
-from lca.report.bundle import check_out, write_bundle, write_json
-from lca.report.scenarios import WRITTEN as SCENARIO_FILES
-from lca.report.scenarios import write_report as write_scenario_report
-from lca.results import table
 from lca.texttable import WIDTH, fit
-from lca.situation import Setting, evaluators, load_model, parse_set
-from lca.study import load_study
-from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
-from lca.uncertainty.analysis import table as uncertainty_table
-from lca.uncertainty.sensitivity import power_of_two
+
+if TYPE_CHECKING:  # for the annotations only; the command imports it when it runs
+    from lca.situation import Setting
+
+# Everything else (the rules engine with pint and numpy, Brightway, pandas, scipy, SALib,
+# matplotlib, jinja2, openpyxl) is imported inside the command that uses it, not here: importing
+# it all took 1.5 s of CPU before `--help` or a usage error could print (issue 15).
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
+    from lca.rules.explain import explain, render
+    from lca.situation import evaluators, load_model, parse_set
+    from lca.study import load_study
+
     rules = load_model(args.model)
     rules.require(args.rule, Where("command line", key="RULE"))
     study = load_study(args.study)
@@ -172,6 +164,8 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 def _settings(args: argparse.Namespace) -> list[Setting]:
     """`--set` values, and `--allocation ID` as the value of the rule `allocation`."""
+    from lca.situation import Setting, parse_set
+
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
         settings.append(Setting("allocation", args.allocation, "--allocation"))
@@ -179,6 +173,11 @@ def _settings(args: argparse.Namespace) -> list[Setting]:
 
 
 def cmd_assess(args: argparse.Namespace) -> None:
+    from lca.assess import assess
+    from lca.compare import compare_allocations
+    from lca.report.bundle import check_out
+    from lca.results import table
+
     settings = _settings(args)
     if args.out:
         # The bundle's report discusses the sensitivity to the allocation choice: every rule is
@@ -210,6 +209,10 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
 def _write_bundle(doc: dict, out: Path, project: str) -> None:
     """The export bundle, the foreground in bw2io's Excel format and the whole study as a
     Brightway package."""
+    from lca.inventory.excel import export_foreground
+    from lca.inventory.package import export_package
+    from lca.report.bundle import write_bundle
+
     write_bundle(doc, out)
     databases = doc["brightway"]["databases"]
     export_foreground(databases[-1], project, out / "foreground.xlsx")
@@ -217,6 +220,14 @@ def _write_bundle(doc: dict, out: Path, project: str) -> None:
 
 
 def cmd_uncertainty(args: argparse.Namespace) -> None:
+    from lca.assess import prepare, uncertainty
+    from lca.compare import compare_allocations
+    from lca.inventory.data import load_indicators
+    from lca.report.bundle import check_out
+    from lca.uncertainty.analysis import analyse, check_run
+    from lca.uncertainty.analysis import table as uncertainty_table
+    from lca.uncertainty.sensitivity import power_of_two
+
     if args.iterations < 1:
         raise InputError(f"--iterations takes a number of samples of 1 or more, not "
                          f"{args.iterations}", Where("command line", key="--iterations"))
@@ -242,6 +253,8 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    from lca.inventory.excel import import_foreground
+
     database = import_foreground(args.workbook, args.project)
     if not args.quiet:
         print(f"imported '{database}' into project '{args.project}', with the open data and "
@@ -249,6 +262,14 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
+    from lca.compare import compare_allocations, compare_scenarios
+    from lca.compare import table as comparison_table
+    from lca.compare import write_csv as write_comparison_csv
+    from lca.report.bundle import check_out, write_json
+    from lca.report.scenarios import WRITTEN as SCENARIO_FILES
+    from lca.report.scenarios import write_report as write_scenario_report
+    from lca.situation import parse_set
+
     settings = [parse_set(s) for s in args.settings]
     scenarios = ([args.study] if args.study else []) + args.scenario
     if bool(args.allocation) == bool(args.scenario):
@@ -287,7 +308,6 @@ def cmd_compare(args: argparse.Namespace) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit status 0 when every figure is within its tolerance, 1 otherwise, as a test runner."""
-    # Imported here, so that the command is one self-contained block.
     from lca import validate
 
     figures = validate.select(validate.load_cases(args.cases), args.case)
@@ -301,10 +321,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> None:
+    from lca.catalog import listing
+
     print(listing(), end="")
 
 
 def cmd_rules(args: argparse.Namespace) -> None:
+    from lca.rules.docs import rule_kind, write_docs
+    from lca.situation import load_model
+
     rules = load_model(args.model)
     if args.doc:
         written = write_docs(rules, args.doc)
@@ -323,6 +348,11 @@ def main(argv: list[str] | None = None) -> int:
     for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
+        # Brightway's session is needed by every command but not by `--help` or a usage error,
+        # which exit above.
+        from lca.inventory import bwcompat
+        from lca.inventory.brightway import session
+
         bwcompat.VERBOSE = getattr(args, "verbose", False)
         command = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
                    "explain": cmd_explain, "import": cmd_import, "rules": cmd_rules,

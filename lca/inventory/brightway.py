@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from lca import __version__
+from lca.defaults import DEFAULT_PROJECT
 from lca.errors import InputError, Where
 from lca.inventory import bwcompat
 from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, biosphere_datasets
 
 MARK = "genai-lca"
-DEFAULT_PROJECT = "genai-lca"
 # A study's foreground is this and its title; an import may replace nothing else.
 FOREGROUND_PREFIX = "genai-lca: "
 # The fault-injection point of the kill tests (tests/test_writes.py): `STEP:NAME` makes the

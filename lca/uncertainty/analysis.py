@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from lca.assess import Prepared
+from lca.defaults import SOBOL_N
 from lca.errors import InputError, Where
 from lca.inventory.data import INDICATORS, Indicator
 from lca.results import unused_lines
@@ -19,7 +20,6 @@ from lca.texttable import aligned
 from lca.uncertainty import montecarlo
 from lca.uncertainty.sensitivity import sampled_rules, sobol, tornado
 
-SOBOL_N = 1024  # base points: n (k + 2) evaluations, about 14,000 for the example's 12 inputs
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
 TOP = 6  # inputs printed per functional unit
 MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold at once
