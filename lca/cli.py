@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 import traceback
@@ -364,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader of our output stopped early (`genai-lca rules | head`): nothing is wrong.
+        # Python would complain again when it flushes stdout at exit, so point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:  # the last resort: say it is ours, with the trace to report
         traceback.print_exc()
         print("internal error: this is a bug in genai-lca; please report it with the trace above",

@@ -203,3 +203,22 @@ def test_brightway_folder_that_does_not_exist(tmp_path, capsys, monkeypatch) -> 
     assert code == 2
     assert f"BRIGHTWAY2_DIR is '{missing}', which is not a folder" in err
     assert not missing.exists()
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path) -> None:
+    """`genai-lca explain ... | head -1`: the closed pipe ends the run quietly, status 0, no trace.
+    The trace is over 100 kB, more than a pipe holds, so the write meets the closed pipe."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BRIGHTWAY2_DIR": str(tmp_path)}
+    study = str(ROOT / "examples" / "stable-diffusion-service.yaml")
+    proc = subprocess.Popen([sys.executable, "-m", "lca", "explain", study, "energy.facility"],
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout.readline()  # one line, then the reader goes away
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
