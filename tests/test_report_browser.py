@@ -29,17 +29,13 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.mark.parametrize("which, figure_count, details_count", [
-    # contributions and allocation; inventory and annex A per functional unit
-    ("bundle", 2, 4),
-    # and the intervals, tornado and Sobol' figures; the sampled inputs and the Sobol' figure
-    ("uncertainty_bundle", 5, 6)])
-def test_report_renders_without_errors(which: str, figure_count: int, details_count: int,
-                                       chromium: str, tmp_path: Path,
-                                       request: pytest.FixtureRequest) -> None:
+def render(chromium: str, report: Path, queries: dict[str, tuple[str, str]],
+           screenshot: Path | None = None) -> tuple[list[str], dict[str, object]]:
+    """Open `report` in headless Chromium; return the console errors and warnings, script errors
+    and failed requests, and each query's result (`name: (selector, JavaScript over the
+    matches)`), after taking a full-page screenshot when asked."""
     from playwright.sync_api import sync_playwright
 
-    bundle = request.getfixturevalue(which)
     messages: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
@@ -49,14 +45,33 @@ def test_report_renders_without_errors(which: str, figure_count: int, details_co
                     if m.type in ("error", "warning") else None)
             page.on("pageerror", lambda e: messages.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: messages.append(f"request failed: {r.url}"))
-            page.goto((bundle.out / "report.html").as_uri(), wait_until="load")
-            figures = page.eval_on_selector_all(
-                "figure img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-            details = page.eval_on_selector_all("details", "ds => ds.length")
-            screenshot = tmp_path / "report.png"
-            page.screenshot(path=str(screenshot), full_page=True)
+            page.goto(report.as_uri(), wait_until="load")
+            found = {name: page.eval_on_selector_all(selector, script)
+                     for name, (selector, script) in queries.items()}
+            if screenshot is not None:
+                page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
+    return messages, found
+
+
+FIGURES = ("figure img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
+
+
+@pytest.mark.parametrize("which, figure_count, details_count", [
+    # contributions and allocation; inventory and annex A per functional unit
+    ("bundle", 2, 4),
+    # and the intervals, tornado and Sobol' figures; the sampled inputs and the Sobol' figure
+    ("uncertainty_bundle", 5, 6)])
+def test_report_renders_without_errors(which: str, figure_count: int, details_count: int,
+                                       chromium: str, tmp_path: Path,
+                                       request: pytest.FixtureRequest) -> None:
+    bundle = request.getfixturevalue(which)
+    screenshot = tmp_path / "report.png"
+    messages, found = render(chromium, bundle.out / "report.html",
+                             {"figures": FIGURES, "details": ("details", "ds => ds.length")},
+                             screenshot)
+    figures, details = found["figures"], found["details"]
     assert messages == []
     assert len(figures) == figure_count and all(w > 500 and h > 300 for w, h in figures), figures
     assert details == details_count

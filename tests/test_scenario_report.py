@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from lca.cli import main
-from tests.test_report_browser import FLAGS, chromium  # noqa: F401 (the fixture)
+from tests.test_report_browser import FIGURES, chromium, render  # noqa: F401 (the fixture)
 
 # The same inference served in France and in the USA, the latter on a supplier's contract.
 SCENARIO = """\
@@ -76,24 +76,11 @@ def test_the_workbook_has_the_comparison_sheets(compared: Compared) -> None:
 
 
 def test_the_report_renders(compared: Compared, chromium: str, tmp_path: Path) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    messages: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("console", lambda m: messages.append(f"{m.type}: {m.text}")
-                    if m.type in ("error", "warning") else None)
-            page.on("pageerror", lambda e: messages.append(f"page error: {e}"))
-            page.on("requestfailed", lambda r: messages.append(f"request failed: {r.url}"))
-            page.goto((compared.out / "report.html").as_uri(), wait_until="load")
-            figures = page.eval_on_selector_all(
-                "figure img", "imgs => imgs.map(i => [i.naturalWidth, i.naturalHeight])")
-            headings = page.eval_on_selector_all("h3", "hs => hs.map(h => h.textContent)")
-            text = page.inner_text("body")
-        finally:
-            browser.close()
+    messages, found = render(chromium, compared.out / "report.html",
+                             {"figures": FIGURES,
+                              "headings": ("h3", "hs => hs.map(h => h.textContent)"),
+                              "text": ("body", "b => b[0].innerText")})
+    figures, headings, text = found["figures"], found["headings"], found["text"]
     assert messages == []
     # The ratios, then each scenario's contributions.
     assert len(figures) == 3 and all(w > 500 and h > 300 for w, h in figures), figures
