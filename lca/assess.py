@@ -213,22 +213,3 @@ def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEF
     so bad input writes nothing.
     """
     return run(prepare(study_path, settings, model_dir), project)
-
-
-def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
-                project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                sobol_n: int | None = None) -> dict[str, Any]:
-    """The results document with an `uncertainty` section: Monte Carlo over the rules'
-    distributions, tornado swings and Sobol' indices (`uncertainty.analysis`).
-
-    The deterministic assessment runs first (Brightway then holds the study); the samples are
-    evaluated over its static background scores.
-    """
-    from lca.uncertainty.analysis import SOBOL_N, analyse, check_run
-
-    prepared = prepare(study_path, settings, model_dir)
-    check_run(prepared, iterations, seed, sobol_n or SOBOL_N)
-    doc = run(prepared, project)
-    doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc,
-                                 sobol_n or SOBOL_N)
-    return doc

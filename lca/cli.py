@@ -221,12 +221,9 @@ def _write_bundle(doc: dict, out: Path, project: str) -> None:
 
 
 def cmd_uncertainty(args: argparse.Namespace) -> None:
-    from lca.assess import prepare, uncertainty
-    from lca.compare import compare_allocations
-    from lca.inventory.data import load_indicators
     from lca.report.bundle import check_out
-    from lca.uncertainty.analysis import analyse, check_run
     from lca.uncertainty.analysis import table as uncertainty_table
+    from lca.uncertainty.analysis import uncertainty
     from lca.uncertainty.sensitivity import power_of_two
 
     if args.iterations < 1:
@@ -236,20 +233,14 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
         raise InputError(f"--sobol takes a power of 2 (the Sobol' sequence's balance needs it), "
                          f"such as 512 or 1024, not {args.sobol}", Where("command line",
                                                                          key="--sobol"))
-    settings = _settings(args)
     if args.out:
-        # The bundle's report also discusses the allocation choice: every rule is run, the
-        # study's own last, then the samples are evaluated over that project.
         check_out(args.out)
-        prepared = prepare(args.study, settings, args.model)
-        check_run(prepared, args.iterations, args.seed, args.sobol)
-        doc = compare_allocations(args.study, settings, args.project, args.model)
-        doc["uncertainty"] = analyse(prepared, load_indicators(), args.iterations, args.seed,
-                                     doc, args.sobol)
+    # With --out, the bundle's report also discusses the allocation choice: every rule is run,
+    # the study's own last, then the samples are evaluated over that project.
+    doc = uncertainty(args.study, args.iterations, args.seed, _settings(args), args.project,
+                      args.model, args.sobol, allocations=bool(args.out))
+    if args.out:
         _write_bundle(doc, args.out, args.project)
-    else:
-        doc = uncertainty(args.study, args.iterations, args.seed, settings, args.project,
-                          args.model, args.sobol)
     _show(doc, args, uncertainty_table)
 
 

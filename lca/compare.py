@@ -32,16 +32,18 @@ MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate 
 
 def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
                         project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                        rules: RuleSet | None = None) -> dict[str, Any]:
+                        rules: RuleSet | None = None, own: Prepared | None = None
+                        ) -> dict[str, Any]:
     """The study's results document (a file, or a study already read), with an
-    `allocation_comparison` of every allocation rule.
+    `allocation_comparison` of every allocation rule; `own` is the study already prepared
+    with `settings`, when the caller has it.
 
     Every allocation is prepared (checked) before any is written; the study's own allocation is
     written last, so the project's foreground ends as the study describes it.
     """
     rules = rules or load_model(model_dir)
     ids = list(rules["allocation"].choices)
-    own = prepare(study_path, settings, rules=rules)
+    own = own or prepare(study_path, settings, rules=rules)
     prepared: dict[str, Prepared] = {}
     for alloc in ids:
         option = Setting("allocation", alloc, "--allocation all")

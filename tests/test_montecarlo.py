@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lca.assess import assess, prepare, run, uncertainty
+from lca.assess import assess, prepare, run
 from lca.cli import main
 from lca.inventory.data import load_indicators
 from lca.situation import Setting
 from lca.uncertainty import montecarlo as mc
+from lca.uncertainty.analysis import uncertainty
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

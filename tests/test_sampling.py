@@ -11,9 +11,10 @@ import pytest
 from scipy.stats import truncnorm
 
 from lca.errors import InputError
+from lca.rules.explain import distribution_text as describe
 from lca.rules.rule import Rule
 from lca.rules.ruleset import bound_violation, load_rules
-from lca.uncertainty.sampling import describe, sample
+from lca.uncertainty.sampling import sample
 from lca.units import Quantity
 
 N = 200_000

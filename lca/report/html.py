@@ -71,11 +71,11 @@ def render(doc: dict[str, Any], figures: dict[str, str]) -> str:
     return _environment().get_template("report.html.j2").render(**context)
 
 
-def render_scenarios(doc: dict[str, Any], figures: dict[str, str]) -> str:
+def render_scenarios(doc: dict[str, Any], figures: dict[str, str],
+                     overview: list[dict[str, Any]]) -> str:
     """The scenario comparison as HTML text; `figures` maps a figure's name to its data URI:
-    `scenarios` (the ratios), `contributions-N` (the Nth scenario's contributions)."""
-    from lca.report import scenarios
-
+    `scenarios` (the ratios), `contributions-N` (the Nth scenario's contributions); `overview`
+    has one row per scenario (`scenarios.overview`)."""
     section = doc["scenario_comparison"]
     units: dict[str, list[dict[str, Any]]] = {}
     frame = tables.comparison(section)
@@ -84,7 +84,7 @@ def render_scenarios(doc: dict[str, Any], figures: dict[str, str]) -> str:
     context = {
         "doc": doc, "section": section, "version": __version__,
         "date": dt.date.today().isoformat(), "units": units,
-        "overview": scenarios.overview(doc).to_dict("records"),
+        "overview": overview,
         "figures": figures,
         "market": any(u.get("market_based") for s in doc["scenarios"].values()
                       for u in s["functional_units"]),

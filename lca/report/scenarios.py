@@ -80,4 +80,5 @@ def write_report(doc: Doc, out: Path) -> None:
     for name, figure in drawn.items():
         paths = figures.save(figure, out / "figures", name)
         uris[name] = html.data_uri(next(p for p in paths if p.suffix == ".svg"))
-    (out / "report.html").write_text(html.render_scenarios(doc, uris), encoding="utf-8")
+    page = html.render_scenarios(doc, uris, overview(doc).to_dict("records"))
+    (out / "report.html").write_text(page, encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lca.rules.explain import format_value, formula_text
+from lca.rules.explain import distribution_text, format_value, formula_text
 from lca.rules.rule import Rule
 from lca.rules.ruleset import RuleSet
 from lca.units import format_number
@@ -49,9 +49,7 @@ def rule_page(rules: RuleSet, rule: Rule) -> str:
     elif rule.formula is not None:
         lines += ["## Formula", "", "```", formula_text(rule) or "", "```", ""]
     if rule.uncertainty is not None:
-        from lca.uncertainty.sampling import describe  # the same words as Monte Carlo's output
-
-        lines += ["## Uncertainty", "", f"{describe(rule.uncertainty)}. "
+        lines += ["## Uncertainty", "", f"{distribution_text(rule.uncertainty)}. "
                   f"Source: {rule.uncertainty.source}", ""]
     lines += ["## Sources", ""] + [f"- {s}" for s in rule.sources] + [""]
     if rule.notes:

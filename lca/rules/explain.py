@@ -10,7 +10,7 @@ import pint
 from lca.rules.evaluate import Evaluator
 from lca.rules.expression import Cond
 from lca.rules.interpret import Interpreter
-from lca.rules.rule import Rule
+from lca.rules.rule import Rule, Uncertainty
 from lca.units import format_number, unit_text
 
 
@@ -126,3 +126,17 @@ def render(tree: Explanation) -> str:
 
     walk(tree, "", "")
     return "\n".join(lines)
+
+
+def distribution_text(uncertainty: Uncertainty) -> str:
+    """A rule's distribution in words, the same in the rule pages and Monte Carlo's tables:
+    'uniform 0.25 to 0.5', 'lognormal, median = the value, GSD 1.2'."""
+    p = {k: format_number(q.magnitude) for k, q in uncertainty.parameters.items()}
+    if uncertainty.distribution == "uniform":
+        return f"uniform {p['min']} to {p['max']}"
+    if uncertainty.distribution == "triangular":
+        return f"triangular {p['min']} to {p['max']}, mode {p['mode']}"
+    if uncertainty.distribution == "normal":
+        return f"normal, mean {p['mean']}, sd {p['sd']}"
+    median = "the value" if uncertainty.relative else p["median"]
+    return f"lognormal, median = {median}, GSD {p['gsd']}"

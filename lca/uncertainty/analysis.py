@@ -9,15 +9,18 @@ section's `sensitivity` says how they were computed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared
-from lca.defaults import SOBOL_N
+from lca.assess import Prepared, prepare, run
+from lca.compare import compare_allocations
+from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.errors import InputError, Where
-from lca.inventory.data import INDICATORS, Indicator
+from lca.inventory.data import INDICATORS, Indicator, load_indicators
 from lca.results import unused_lines
 from lca.texttable import aligned
 from lca.uncertainty import montecarlo
+from lca.situation import Setting, load_model
 from lca.uncertainty.sensitivity import sampled_rules, sobol, tornado
 
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
@@ -87,6 +90,24 @@ def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: in
                             "2010, ST by Jansen 1999 (SALib); 95 % bootstrap confidence "
                             "intervals"}}
     return section
+
+
+def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
+                project: str = DEFAULT_PROJECT, model_dir: Path | None = None,
+                sobol_n: int = SOBOL_N, allocations: bool = False) -> dict[str, Any]:
+    """The results document with an `uncertainty` section (`analyse`); with `allocations`, the
+    `allocation_comparison` too (`compare_allocations`, for the bundle's report).
+
+    The run is checked (`check_run`) before Brightway is written; the deterministic assessment
+    runs first, then the samples are evaluated over its static background scores.
+    """
+    rules = load_model(model_dir)
+    prepared = prepare(study_path, settings, rules=rules)
+    check_run(prepared, iterations, seed, sobol_n)
+    doc = (compare_allocations(prepared.study, settings, project, rules=rules, own=prepared)
+           if allocations else run(prepared, project))
+    doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc, sobol_n)
+    return doc
 
 
 def drivers(unit: dict[str, Any], top: int | None = TOP) -> list[str]:

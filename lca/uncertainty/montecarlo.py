@@ -26,9 +26,10 @@ from lca.inventory.data import Indicator
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
 from lca.provenance import origin
 from lca.rules.evaluate import Evaluator, make_override
+from lca.rules.explain import distribution_text
 from lca.study import FunctionalUnit
 from lca.texttable import aligned
-from lca.uncertainty.sampling import describe, sample
+from lca.uncertainty.sampling import sample
 
 GIVEN = ("study", "functional unit", "command line")
 CHUNK = 5_000  # samples per evaluation: bounds memory, gives the progress bar its steps
@@ -179,7 +180,8 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
         rules = uncertain_rules(evaluator, prepared.study.file)
         units.append({
             "functional_unit": unit.name,
-            "sampled": [{"rule": r, "distribution": describe(evaluator.rules[r].uncertainty),
+            "sampled": [{"rule": r,
+                         "distribution": distribution_text(evaluator.rules[r].uncertainty),
                          "source": evaluator.rules[r].uncertainty.source}
                         for r in rules.sampled],
             "fixed": [{"rule": r, "where": str(evaluator.overrides[r].where)}

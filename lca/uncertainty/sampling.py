@@ -15,7 +15,7 @@ import pint
 from scipy.stats import triang, truncnorm
 
 from lca.errors import InputError
-from lca.rules.rule import Rule, Uncertainty
+from lca.rules.rule import Rule
 from lca.units import format_number
 
 
@@ -70,16 +70,3 @@ def _truncated_normal_ppf(mean: float, sd: float, low: float, high: float, u: np
     """The normal conditioned on [low, high] (either end may be infinite), at probabilities u."""
     a, b = (low - mean) / sd, (high - mean) / sd
     return np.asarray(truncnorm.ppf(u, a, b, loc=mean, scale=sd), dtype=float)
-
-
-def describe(uncertainty: Uncertainty) -> str:
-    """A short text for tables: 'uniform 0.25 to 0.5', 'lognormal, median = the value, GSD 1.2'."""
-    p = {k: format_number(q.magnitude) for k, q in uncertainty.parameters.items()}
-    if uncertainty.distribution == "uniform":
-        return f"uniform {p['min']} to {p['max']}"
-    if uncertainty.distribution == "triangular":
-        return f"triangular {p['min']} to {p['max']}, mode {p['mode']}"
-    if uncertainty.distribution == "normal":
-        return f"normal, mean {p['mean']}, sd {p['sd']}"
-    median = "the value" if uncertainty.relative else p["median"]
-    return f"lognormal, median = {median}, GSD {p['gsd']}"
