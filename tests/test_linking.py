@@ -28,6 +28,7 @@ from lca.inventory.data import load_manufacturing
 from scripts.synthetic_background import (BIOSPHERE3, CH4_GWP100, COMPONENT, DATABASE, GWP100,
                                           US_GRID, WATER_USE, write_project)
 from tests.conftest import ROOT
+from tests.test_schema import assert_valid
 
 PROJECT = "test-linking-practitioner"
 MAPPING = ROOT / "examples" / "background" / "mapping.yaml"
@@ -122,6 +123,10 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict, 
                            "test-linking-tool")
     assert status == 0, err
     return json.loads(out), before, practitioner_state(), folder
+
+
+def test_the_linked_document_fits_the_schema(linked: tuple) -> None:
+    assert_valid(linked[0], "results")
 
 
 def test_linked_scores_are_the_hand_arithmetic(linked: tuple) -> None:
