@@ -177,7 +177,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
     from lca.assess import assess
     from lca.compare import compare_allocations
     from lca.report.bundle import check_out
-    from lca.results import table
+    from lca.report.text import results_table
 
     settings = _settings(args)
     if args.out:
@@ -188,7 +188,7 @@ def cmd_assess(args: argparse.Namespace) -> None:
         _write_bundle(doc, args.out, args.project)
     else:
         doc = assess(args.study, settings, args.project, args.model)
-    _show(doc, args, table)
+    _show(doc, args, results_table)
 
 
 BUNDLE = ("results.json", "results.csv", "results.decimal-comma.csv", "results.xlsx",
@@ -222,7 +222,7 @@ def _write_bundle(doc: dict, out: Path, project: str) -> None:
 
 def cmd_uncertainty(args: argparse.Namespace) -> None:
     from lca.report.bundle import check_out
-    from lca.uncertainty.analysis import table as uncertainty_table
+    from lca.report.text import uncertainty_table
     from lca.uncertainty.analysis import uncertainty
     from lca.uncertainty.sensitivity import power_of_two
 
@@ -255,8 +255,8 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> None:
     from lca.compare import compare_allocations, compare_scenarios
-    from lca.compare import table as comparison_table
-    from lca.compare import write_csv as write_comparison_csv
+    from lca.report.comparison import table as comparison_table
+    from lca.report.comparison import write_csv as write_comparison_csv
     from lca.report.bundle import check_out, write_json
     from lca.report.scenarios import WRITTEN as SCENARIO_FILES
     from lca.report.scenarios import write_report as write_scenario_report
@@ -301,13 +301,14 @@ def cmd_compare(args: argparse.Namespace) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit status 0 when every figure is within its tolerance, 1 otherwise, as a test runner."""
     from lca import validate
+    from lca.report import validation
 
     figures = validate.select(validate.load_cases(args.cases), args.case)
     outcomes = validate.validate(figures, args.project)
     if args.json:
         print(json.dumps(validate.as_json(outcomes), indent=2))
     elif not args.quiet:
-        print(validate.markdown(outcomes) if args.markdown else fit(validate.table(outcomes)),
+        print(validation.markdown(outcomes) if args.markdown else fit(validation.table(outcomes)),
               end="")
     return 0 if all(o.passed for o in outcomes) else 1
 

@@ -134,7 +134,7 @@ def test_location_codes(tmp_path: Path, given: str, code: str) -> None:
 
 def test_missing_data_are_marked_in_the_table(default) -> None:
     """Water of manufacturing is in no source: its cells carry '*' and a footnote, not a bare 0."""
-    from lca.results import table
+    from lca.report.text import results_table as table
     from lca.texttable import fit
 
     text = table(default)

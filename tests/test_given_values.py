@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lca.assess import assess
-from lca.results import table
+from lca.report.text import results_table as table
 
 STUDY = """\
 study: {title}
@@ -65,7 +65,7 @@ def test_a_value_no_choice_reads_is_shown_above_the_results(tmp_path: Path) -> N
 
 def test_the_uncertainty_table_shows_it_too(tmp_path: Path) -> None:
     from lca.uncertainty.analysis import uncertainty
-    from lca.uncertainty.analysis import table as uncertainty_table
+    from lca.report.text import uncertainty_table
 
     path = study(tmp_path, "parts-mc", "server.manufacturing: boavizta, server.embodied.gwp: 2500 kg")
     text = uncertainty_table(uncertainty(path, 200, 1, project="given-unused-mc", sobol_n=64))

@@ -12,7 +12,7 @@ from lca.assess import assess, prepare
 from lca.cli import main
 from lca.report import tables
 from lca.report.interpretation import caveats
-from lca.results import service_lines, service_parts
+from lca.report.text import service_lines, service_parts
 from lca.validate import Outcome, load_cases
 from tests.conftest import ROOT
 from tests.test_allocation import write
@@ -228,7 +228,7 @@ functional_units:
 
 def test_a_service_in_its_own_location_on_both_bases(tmp_path) -> None:
     from lca.inventory.datasets import electricity_key
-    from lca.results import table
+    from lca.report.text import results_table as table
     from tests.test_electricity import grid
 
     path = write(tmp_path, "elsewhere.yaml", ELSEWHERE)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from lca.cli import main
-from lca.uncertainty.analysis import table
+from lca.report.text import uncertainty_table as table
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

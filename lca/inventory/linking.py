@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from lca.calc import STAGES, calculate
@@ -333,29 +332,3 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
             "mapping": resolved.mapping.file, "linked_database": database,
             "methods": [{"name": list(m), "unit": u} for m, u in resolved.methods.items()],
             "links": resolved.described, "functional_units": units}
-
-
-def table(block: dict[str, Any]) -> list[str]:
-    """The linked scores as text lines, after the tool's own table."""
-    from lca.texttable import aligned
-    from lca.units import format_number
-
-    lines = [f"== linked background: database '{block['database']}' of project "
-             f"'{block['project']}' ({len(block['links'])} entries mapped in "
-             f"{Path(block['mapping']).name}); the tool's foreground in '"
-             f"{block['linked_database']}'"]
-    shown = [p for p in PARTS if any(i["by_component"][p] for u in block["functional_units"]
-                                     for i in u["impacts"])]
-    for unit in block["functional_units"]:
-        lines.append(f"-- {unit['name']}")
-        rows = [["method", "unit", "total", *STAGES, *shown]]
-        rows += [[" | ".join(i["method"]), i["unit"], format_number(i["total"]),
-                  *(format_number(i["by_stage"][s]) for s in STAGES),
-                  *(format_number(i["by_component"][p]) for p in shown)]
-                 for i in unit["impacts"]]
-        lines += aligned(rows)
-        for item in unit["not_linked"]:
-            lines.append(f"  * not in the linked inventory: {item['flow']} "
-                         f"{format_number(item['amount'])} per unit of '{item['activity']}' "
-                         f"({item['rule']}); map it under 'flows:' to count it")
-    return lines

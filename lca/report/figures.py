@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lca.inventory.datasets import PART_NAMES
-from lca.results import shown_parts
+from lca.report.text import shown_parts
 from lca.units import format_number, significant
 
 # Okabe & Ito's palette: distinguishable with the common colour-vision deficiencies.

@@ -18,7 +18,7 @@ from lca import __version__
 from lca.calc import STAGES
 from lca.inventory.datasets import PART_NAMES
 from lca.report import interpretation, tables
-from lca.results import shown_parts
+from lca.report.text import shown_parts
 from lca.units import significant
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -14,7 +14,7 @@ from typing import Any
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
-from lca.uncertainty.analysis import drivers, swing_percent, swing_text
+from lca.report.text import drivers, swing_percent, swing_text
 from lca.yamlsource import read_yaml
 
 Doc = dict[str, Any]

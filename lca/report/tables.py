@@ -12,7 +12,8 @@ import pandas as pd
 
 from lca.calc import STAGES
 from lca.inventory.datasets import PARTS
-from lca.results import MARKET_BASIS, location_text
+from lca.report.text import location_text
+from lca.results import MARKET_BASIS
 
 Doc = dict[str, Any]
 

@@ -17,14 +17,11 @@ from lca.compare import compare_allocations
 from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.errors import InputError, Where
 from lca.inventory.data import INDICATORS, Indicator, load_indicators
-from lca.results import unused_lines
-from lca.texttable import aligned
 from lca.uncertainty import montecarlo
 from lca.situation import Setting, load_model
 from lca.uncertainty.sensitivity import sampled_rules, sobol, tornado
 
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
-TOP = 6  # inputs printed per functional unit
 MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold at once
 # Sobol' holds temporaries beyond the rule values counted (the design, quantiles, amounts): peak
 # memory of the example (k = 15) grew by 2,094 bytes per point at --sobol 65536, against 1,232
@@ -108,66 +105,3 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
            if allocations else run(prepared, project))
     doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc, sobol_n)
     return doc
-
-
-def drivers(unit: dict[str, Any], top: int | None = TOP) -> list[str]:
-    """A unit's inputs ranked by their Sobol' total index summed over the indicators: those
-    that drive the results overall first (each grid factor drives its own indicator only)."""
-    total: dict[str, float] = {}
-    for rows in unit["sobol"].values():
-        for row in rows:
-            total[row["rule"]] = total.get(row["rule"], 0.0) + row["ST"]
-    ranked = sorted(total, key=lambda rule: -total[rule])  # stable: ties keep the first seen
-    return ranked[:top]
-
-
-def swing_percent(row: dict[str, Any]) -> tuple[float, float] | None:
-    """A tornado row's results at the input's low and high values, in % away from the
-    deterministic result; None when that result is 0 (no percentage of it)."""
-    base = row["score_deterministic"]
-    if base == 0:
-        return None
-    return (100 * (row["score_low"] / base - 1), 100 * (row["score_high"] / base - 1))
-
-
-def table(doc: dict[str, Any]) -> str:
-    """The intervals (`montecarlo.table`), then per unit the inputs that drive the results."""
-    from lca.units import format_number
-
-    section = doc["uncertainty"]
-    title, *intervals = montecarlo.table(doc).rstrip().split("\n")
-    lines = [title, *unused_lines(doc), *intervals]
-    low, high = section["sensitivity"]["tornado_percentiles"]
-    for unit in section["functional_units"]:
-        ranked = drivers(unit)
-        if not ranked:
-            continue
-        lines += ["", f"== {unit['functional_unit']}: the inputs that drive the results "
-                      f"(top {len(ranked)} by Sobol' total index ST)"]
-        head = ["input", "unit", f"{low:g} %", f"{high:g} %"]
-        for ind in doc["indicators"]:
-            head += [f"{ind} ST", f"{ind} swing"]
-        rows = [head]
-        for rule in ranked:
-            row: list[str] = []
-            for ind in doc["indicators"]:
-                swing = next(r for r in unit["tornado"][ind] if r["rule"] == rule)
-                index = next(r for r in unit["sobol"][ind] if r["rule"] == rule)
-                percent = swing_percent(swing)
-                row += [f"{index['ST']:.2f}", swing_text(percent)]
-            rows.append([rule, swing["unit"], format_number(swing["low_value"]),
-                         format_number(swing["high_value"]), *row])
-        lines += aligned(rows)
-    lines += ["", f"swing: the result with the input at its {low:g} and {high:g} % values, every "
-                  f"other input at its value, in % of the deterministic result.",
-              f"ST: share of the result's variance due to the input, interactions included "
-              f"({section['sensitivity']['sobol']['evaluations']:,} evaluations)."]
-    return "\n".join(lines) + "\n"
-
-
-def swing_text(percent: tuple[float, float] | None) -> str:
-    """'-36/+60 %'; '0' when the input does not move the result; 'n/a' when it is 0."""
-    if percent is None:
-        return "n/a"
-    low, high = (round(p) for p in percent)
-    return "0" if low == high == 0 else f"{low:+d}/{high:+d} %"

@@ -28,7 +28,6 @@ from lca.provenance import origin
 from lca.rules.evaluate import Evaluator, make_override
 from lca.rules.explain import distribution_text
 from lca.study import FunctionalUnit
-from lca.texttable import aligned
 from lca.uncertainty.sampling import sample
 
 GIVEN = ("study", "functional unit", "command line")
@@ -199,32 +198,3 @@ def statistics(values: np.ndarray, deterministic: float, incomplete: bool) -> di
         PERCENTILES.values())), strict=True)}
     return {"deterministic": deterministic, "mean": float(np.mean(values)), **stats,
             "sd": float(np.std(values)), "incomplete": incomplete}
-
-
-def table(doc: dict[str, Any]) -> str:
-    """The Monte Carlo statistics as text: per functional unit, one row per indicator."""
-    from lca.units import format_number
-
-    section = doc["uncertainty"]
-    lines = [f"{doc['study']}: Monte Carlo, {section['iterations']:,} iterations, seed "
-             f"{section['seed']} (allocation {doc['allocation']})", ""]
-    head = ["indicator", "unit", "deterministic", "mean", "median", "2.5 %", "97.5 %"]
-    for unit in section["functional_units"]:
-        lines.append(f"== {unit['functional_unit']}")
-        rows = [head]
-        for ind, info in doc["indicators"].items():
-            s = unit["indicators"][ind]
-            star = "*" if s["incomplete"] else ""
-            rows.append([info["name"], info["unit"],
-                         *(format_number(s[k]) + star
-                           for k in ("deterministic", "mean", "median", "p2_5", "p97_5"))])
-        lines += aligned(rows)
-        lines.append("  sampled: " + "; ".join(f"{s['rule']} ({s['distribution']})"
-                                               for s in unit["sampled"]))
-        if unit["fixed"]:
-            lines.append("  held at the study's value or its data centre's (not sampled): "
-                         + ", ".join(f["rule"] for f in unit["fixed"]))
-        lines.append("")
-    if any(s["incomplete"] for u in section["functional_units"] for s in u["indicators"].values()):
-        lines.append("* incomplete: data missing for this indicator (see `assess`)")
-    return "\n".join(lines).rstrip() + "\n"
