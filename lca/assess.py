@@ -17,7 +17,7 @@ from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.measured import check_landed
-from lca.results import QUANTITIES, document, flow, location_entry, market_based, unit_result
+from lca.results import QUANTITIES, Results, document, flow, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, evaluators, load_model
@@ -88,7 +88,7 @@ def _location(given: Given | None) -> Location | None:
     return resolve_location(given.raw, given.where) if given is not None else None
 
 
-def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
+def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
@@ -114,23 +114,23 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     if linked is not None:
         with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
             bw.open_project(project)
-    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
-                         unit.quantity)
-             for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
-                                              strict=True)]
     factors = market_factors(pairs)
-    for unit, location, unit_scores in zip(units, prepared.locations, scores, strict=True):
-        unit["location"] = location_entry(location)
-        unit["market_based"] = market_based(unit_scores.market, unit["impacts"]["gwp"], factors)
-    doc = document(study.title, prepared.allocation, prepared.location, indicators, units,
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
+                         location, factors, unit.quantity)
+             for (unit, ev), q, s, fg, location in zip(pairs, prepared.quantities, scores,
+                                                       foregrounds, prepared.locations,
+                                                       strict=True)]
+    out = document(study.title, prepared.allocation, prepared.location, indicators, units,
                    {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
-                    "methods": [list(m) for m in methods.values()]})
-    doc["unused_inputs"] = unused_inputs(prepared)
-    doc["plausibility"] = plausibility(prepared.pairs)
-    _add_provenance(doc, prepared, indicators)
-    if linked is not None:
-        doc["background"] = linked
-    return doc
+                    "methods": [list(m) for m in methods.values()]},
+                   unused_inputs(prepared), plausibility(prepared.pairs), linked)
+    _add_provenance(out, prepared, indicators)
+    return out
+
+
+def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
+    """The results document of a prepared study (`results`, as JSON data)."""
+    return results(prepared, project).to_json()
 
 
 def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:
@@ -148,7 +148,7 @@ def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, d
     return out
 
 
-def _add_provenance(doc: dict[str, Any], prepared: Prepared,
+def _add_provenance(doc: Results, prepared: Prepared,
                     indicators: dict[str, Indicator]) -> None:
     """Goal and scope, the inputs and inventory of each unit, and the data behind the factors."""
     study = prepared.study
@@ -157,20 +157,20 @@ def _add_provenance(doc: dict[str, Any], prepared: Prepared,
     if study.datacenter is not None:
         entry = select_datacenter(study.datacenter)
         datacenter = f"{entry.id}: {entry.name}"
-    doc["goal_and_scope"] = provenance.goal_and_scope(study, hardware, datacenter, indicators,
-                                                      prepared.pairs[0][1])
-    for entry, (unit, evaluator) in zip(doc["goal_and_scope"]["functional_units"], prepared.pairs,
+    doc.goal_and_scope = provenance.goal_and_scope(study, hardware, datacenter, indicators,
+                                                   prepared.pairs[0][1])
+    for entry, (unit, evaluator) in zip(doc.goal_and_scope["functional_units"], prepared.pairs,
                                         strict=True):
         entry["boundary"] = provenance.boundary(unit, evaluator)
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
-    for unit, (fu, evaluator), foreground in zip(doc["functional_units"], prepared.pairs,
+    for unit, (fu, evaluator), foreground in zip(doc.functional_units, prepared.pairs,
                                                  prepared.foregrounds, strict=True):
         own = study.hardware_of(fu)
-        unit["hardware"] = select_hardware(own).label if own is not None else None
-        unit["inputs"] = provenance.inputs_used(evaluator, study.file)
-        unit["inventory"] = provenance.inventory(foreground, datasets)
-    doc["data_quality"] = provenance.data_quality(
+        unit.hardware = select_hardware(own).label if own is not None else None
+        unit.inputs = provenance.inputs_used(evaluator, study.file)
+        unit.inventory = provenance.inventory(foreground, datasets)
+    doc.data_quality = provenance.data_quality(
         [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
         datasets, indicators)
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, run
+from lca.assess import Prepared, prepare, results, run
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
+from lca.results import Results
 from lca.rules.explain import format_value
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
@@ -27,13 +28,12 @@ class Column:
 MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate change
 
 
-def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
-                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                        rules: RuleSet | None = None, own: Prepared | None = None
-                        ) -> dict[str, Any]:
-    """The study's results document (a file, or a study already read), with an
-    `allocation_comparison` of every allocation rule; `own` is the study already prepared
-    with `settings`, when the caller has it.
+def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
+                       project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
+                       rules: RuleSet | None = None, own: Prepared | None = None) -> Results:
+    """The study's results (a file, or a study already read), with an `allocation_comparison`
+    of every allocation rule; `own` is the study already prepared with `settings`, when the
+    caller has it.
 
     Every allocation is prepared (checked) before any is written; the study's own allocation is
     written last, so the project's foreground ends as the study describes it.
@@ -47,13 +47,18 @@ def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
         prepared[alloc] = (own if alloc == own.allocation
                            else prepare(study_path, [*settings, option], rules=rules))
     order = [a for a in ids if a != own.allocation] + [own.allocation]
-    docs = {alloc: run(prepared[alloc], project) for alloc in order}
-    doc = docs[own.allocation]
-    doc["allocation_comparison"] = comparison([Column(a, docs[a]) for a in ids])
-    for row in doc["allocation_comparison"]["rows"]:
-        row["server_share"] = {a: _unit(docs[a], row["functional_unit"])["quantities"]["server_share"]
-                               for a in ids}
-    return doc
+    typed = {alloc: results(prepared[alloc], project) for alloc in order}
+    docs = {alloc: typed[alloc].to_json() for alloc in ids}
+    typed[own.allocation].allocation_comparison = comparison(
+        [Column(a, docs[a]) for a in ids], server_share=True)
+    return typed[own.allocation]
+
+
+def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
+                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
+                        rules: RuleSet | None = None) -> dict[str, Any]:
+    """The results document of `allocation_results`, as JSON data."""
+    return allocation_results(study_path, settings, project, model_dir, rules).to_json()
 
 
 def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
@@ -82,11 +87,11 @@ def _run_scenarios(labels: list[str], prepared: list[Prepared], project: str
     """The comparison section, and each scenario's results document."""
     _distinct_titles(prepared)
     docs = [run(p, project) for p in prepared]
-    out = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
-    out["studies"] = {label: {"file": p.study.file, "title": doc["study"]}
-                      for label, p, doc in zip(labels, prepared, docs, strict=True)}
-    out["differences"] = differences(labels, prepared)
-    return out, docs
+    section = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
+    return section | {
+        "studies": {label: {"file": p.study.file, "title": doc["study"]}
+                    for label, p, doc in zip(labels, prepared, docs, strict=True)},
+        "differences": differences(labels, prepared)}, docs
 
 
 def _distinct_titles(prepared: list[Prepared]) -> None:
@@ -102,19 +107,23 @@ def _distinct_titles(prepared: list[Prepared]) -> None:
         seen[title] = file
 
 
-def comparison(columns: list[Column]) -> dict[str, Any]:
-    """Rows per functional unit (present in the first column) x indicator, one value per column."""
+def comparison(columns: list[Column], server_share: bool = False) -> dict[str, Any]:
+    """Rows per functional unit (present in the first column) x indicator, one value per column;
+    with `server_share` (the allocation rules), each row also has each column's server share."""
     first = columns[0].doc
     rows = []
     for unit in first["functional_units"]:
+        matches = {col.label: _unit(col.doc, unit["name"]) for col in columns}
+        shares = ({"server_share": {label: m["quantities"]["server_share"]
+                                    for label, m in matches.items() if m}}
+                  if server_share else {})
         for ind, info in first["indicators"].items():
-            matches = {col.label: _unit(col.doc, unit["name"]) for col in columns}
             values = {label: m["impacts"][ind]["total"] if m else None
                       for label, m in matches.items()}
             incomplete = {label: bool(m["missing"][ind]) for label, m in matches.items() if m}
             rows.append({"functional_unit": unit["name"], "indicator": ind,
                          "indicator_name": info["name"], "unit": info["unit"],
-                         "values": values, "incomplete": incomplete})
+                         "values": values, "incomplete": incomplete, **shares})
             if ind == "gwp":
                 rows += _market_row(rows[-1], matches)
     return {"columns": [c.label for c in columns], "rows": rows}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from lca.calc import STAGES, MarketShift, UnitScores
@@ -32,39 +33,73 @@ def flow(evaluator: Any, key: str, count: float) -> Any:
     return value if key == "server_share" else value * count
 
 
-def unit_result(name: str, workload: str, quantities: dict[str, float | None],
-                scores: UnitScores, foreground: Foreground,
-                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]],
-                count: Count = Count()) -> dict[str, Any]:
+Json = dict[str, Any]  # a section of the document, as JSON data
+
+
+@dataclass
+class UnitResult:
     """One functional unit of the results document: its flows and impacts are for the quantity
-    it states; `per_item` gives them for one item alongside."""
-    impacts = {}
-    for ind, method in methods.items():
-        parts = scores.parts[method]
-        impacts[ind] = {
-            "total": scores.total[method],
+    it states (`quantity`); `per_item` gives them for one item alongside. `hardware`, `inputs`
+    and `inventory` say what the results rest on (`assess._add_provenance`)."""
+
+    name: str
+    workload: str
+    quantities: dict[str, float | None]
+    impacts: dict[str, Json]
+    missing: dict[str, list[Json]]
+    location: Json | None
+    market_based: Json | None
+    quantity: Json | None = None
+    per_item: Json | None = None
+    hardware: str | None = None
+    inputs: list[Json] = field(default_factory=list)
+    inventory: list[Json] = field(default_factory=list)
+
+    def to_json(self) -> Json:
+        """The unit as the document gives it (contract.md): `quantity` and `per_item` only when
+        the unit states a quantity."""
+        stated = {"quantity": self.quantity, "per_item": self.per_item} if self.quantity else {}
+        return {"name": self.name, "workload": self.workload, "quantities": self.quantities,
+                "impacts": self.impacts, "missing": self.missing, **stated,
+                "location": self.location, "market_based": self.market_based,
+                "hardware": self.hardware, "inputs": self.inputs, "inventory": self.inventory}
+
+
+def impact(total: float, parts: dict[tuple[str, str], float], includes: dict[str, float]
+           ) -> Json:
+    """One indicator's result: total, by stage, by component and both; `includes` (the shares
+    of other units) only when there are any."""
+    return {"total": total,
             "by_stage": {s: sum(parts[(p, s)] for p in PARTS) for s in STAGES},
             "by_component": {p: sum(parts[(p, s)] for s in STAGES) for p in PARTS},
             "by_stage_and_component": {s: {p: parts[(p, s)] for p in PARTS} for s in STAGES},
-        }
-    missing: dict[str, list[dict[str, str]]] = {i: [] for i in indicators}
+            **({"includes": includes} if includes else {})}
+
+
+def unit_result(name: str, workload: str, quantities: dict[str, float | None],
+                scores: UnitScores, foreground: Foreground,
+                indicators: dict[str, Indicator], methods: dict[str, tuple[str, str]],
+                location: Location | None, market: dict[str, dict[str, Any]],
+                count: Count = Count()) -> UnitResult:
+    """One functional unit's results from its scores; `market` has each unit's market-based
+    factor (`assess.market_factors`)."""
+    impacts = {ind: impact(scores.total[method], scores.parts[method], scores.includes[method])
+               for ind, method in methods.items()}
+    missing: dict[str, list[Json]] = {i: [] for i in indicators}
     for item in foreground.missing:
         entry = {"dataset": item.dataset, "reason": item.reason, "stage": item.stage,
                  "components": list(item.parts)}
         if entry not in missing[item.indicator]:
             missing[item.indicator].append(entry)
-    for ind, method in methods.items():
-        if scores.includes[method]:
-            impacts[ind]["includes"] = scores.includes[method]
-    out = {"name": name, "workload": workload, "quantities": quantities, "impacts": impacts,
-           "missing": missing}
+    stated, per_item = None, None
     if count.of:
-        out["quantity"] = {"amount": count.amount, "of": count.of}
-        out["per_item"] = {
+        stated = {"amount": count.amount, "of": count.of}
+        per_item = {
             "quantities": {k: None if v is None or k == "server_share" else v / count.amount
                            for k, v in quantities.items()},
             "impacts": {ind: impacts[ind]["total"] / count.amount for ind in impacts}}
-    return out
+    return UnitResult(name, workload, quantities, impacts, missing, location_entry(location),
+                      market_based(scores.market, impacts["gwp"], market), stated, per_item)
 
 
 MARKET_BASIS = ("GHG Protocol Scope 2 Guidance (WRI and WBCSD, 2015): market-based climate change "
@@ -103,17 +138,51 @@ def location_entry(location: Location | None) -> dict[str, str] | None:
     return {"code": location.code, "name": location.name} if location else None
 
 
+@dataclass
+class Results:
+    """The results document of a study (contract.md, docs/results.schema.json), typed: built by
+    `document`, completed by `assess` (what the results rest on), by `compare_allocations`
+    (`allocation_comparison`) and by `uncertainty`; written by `to_json` alone."""
+
+    study: str
+    allocation: str
+    location: Json | None
+    indicators: dict[str, Json]
+    quantities: dict[str, Json]
+    functional_units: list[UnitResult]
+    brightway: Json
+    unused_inputs: list[Json]
+    plausibility: list[Json]
+    goal_and_scope: Json = field(default_factory=dict)
+    data_quality: list[Json] = field(default_factory=list)
+    background: Json | None = None  # the practitioner's own background, when linked
+    allocation_comparison: Json | None = None
+    uncertainty: Json | None = None
+
+    def to_json(self) -> Json:
+        """The document as JSON data, its keys in the contract's order; the optional sections
+        only when present."""
+        optional = {key: value for key, value in (
+            ("background", self.background),
+            ("allocation_comparison", self.allocation_comparison),
+            ("uncertainty", self.uncertainty)) if value is not None}
+        return {"study": self.study, "allocation": self.allocation, "location": self.location,
+                "indicators": self.indicators, "quantities": self.quantities,
+                "functional_units": [unit.to_json() for unit in self.functional_units],
+                "brightway": self.brightway, "unused_inputs": self.unused_inputs,
+                "plausibility": self.plausibility, "goal_and_scope": self.goal_and_scope,
+                "data_quality": self.data_quality, **optional}
+
+
 def document(title: str, allocation: str, location: Location | None,
-             indicators: dict[str, Indicator], units: list[dict[str, Any]],
-             brightway: dict[str, Any]) -> dict[str, Any]:
-    """The whole results document."""
-    return {
-        "study": title,
-        "allocation": allocation,
-        "location": location_entry(location),
-        "indicators": {i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
-        "quantities": {k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
-                       for k, (rule, unit) in QUANTITIES.items()},
-        "functional_units": units,
-        "brightway": brightway,
-    }
+             indicators: dict[str, Indicator], units: list[UnitResult], brightway: Json,
+             unused_inputs: list[Json], plausibility: list[Json],
+             background: Json | None) -> Results:
+    """The results of a study, before what they rest on is added (`assess._add_provenance`)."""
+    return Results(
+        study=title, allocation=allocation, location=location_entry(location),
+        indicators={i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
+        quantities={k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
+                    for k, (rule, unit) in QUANTITIES.items()},
+        functional_units=units, brightway=brightway, unused_inputs=unused_inputs,
+        plausibility=plausibility, background=background)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, run
-from lca.compare import compare_allocations
+from lca.assess import Prepared, prepare, results
+from lca.compare import allocation_results
 from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.errors import InputError, Where
 from lca.inventory.data import INDICATORS, Indicator, load_indicators
@@ -74,19 +74,18 @@ def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: in
                                      background)
     swings = tornado(prepared, background, indicators, *TORNADO)
     indices = sobol(prepared, background, indicators, n=sobol_n, seed=seed)
-    for unit, unit_swings, unit_indices in zip(section["functional_units"], swings, indices,
-                                               strict=True):
-        unit["tornado"] = unit_swings
-        unit["sobol"] = unit_indices
     inputs = {row["rule"] for unit in indices for rows in unit.values() for row in rows}
-    section["sensitivity"] = {
-        "tornado_percentiles": list(TORNADO),
-        "sobol": {"base_points": sobol_n, "seed": seed,
-                  "evaluations": sobol_n * (len(inputs) + 2) if inputs else 0,
-                  "method": "Saltelli design on a scrambled Sobol' sequence; S1 by Saltelli "
-                            "2010, ST by Jansen 1999 (SALib); 95 % bootstrap confidence "
-                            "intervals"}}
-    return section
+    return section | {
+        "functional_units": [unit | {"tornado": unit_swings, "sobol": unit_indices}
+                             for unit, unit_swings, unit_indices in
+                             zip(section["functional_units"], swings, indices, strict=True)],
+        "sensitivity": {
+            "tornado_percentiles": list(TORNADO),
+            "sobol": {"base_points": sobol_n, "seed": seed,
+                      "evaluations": sobol_n * (len(inputs) + 2) if inputs else 0,
+                      "method": "Saltelli design on a scrambled Sobol' sequence; S1 by Saltelli "
+                                "2010, ST by Jansen 1999 (SALib); 95 % bootstrap confidence "
+                                "intervals"}}}
 
 
 def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
@@ -101,7 +100,8 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
     rules = load_model(model_dir)
     prepared = prepare(study_path, settings, rules=rules)
     check_run(prepared, iterations, seed, sobol_n)
-    doc = (compare_allocations(prepared.study, settings, project, rules=rules, own=prepared)
-           if allocations else run(prepared, project))
-    doc["uncertainty"] = analyse(prepared, load_indicators(), iterations, seed, doc, sobol_n)
-    return doc
+    out = (allocation_results(prepared.study, settings, project, rules=rules, own=prepared)
+           if allocations else results(prepared, project))
+    out.uncertainty = analyse(prepared, load_indicators(), iterations, seed, out.to_json(),
+                              sobol_n)
+    return out.to_json()
