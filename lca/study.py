@@ -105,14 +105,6 @@ class Study:
     datacenter: Given | None = None
     background: BackgroundLink | None = None
 
-    def location_of(self, unit: FunctionalUnit) -> Given | None:
-        """The unit's own location, else the study's."""
-        return unit.location if unit.location is not None else self.location
-
-    def hardware_of(self, unit: FunctionalUnit) -> HardwareChoice | None:
-        """The unit's own hardware, else the study's."""
-        return unit.hardware if unit.hardware is not None else self.hardware
-
 
 def load_study(path: Path | str) -> Study:
     """Read and validate a study file; every problem names the file, the line and the key."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
+
 from lca.core.provenance import Given, Origin, Provenance
 from lca.errors import InputError, Where
 from lca.rules.expression import FormulaError, Node
