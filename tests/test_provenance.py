@@ -141,3 +141,19 @@ def test_unused_inputs_are_the_ones_a_person_gave() -> None:
                    and rule not in ev.evaluated()}
     assert unread_data  # the DGX H100 entry gives more than a unit reads (e.g. its GPU's memory)
     assert not unread_data & set(unused)
+
+
+def test_a_codecarbon_file_is_measured(tmp_path: Path) -> None:
+    """A unit's CodeCarbon file gives its energy and duration: origin `measured`, at the file's
+    column, 10.5 + 4.5 = 15 kWh over 3,600 + 1,800 s = 1.5 h (the two runs of tests/test_measured.py)."""
+    from tests.test_measured import write
+
+    path = write(tmp_path, "measured", "measured",
+                 "    codecarbon: runs/emissions.csv\n    inputs: {gpu.count: 8}")
+    unit = inputs(prepare(path))[0]
+    csv = str(tmp_path / "runs" / "emissions.csv")
+    energy, duration = unit["energy.measured"], unit["job.duration"]
+    assert (energy["origin"], energy["where"]) == ("measured", f"{csv}, key 'energy_consumed'")
+    assert energy["value"] == pytest.approx(15, rel=1e-12)  # kWh
+    assert (duration["origin"], duration["where"]) == ("measured", f"{csv}, key 'duration'")
+    assert duration["value"] == pytest.approx(1.5, rel=1e-12)  # h, the rule's unit: 5,400 s
