@@ -1,7 +1,7 @@
 """A study resolved once: the open data loaded, each unit's hardware, data centre and location
 looked up, and its overrides layered (`lca.situation`), before anything is computed.
 
-`resolve(study, data, settings)` is the one place where a study's names (`hardware:`,
+`resolve(study, rules, settings)` is the one place where a study's names (`hardware:`,
 `datacenter:`, `location:`) meet the catalogs and the electricity data: `assess.prepare`, the
 provenance of the results and `explain` read the `ResolvedStudy` rather than looking again.
 """
