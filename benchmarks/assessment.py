@@ -34,7 +34,8 @@ def payload(project: str) -> dict:
                                     resolve_location)
     from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets,
                                         biosphere_datasets, foreground_datasets)
-    from lca.situation import evaluators, load_model
+    from lca.resolve import evaluators
+    from lca.situation import load_model
     from lca.study import load_study
 
     study = load_study(STUDY)
@@ -43,7 +44,7 @@ def payload(project: str) -> dict:
     name = "plain: " + foreground_name(study.title)
     pairs = evaluators(load_model(), study)
     foregrounds = foreground_datasets(name, pairs,
-                                      resolve_location(study.location.raw, None), background)
+                                      resolve_location(study.location.value, None), background)
     return {"project": project,
             "databases": {BIOSPHERE: biosphere_datasets(indicators), BACKGROUND: background,
                           name: {k: v for f in foregrounds for k, v in f.activities.items()}},

@@ -23,11 +23,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from lca.catalog import select_hardware
+from lca.core.provenance import Origin, given
 from lca.errors import Where
 from lca.rules.evaluate import Evaluator, make_override
 from lca.rules.ruleset import RuleSet
 from lca.situation import load_model
-from lca.study import Given, HardwareChoice
+from lca.study import HardwareChoice
 
 DATA = Path(__file__).resolve().parent / "data"
 SERVERS = {"H100": "dgx-h100", "B200": "dgx-b200"}   # the catalog's server of each measured GPU
@@ -90,9 +91,9 @@ def situation(arch: dict[str, str], run: Run, route: str) -> dict[str, object]:
 def evaluator(rules: RuleSet, inputs: dict[str, object], gpu: str) -> Evaluator:
     """The rules for one configuration on the catalog's server of that GPU."""
     overrides = {}
-    server = Given(SERVERS[gpu], Where("benchmark", key="hardware"))
+    server = given(SERVERS[gpu], Where("benchmark", key="hardware"), Origin.STUDY)
     for rule, value in select_hardware(HardwareChoice(server, None)).values.items():
-        overrides[rule] = make_override(rules[rule], value.value, value.where)
+        overrides[rule] = make_override(rules[rule], value.value, value.provenance)
     for name, raw in inputs.items():
         overrides[name] = make_override(rules[name], raw, Where("benchmark", key=name))
     return Evaluator(rules, overrides)
@@ -108,7 +109,8 @@ def _rules() -> RuleSet:
 def gpu_power_w(gpu: str) -> float:
     """The catalog's TDP of the measured GPU, in watts: diffusion is compute-bound and its GPU time
     is charged at gpu.power, which off the serving route is the TDP."""
-    values = select_hardware(HardwareChoice(Given(SERVERS[gpu], Where("benchmark")), None)).values
+    server = given(SERVERS[gpu], Where("benchmark"), Origin.STUDY)
+    values = select_hardware(HardwareChoice(server, None)).values
     return float(make_override(_rules()["gpu.tdp"], values["gpu.tdp"].value,
                                Where("benchmark")).value.to("W").magnitude)
 

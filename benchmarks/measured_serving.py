@@ -34,11 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lca.catalog import select_hardware  # noqa: E402
+from lca.core.provenance import Given, Origin, Provenance  # noqa: E402
 from lca.errors import Where  # noqa: E402
 from lca.rules.evaluate import Evaluator, Override, make_override  # noqa: E402
 from lca.rules.ruleset import RuleSet  # noqa: E402
 from lca.situation import load_model  # noqa: E402
-from lca.study import Given, HardwareChoice  # noqa: E402
+from lca.study import HardwareChoice  # noqa: E402
 from lca.texttable import aligned  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
@@ -105,8 +106,9 @@ def load_configs(rules: RuleSet) -> list[Config]:
     for number, row in enumerate(rows, start=2):
         model = models[row["model_id"]]
         where = Where(str(DATA / "ml_energy_v3_llm.csv"), number)
-        selection = select_hardware(HardwareChoice(Given(SERVERS[row["gpu"]], where), None))
-        base = {rule: make_override(rules[rule], value.value, value.where)
+        selection = select_hardware(HardwareChoice(Given(SERVERS[row["gpu"]],
+                                                         Provenance(Origin.STUDY, where)), None))
+        base = {rule: make_override(rules[rule], value.value, value.provenance)
                 for rule, value in selection.values.items()}
         given = {"workload": "inference", "gpu.count": row["num_gpus"],
                  "inference.replicas": row["data_parallel"],

@@ -138,7 +138,7 @@ def environment() -> str:
 def main() -> None:
     prepared = prepare(STUDY)
     rules = sorted({r for _, ev in prepared.pairs
-                    for r in uncertain_rules(ev, prepared.study.file).sampled})
+                    for r in uncertain_rules(ev).sampled})
     rates, background = ours(prepared)
     exchanges = uncertain_foreground(prepared)
     theirs = brightway(prepared)

@@ -14,8 +14,9 @@ from typing import Callable
 import numpy as np
 
 from lca.errors import Where
+from lca.resolve import evaluators, overrides_for
 from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import evaluators, load_model, overrides_for
+from lca.situation import load_model
 from lca.study import load_study
 
 ROOT = Path(__file__).resolve().parent.parent

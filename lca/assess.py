@@ -8,20 +8,20 @@ from typing import Any
 
 from lca import provenance
 from lca.calc import calculate
-from lca.catalog import select_datacenter, select_hardware
+from lca.core.provenance import CHOSEN
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.inventory import linking
-from lca.inventory.data import (INDICATORS, Indicator, Location, load_indicators, load_locations,
-                                load_manufacturing, resolve_location)
+from lca.inventory.data import INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.measured import check_landed
+from lca.resolve import ResolvedStudy, resolve
 from lca.results import QUANTITIES, Results, document, flow, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
-from lca.situation import Setting, evaluators, load_model
-from lca.study import FunctionalUnit, Given, Study, load_study
+from lca.situation import Setting, load_model
+from lca.study import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:
@@ -50,6 +50,7 @@ class Prepared:
     foregrounds: list[Foreground]
     background: dict[Key, dict[str, Any]]
     quantities: list[dict[str, float | None]]
+    resolved: ResolvedStudy  # what the study's names resolved to, once
     mapping: linking.Mapping | None = None  # the study's own background (`background:`)
 
     @property
@@ -63,9 +64,8 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
     raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
     study = study if isinstance(study, Study) else load_study(study)
-    pairs = evaluators(rules, study, settings)
-    location = _location(study.location)
-    locations = [_location(study.location_of(unit)) for unit, _ in pairs]
+    resolved = resolve(study, rules, settings)
+    pairs = resolved.pairs
     for unit, evaluator in pairs:
         check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
@@ -73,19 +73,16 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
                              f"study (or the unit) a `location` (e.g. USA, FR, US-CA, world), or "
                              f"inputs electricity.gwp, .pe, .water, .adpe",
                              Where(study.file, 1, "location"))
-    datasets, _ = load_manufacturing()
-    background = background_datasets(load_locations(), datasets)
+    data = resolved.data
+    locations = [u.location for u in resolved.units]
+    background = background_datasets(data.locations, data.datasets)
     foregrounds = foreground_datasets(foreground_name(study.title), pairs, locations, background)
     mapping = None
     if study.background is not None:
-        mapping = linking.load_mapping(study.background, datasets, load_indicators())
+        mapping = linking.load_mapping(study.background, data.datasets, load_indicators())
         linking.check_foregrounds(mapping, foregrounds, background)
-    return Prepared(study, pairs, location, locations, foregrounds, background,
-                    [_quantities(e, u.quantity.amount) for u, e in pairs], mapping)
-
-
-def _location(given: Given | None) -> Location | None:
-    return resolve_location(given.raw, given.where) if given is not None else None
+    return Prepared(study, pairs, resolved.location, locations, foregrounds, background,
+                    [_quantities(e, u.quantity.amount) for u, e in pairs], resolved, mapping)
 
 
 def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
@@ -151,12 +148,10 @@ def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, d
 def _add_provenance(doc: Results, prepared: Prepared,
                     indicators: dict[str, Indicator]) -> None:
     """Goal and scope, the inputs and inventory of each unit, and the data behind the factors."""
-    study = prepared.study
-    hardware = select_hardware(study.hardware).label if study.hardware is not None else None
-    datacenter = None
-    if study.datacenter is not None:
-        entry = select_datacenter(study.datacenter)
-        datacenter = f"{entry.id}: {entry.name}"
+    study, resolved = prepared.study, prepared.resolved
+    hardware = resolved.hardware.label if resolved.hardware is not None else None
+    entry = resolved.datacenter
+    datacenter = f"{entry.id}: {entry.name}" if entry is not None else None
     doc.goal_and_scope = provenance.goal_and_scope(study, hardware, datacenter, indicators,
                                                    prepared.pairs[0][1])
     for entry, (unit, evaluator) in zip(doc.goal_and_scope["functional_units"], prepared.pairs,
@@ -164,11 +159,11 @@ def _add_provenance(doc: Results, prepared: Prepared,
         entry["boundary"] = provenance.boundary(unit, evaluator)
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
-    for unit, (fu, evaluator), foreground in zip(doc.functional_units, prepared.pairs,
-                                                 prepared.foregrounds, strict=True):
-        own = study.hardware_of(fu)
-        unit.hardware = select_hardware(own).label if own is not None else None
-        unit.inputs = provenance.inputs_used(evaluator, study.file)
+    for unit, resolved_unit, foreground in zip(doc.functional_units, resolved.units,
+                                               prepared.foregrounds, strict=True):
+        own = resolved_unit.hardware
+        unit.hardware = own.label if own is not None else None
+        unit.inputs = provenance.inputs_used(resolved_unit.evaluator)
         unit.inventory = provenance.inventory(foreground, datasets)
     doc.data_quality = provenance.data_quality(
         [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
@@ -185,7 +180,7 @@ def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
     for _, evaluator in prepared.pairs:
         read = set(evaluator.evaluated())
         for rule, override in evaluator.overrides.items():
-            if override.where.file in (prepared.study.file, "--set"):
+            if override.origin in CHOSEN:
                 key = (rule, str(override.where))
                 given[key] = given.get(key, False) or rule in read
     return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]

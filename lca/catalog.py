@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from lca.core.provenance import Given, Origin, given
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.data import Factor
 from lca.paths import data_dir
-from lca.study import Given, HardwareChoice
+from lca.study import HardwareChoice
 from lca.yamlsource import read_yaml
 
 PROVENANCE = ("value", "source", "year", "licence")
@@ -45,6 +46,12 @@ class Entry:
     description: str
     values: dict[str, Factor]
     fields: dict[str, Given]
+
+    def as_given(self, origin: Origin) -> dict[str, Given]:
+        """The entry's rule values as given by the catalog (a hardware entry a study names) or
+        by a preset (a data centre), with their source, year, licence and place."""
+        return {rule: given(f.value, f.where, origin, f.source, f.year, f.licence)
+                for rule, f in self.values.items()}
 
 
 def load_catalog(kind: CatalogKind, path: Path | None = None) -> dict[str, Entry]:
@@ -79,7 +86,7 @@ def _read(kind: CatalogKind, path: Path) -> dict[str, Entry]:
         for field in kind.fields:
             if not isinstance(entry.get(field), str):
                 raise InputError(f"{kind.noun} '{entry_id}' needs '{field}' (a catalog id)", here)
-            fields[field] = Given(entry[field], doc.where((entry_id, field)))
+            fields[field] = given(entry[field], doc.where((entry_id, field)), Origin.CATALOG)
         values = {}
         for rule, item in entry["values"].items():
             where = doc.where((entry_id, "values", rule))
@@ -107,9 +114,9 @@ def load_hardware() -> Hardware:
     gpus, servers = load_catalog(GPUS), load_catalog(SERVERS)
     for server in servers.values():
         default = server.fields["gpu"]
-        if default.raw not in gpus:
-            raise InputError(f"server '{server.id}' names an unknown GPU '{default.raw}'"
-                             f"{did_you_mean(default.raw, gpus)}", default.where)
+        if default.value not in gpus:
+            raise InputError(f"server '{server.id}' names an unknown GPU '{default.value}'"
+                             f"{did_you_mean(default.value, gpus)}", default.where)
     return Hardware(gpus, servers)
 
 
@@ -122,11 +129,11 @@ class Selection:
     gpu: Entry | None
 
     @property
-    def values(self) -> dict[str, Factor]:
-        out: dict[str, Factor] = {}
+    def values(self) -> dict[str, Given]:
+        out: dict[str, Given] = {}
         for entry in (self.server, self.gpu):
             if entry is not None:
-                out.update(entry.values)
+                out.update(entry.as_given(Origin.CATALOG))
         return out
 
     @property
@@ -143,23 +150,24 @@ def select_hardware(choice: HardwareChoice, hardware: Hardware | None = None) ->
     if choice.server is not None:
         server = _pick(hardware.servers, SERVERS, choice.server, hardware.gpus, GPUS,
                        "hardware: {server: SERVER, gpu: %s}")
-        gpu = hardware.gpus[server.fields["gpu"].raw]
+        gpu = hardware.gpus[server.fields["gpu"].value]
     if choice.gpu is not None:
         gpu = _pick(hardware.gpus, GPUS, choice.gpu, hardware.servers, SERVERS,
                     "hardware: {server: %s, gpu: GPU}")
     return Selection(server, gpu)
 
 
-def select_datacenter(given: Given) -> Entry:
-    """The data-centre preset a study's `datacenter:` names."""
-    return _pick(load_catalog(DATACENTERS), DATACENTERS, given)
+def select_datacenter(given: Given, datacenters: dict[str, Entry] | None = None) -> Entry:
+    """The data-centre preset a study's `datacenter:` names (in the shipped catalog unless
+    another is passed)."""
+    return _pick(datacenters or load_catalog(DATACENTERS), DATACENTERS, given)
 
 
 def _pick(catalog: dict[str, Entry], kind: CatalogKind, given: Given,
           other: dict[str, Entry] | None = None, other_kind: CatalogKind | None = None,
           hint: str = "") -> Entry:
     """The entry of that id, or an error naming the near ids (or the catalog it belongs to)."""
-    entry_id = given.raw
+    entry_id = given.value
     if entry_id in catalog:
         return catalog[entry_id]
     ids = ", ".join(sorted(catalog))
@@ -203,7 +211,7 @@ def listing() -> str:
         rows = [["id", *(title for title, _, _ in columns), *extra]]
         for entry in load_catalog(kind).values():
             rows.append([entry.id, *(cell(entry, rule, unit) for _, rule, unit in columns),
-                         *(entry.fields[f].raw for f in kind.fields)])
+                         *(entry.fields[f].value for f in kind.fields)])
         lines.append(f"{kind.noun}s (inventories/{kind.file})")
         lines += aligned(rows, labels=1)
         lines.append("")

@@ -140,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
+    from lca.resolve import evaluators
     from lca.rules.explain import explain, render
-    from lca.situation import evaluators, load_model, parse_set
+    from lca.situation import load_model, parse_set
     from lca.study import load_study
 
     rules = load_model(args.model)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lca.core.provenance import PUBLISHED, Origin
 from lca.inventory.data import (INDICATORS, Factor, Indicator, load_locations,
                                 load_manufacturing)
 from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, electricity_key,
@@ -34,7 +35,7 @@ def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
         "hardware": hardware,
         "datacenter": datacenter,
         "functional_units": [
-            {"name": u.name, "workload": str(u.workload.raw), "description": u.description,
+            {"name": u.name, "workload": str(u.workload.value), "description": u.description,
              "quantity": u.quantity.text(),
              "includes": [{"unit": i.unit, "share": i.share} for i in u.includes]}
             for u in study.functional_units],
@@ -84,21 +85,16 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (str, bool, int, float)) else str(value)
 
 
-def origin(evaluator: Evaluator, rule: str, study_file: str) -> str:
-    """Who set a rule's value: the functional unit, the study, the command line, data (catalog,
-    inventories), a default, or a formula (computed)."""
+def origin(evaluator: Evaluator, rule: str) -> Origin:
+    """Who set a rule's value: the provenance its override carries, else the rule's default or
+    its formula."""
     override = evaluator.overrides.get(rule)
-    if override is None:
-        return "default" if evaluator.how(rule) == "default" else "computed"
-    if override.where.file == study_file:
-        unit_level = (override.where.key or "").startswith("functional_units.")
-        return "functional unit" if unit_level else "study"
-    if (override.where.file or "").startswith("--"):
-        return "command line"
-    return "data"
+    if override is not None:
+        return override.origin
+    return Origin.DEFAULT if evaluator.how(rule) == "default" else Origin.COMPUTED
 
 
-def inputs_used(evaluator: Evaluator, study_file: str) -> list[dict[str, Any]]:
+def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     rows = []
     for name in evaluator.evaluated():
@@ -109,8 +105,8 @@ def inputs_used(evaluator: Evaluator, study_file: str) -> list[dict[str, Any]]:
             "rule": name, "title": item.title,
             "value": float(value.magnitude) if quantity else str(value),
             "unit": unit_text(value.units) if quantity else "",
-            "origin": origin(evaluator, name, study_file),
-            "where": item.origin or str(evaluator.rules[name].where()),
+            "origin": origin(evaluator, name).value,
+            "where": str(item.given.where) if item.given else str(evaluator.rules[name].where()),
             "formula": item.formula or "",
             "source": "; ".join(item.sources)})
     return rows
@@ -177,7 +173,7 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
                             "licence": factor.licence, "where": str(factor.where)}
                 elif rule in evaluator.overrides:
                     given = evaluator.overrides[rule]
-                    row |= {"status": "published" if given.year else "study input",
+                    row |= {"status": "published" if given.origin in PUBLISHED else "study input",
                             "source": given.source, "year": given.year,
                             "licence": given.licence, "where": f"{given.where} (rule {rule})"}
                 else:

@@ -1,11 +1,12 @@
 """The situation of each functional unit: rule overrides layered from data, study and `--set`.
 
 Later layers win: hardware catalog (the server's values, then its GPU's: the server's default
-GPU, or the one the study, or the functional unit, names) < data-centre preset (`datacenter:`) < study inputs < study
-allocation < the unit's workload and inputs < `--set`. Under all of them, the data fill the
-factors left open: the electricity factors of the unit's location (its own, else the study's) and the impacts of the chosen
-manufacturing profiles. Every override keeps where it was given, and catalog values their
-source, year and licence, so explanations and the data-quality table can point at them.
+GPU, or the one the study, or the functional unit, names) < data-centre preset (`datacenter:`) <
+study inputs < study allocation < the unit's workload and inputs < `--set`. Under all of them, the
+data fill the factors left open: the electricity factors of the unit's location (its own, else the
+study's) and the impacts of the chosen manufacturing profiles. Every override carries the
+`Provenance` its layer gave it (lca/core/provenance.py); the lookups themselves (hardware, preset,
+location) are made once per unit by `lca.resolve`.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import pint
-
-from lca.catalog import select_datacenter, select_hardware
+from lca.core.provenance import Given, Origin, Provenance, given
 from lca.errors import InputError, Where
-from lca.inventory.data import Factor, load_manufacturing, resolve_location
+from lca.inventory.data import Dataset, Factor, Location, PartProfiles
 from lca.paths import data_dir, model_files
-from lca.rules.evaluate import Evaluator, Override, make_override
+from lca.rules.evaluate import Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
-from lca.study import FunctionalUnit, Given, Study
+from lca.study import FunctionalUnit, Study
 from lca.units import Quantity
 
 
@@ -32,13 +31,27 @@ from lca.units import Quantity
 SOURCE_REQUIRED = ("electricity.market.gwp",)
 
 
+# What an uncited setting's source column says: who set it, not the rule's default sources.
+_SETTING_SOURCE = {Origin.COMMAND_LINE: "command line --set",
+                   Origin.VALIDATION: "setting of a validation case"}
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One value from the command line: `--set RULE=VALUE`, or an option such as `--allocation`."""
+    """One value set for a run: `--set RULE=VALUE`, an option such as `--allocation`, or a
+    validation figure's setting (origin VALIDATION, `option` the cases file, with its line)."""
 
     rule: str
     raw: str
     option: str = "--set"
+    origin: Origin = Origin.COMMAND_LINE
+    line: int | None = None
+
+    @property
+    def given(self) -> Given:
+        """The value with who set it and where: the option (or file and line) and the rule."""
+        return given(self.raw, Where(self.option, self.line, self.rule), self.origin,
+                     _SETTING_SOURCE.get(self.origin, ""))
 
 
 def parse_set(text: str) -> Setting:
@@ -66,104 +79,81 @@ def _shipped_model() -> RuleSet:
     return load_rules(model_files(), root=data_dir("model").parent)
 
 
-def overrides_for(rules: RuleSet, study: Study, unit: FunctionalUnit,
-                  settings: list[Setting] = ()) -> dict[str, Override]:
-    """All overrides of one functional unit, validated against the rules."""
+def situation(rules: RuleSet, study: Study, unit: FunctionalUnit, settings: list[Setting],
+              catalog: dict[str, Given], location: Location | None,
+              datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
+              ) -> dict[str, Override]:
+    """All overrides of one functional unit, validated against the rules: `catalog` holds the
+    values of its hardware and data-centre preset, `location` is where it runs (both resolved
+    by `lca.resolve`); `datasets` and `parts` are the manufacturing data."""
     out: dict[str, Override] = {}
 
-    def put(rule: str, given: Given, source: str = "", factor: Factor | None = None) -> None:
-        provenance = ((factor.source, factor.year, factor.licence) if factor
-                      else (given.source or source,))
-        out[rule] = make_override(rules.require(rule, given.where), given.raw, given.where,
-                                  *provenance)
+    def put(rule: str, value: Given, source: str = "") -> None:
+        provenance = value.provenance
+        if source and not provenance.source:  # who gave an uncited value, as its source
+            provenance = Provenance(provenance.origin, provenance.where, source)
+        out[rule] = make_override(rules.require(rule, value.where), value.value, provenance)
 
-    for rule, value in catalog_values(study, unit).items():
-        put(rule, Given(value.value, value.where), factor=value)
-    for rule, given in study.inputs.items():
-        put(rule, given, f"study input ({study.file})")
+    for rule, value in catalog.items():
+        put(rule, value)
+    for rule, value in study.inputs.items():
+        put(rule, value, f"study input ({study.file})")
     if study.allocation is not None:
         put("allocation", study.allocation)
     put("workload", unit.workload)
-    for rule, given in unit.inputs.items():
-        put(rule, given, f"study input, functional unit '{unit.name}' ({study.file})")
+    for rule, value in unit.inputs.items():
+        put(rule, value, f"study input, functional unit '{unit.name}' ({study.file})")
     for setting in settings:
-        where = Where(setting.option, None, setting.rule)
-        put(setting.rule, Given(setting.raw, where), "command line --set")
+        put(setting.rule, setting.given)
     for rule in SOURCE_REQUIRED:
         for inputs in (study.inputs, unit.inputs):
             if rule in inputs and not inputs[rule].source:
                 raise InputError(f"{rule} needs its source (the supplier, contract or residual "
                                  f"mix it comes from): write {rule}: {{value: "
-                                 f"{inputs[rule].raw}, source: TEXT}}", inputs[rule].where)
-    given = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
-    _select_given_profiles(rules, out, given)
+                                 f"{inputs[rule].value}, source: TEXT}}", inputs[rule].where)
+    chosen = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
+    _select_given_profiles(rules, out, chosen, parts)
     # Data layers sit under everything the study says: they fill only the factors left open.
-    for rule, factor in _data_factors(rules, study.location_of(unit), out).items():
+    for rule, value in _data_factors(rules, location, out, datasets, parts).items():
         if rule not in out:
-            data = factor.factor
-            out[rule] = make_override(rules[rule], factor.quantity, data.where, data.source,
-                                      data.year, data.licence)
+            out[rule] = make_override(rules[rule], value.value, value.provenance)
     return out
 
 
-def _select_given_profiles(rules: RuleSet, out: dict[str, Override], given: set[str]) -> None:
+def _select_given_profiles(rules: RuleSet, out: dict[str, Override], chosen: set[str],
+                           parts: dict[str, PartProfiles]) -> None:
     """A manufacturing figure the study gives selects the profile that reads it.
 
     `server.embodied.gwp` (or .pe, .water, .adpe) without `server.manufacturing` among the
     study's own inputs selects `total` (inventories/manufacturing.yaml, `given`), over the
     catalog's choice: otherwise the parts' profile would be used and the figure ignored. A study
     that chooses the profile itself keeps it, and a figure it then leaves unread is reported.
+    The selection has the figure's origin and place: whoever gave the figure chose it.
     """
-    _, parts = load_manufacturing()
     for part in parts.values():
-        if part.given is None or part.rule in given:
+        if part.given is None or part.rule in chosen:
             continue
-        figures = sorted(r for r in given if r.startswith(f"{part.factors}."))
+        figures = sorted(r for r in chosen if r.startswith(f"{part.factors}."))
         if figures:
             by = out[figures[0]]
-            out[part.rule] = make_override(rules[part.rule], part.given, by.where,
-                                           f"selected by {figures[0]} given ({by.where})")
+            out[part.rule] = make_override(rules[part.rule], part.given, Provenance(
+                by.origin, by.where, f"selected by {figures[0]} given ({by.where})"))
 
 
-def catalog_values(study: Study, unit: FunctionalUnit) -> dict[str, Factor]:
-    """The catalog's values for the unit's hardware (its own, else the study's), then the
-    study's data-centre preset's (which win)."""
-    values: dict[str, Factor] = {}
-    hardware = study.hardware_of(unit)
-    if hardware is not None:
-        values.update(select_hardware(hardware).values)
-    if study.datacenter is not None:
-        values.update(select_datacenter(study.datacenter).values)
-    return values
-
-
-@dataclass(frozen=True)
-class _DataFactor:
-    factor: Factor
-    quantity: pint.Quantity
-
-
-def _data_factors(rules: RuleSet, where: Given | None, chosen: dict[str, Override]
-                  ) -> dict[str, _DataFactor]:
-    """Electricity factors of the unit's location, and impacts of the parts' chosen profiles."""
+def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, Override],
+                  datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
+                  ) -> dict[str, Given]:
+    """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
+    in their rules' units, as the open data give them."""
     sources: list[tuple[str, dict[str, Factor]]] = []
-    if where is not None:
-        location = resolve_location(where.raw, where.where)
+    if location is not None:
         sources.append(("electricity", location.factors))
-    datasets, parts = load_manufacturing()
     for part in parts.values():
         choice = chosen.get(part.rule)
         prefix = part.factor_prefix(choice.value) if choice is not None else None
         if prefix:
             (item,) = part.choices[choice.value]
             sources.append((prefix, datasets[item.dataset].impacts))
-    return {f"{prefix}.{indicator}": _DataFactor(factor, Quantity(factor.value,
-                                                                  rules[f"{prefix}.{indicator}"].unit))
-            for prefix, factors in sources for indicator, factor in factors.items()}
-
-
-def evaluators(rules: RuleSet, study: Study, settings: list[Setting] = ()
-               ) -> list[tuple[FunctionalUnit, Evaluator]]:
-    """One evaluator per functional unit, every override checked before anything is computed."""
-    return [(unit, Evaluator(rules, overrides_for(rules, study, unit, settings)))
-            for unit in study.functional_units]
+    return {f"{prefix}.{indicator}": given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
+                                           f.where, Origin.DATA, f.source, f.year, f.licence)
+            for prefix, factors in sources for indicator, f in factors.items()}

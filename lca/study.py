@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lca.core.provenance import Given, Origin, given
 from lca.errors import InputError, Where, did_you_mean
 from lca.measured import Measurement, read_codecarbon
 from lca.yamlsource import YamlDocument, read_yaml
@@ -22,16 +23,6 @@ INCLUDE_KEYS = ("unit", "share")
 COUNT_KEYS = ("amount", "of")
 SOURCED_KEYS = ("value", "source")
 BACKGROUND_KEYS = ("project", "database", "mapping", "methods")
-
-
-@dataclass(frozen=True)
-class Given:
-    """A value the study gives for a rule, and where; `source` when the study cites one
-    (`rule: {value: 0.05 kg/kWh, source: ...}`)."""
-
-    raw: Any
-    where: Where
-    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,14 +105,6 @@ class Study:
     datacenter: Given | None = None
     background: BackgroundLink | None = None
 
-    def location_of(self, unit: FunctionalUnit) -> Given | None:
-        """The unit's own location, else the study's."""
-        return unit.location if unit.location is not None else self.location
-
-    def hardware_of(self, unit: FunctionalUnit) -> HardwareChoice | None:
-        """The unit's own hardware, else the study's."""
-        return unit.hardware if unit.hardware is not None else self.hardware
-
 
 def load_study(path: Path | str) -> Study:
     """Read and validate a study file; every problem names the file, the line and the key."""
@@ -173,8 +156,8 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
         count = _count(doc, path_i + ("quantity",), raw.get("quantity"))
         if raw.get("workload") == "provisioned" and count.of and "provisioned.requests" not in inputs:
             # The period's volume is the unit's quantity: the rules describe one request of it.
-            inputs["provisioned.requests"] = Given(repr(count.amount), doc.where(path_i + ("quantity",)))
-        units.append(FunctionalUnit(name, Given(raw["workload"], doc.where(path_i + ("workload",))),
+            inputs["provisioned.requests"] = _at(doc, path_i + ("quantity",), repr(count.amount))
+        units.append(FunctionalUnit(name, _at(doc, path_i + ("workload",), raw["workload"]),
                                     inputs,
                                     str(raw.get("description", "")),
                                     _includes(doc, path_i + ("includes",), raw.get("includes")),
@@ -203,8 +186,10 @@ def _codecarbon(doc: YamlDocument, path: tuple, raw: dict, inputs: dict[str, Giv
                              inputs[rule].where)
     label = str(base / raw["codecarbon"])
     m = read_codecarbon(Path(label), label, cited)
-    inputs["energy.measured"] = Given(f"{m.energy_kwh!r} kWh", Where(label, None, "energy_consumed"))
-    inputs["job.duration"] = Given(f"{m.duration_s!r} s", Where(label, None, "duration"))
+    inputs["energy.measured"] = given(f"{m.energy_kwh!r} kWh", Where(label, None, "energy_consumed"),
+                                     Origin.MEASURED)
+    inputs["job.duration"] = given(f"{m.duration_s!r} s", Where(label, None, "duration"),
+                                  Origin.MEASURED)
     return m
 
 
@@ -218,7 +203,8 @@ def _measured_location(measurements: list[Measurement]) -> Given | None:
                              Where(m.file, m.country_line, "country_iso_code"))
     if not found:
         return None
-    return Given(found[0].country, Where(found[0].file, found[0].country_line, "country_iso_code"))
+    return given(found[0].country, Where(found[0].file, found[0].country_line, "country_iso_code"),
+                 Origin.MEASURED)
 
 
 def _known_keys(doc: YamlDocument, path: tuple, data: dict, allowed: tuple[str, ...]) -> None:
@@ -246,13 +232,20 @@ def _node(doc: YamlDocument, path: tuple) -> Any:
     return node
 
 
+def _at(doc: YamlDocument, path: tuple, value: Any, source: str = "") -> Given:
+    """A value of the study file at `path`: given for one functional unit when under
+    `functional_units`, else for the whole study."""
+    origin = Origin.UNIT if path[0] == "functional_units" else Origin.STUDY
+    return given(value, doc.where(path), origin, source)
+
+
 def _given(doc: YamlDocument, path: tuple) -> Given | None:
     value = _node(doc, path)
     if value is None:
         return None
     if not isinstance(value, str):
         raise InputError(f"'{path[-1]}' is a name (text)", doc.where(path))
-    return Given(value, doc.where(path))
+    return _at(doc, path, value)
 
 
 def _hardware(doc: YamlDocument, path: tuple) -> HardwareChoice | None:
@@ -263,7 +256,7 @@ def _hardware(doc: YamlDocument, path: tuple) -> HardwareChoice | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return HardwareChoice(Given(value, doc.where(path)), None)
+        return HardwareChoice(_at(doc, path, value), None)
     if not isinstance(value, dict) or not value:
         raise InputError("'hardware' is a server id (e.g. dgx-h100) or a mapping "
                          "{server: ID, gpu: ID} of catalog ids", doc.where(path))
@@ -274,7 +267,7 @@ def _hardware(doc: YamlDocument, path: tuple) -> HardwareChoice | None:
             if not isinstance(value[key], str):
                 raise InputError(f"'hardware.{key}' is a catalog id (text)",
                                  doc.where(path + (key,)))
-            picked[key] = Given(value[key], doc.where(path + (key,)))
+            picked[key] = _at(doc, path + (key,), value[key])
     return HardwareChoice(picked.get("server"), picked.get("gpu"))
 
 
@@ -294,13 +287,13 @@ def _inputs(doc: YamlDocument, path: tuple) -> dict[str, Given]:
 def _input(doc: YamlDocument, path: tuple, value: Any) -> Given:
     """A rule's value, or `{value: V, source: TEXT}`: a value with the source the study cites."""
     if not isinstance(value, dict):
-        return Given(value, doc.where(path))
+        return _at(doc, path, value)
     _known_keys(doc, path, value, SOURCED_KEYS)
     source = value.get("source")
     if "value" not in value or not isinstance(source, str) or not source.strip():
         raise InputError("a value with its source is {value: VALUE, source: TEXT}, both given",
                          doc.where(path))
-    return Given(value["value"], doc.where(path + ("value",)), source.strip())
+    return _at(doc, path + ("value",), value["value"], source.strip())
 
 
 def _includes(doc: YamlDocument, path: tuple, raw: Any) -> tuple[Include, ...]:
@@ -398,7 +391,7 @@ def _background(doc: YamlDocument) -> BackgroundLink | None:
             raise InputError("a method is a list of names (text), e.g. [IPCC 2021, climate "
                              "change, GWP100]", where)
         named.append((tuple(method), where))
-    return BackgroundLink(Given(value["project"], doc.where(here + ("project",))),
-                          Given(value["database"], doc.where(here + ("database",))),
+    return BackgroundLink(_at(doc, here + ("project",), value["project"]),
+                          _at(doc, here + ("database",), value["database"]),
                           Path(doc.file).parent / value["mapping"],
                           doc.where(here + ("mapping",)), tuple(named))

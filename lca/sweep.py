@@ -20,6 +20,7 @@ import pandas as pd
 import pint
 
 from lca.assess import Prepared, foreground_name, prepare
+from lca.core.provenance import Origin, given
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.inventory.data import load_indicators, resolve_location
@@ -28,7 +29,7 @@ from lca.results import QUANTITIES, flow
 from lca.rules.evaluate import make_override
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting
-from lca.study import Given, Study
+from lca.study import Study
 from lca.units import ureg
 from lca.uncertainty.montecarlo import background_scores, unit_scores, with_arrays
 
@@ -120,7 +121,8 @@ def _groups(study: Study, settings: list[Setting], rules: RuleSet, table: pd.Dat
             if name == LOCATION:
                 where = Where(label, key=LOCATION)
                 resolve_location(str(first[name]), where)  # an unknown code names the row
-                chosen = replace(chosen, location=Given(str(first[name]), where))
+                chosen = replace(chosen, location=given(str(first[name]), where,
+                                                           Origin.COMMAND_LINE))
             else:
                 extra.append(Setting(str(name), str(first[name]), label))
         prepared = prepare(chosen, [*settings, *extra], rules=rules)

@@ -17,6 +17,7 @@ import pint
 
 from lca.assess import Prepared, prepare, run
 from lca.calc import STAGES
+from lca.core.provenance import Origin
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.data import Indicator, load_indicators
@@ -222,9 +223,10 @@ def _read(doc: YamlDocument, path: tuple, raw: Any) -> Read:
 
 
 def _setting(doc: YamlDocument, path: tuple, value: Any) -> Setting:
-    """A figure's setting, as `--set` would give it, named by its place in the cases file."""
+    """A figure's setting, checked as `--set` is, given by the validation case at its place in
+    the cases file."""
     where = doc.where(path)
-    return Setting(str(path[-1]), str(value), f"{where.file}:{where.line}")
+    return Setting(str(path[-1]), str(value), where.file, Origin.VALIDATION, where.line)
 
 
 def _check(figure: Figure, rules: RuleSet, indicators: dict[str, Indicator],

@@ -81,7 +81,7 @@ def test_workbook_values_trace_to_rules_and_sources(bundle) -> None:
 
     inputs = book["Inputs"]
     mfu = inputs[(inputs.functional_unit == "training") & (inputs.rule == "gpu.mfu")].iloc[0]
-    assert (mfu.value, mfu.origin) == (0.4, "data")  # the catalog's DGX H100, Llama 3 paper
+    assert (mfu.value, mfu.origin) == (0.4, "catalog")  # the catalog's DGX H100, Llama 3 paper
     assert "Dubey et al. 2024" in mfu.source and "(2024; cited figure)" in mfu.source
     grid = inputs[(inputs.functional_unit == "training") & (inputs.rule == "electricity.gwp")]
     assert grid.iloc[0].value == pytest.approx(0.3507, abs=1e-4)  # method.md 5: US 2024, D4B

@@ -23,9 +23,10 @@ from lca.catalog import (
 from lca.errors import InputError, Where
 from lca.inventory.data import load_locations, load_manufacturing
 from lca.inventory.datasets import BACKGROUND, background_datasets, foreground_datasets
+from lca.core.provenance import Given, Origin, given
+from lca.resolve import evaluators
 from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import evaluators
-from lca.study import Given, HardwareChoice, load_study
+from lca.study import HardwareChoice, load_study
 from tests.conftest import ROOT
 
 # Every GPU with a server it fits: each server with its default GPU, and the GPUs no server
@@ -47,14 +48,14 @@ SERVER_IDS = ["dgx-h100", "dgx-a100", "hgx-h100", "hgx-h200", "dgx-b200", "dgx-1
 
 
 def choice(server: str | None = None, gpu: str | None = None) -> HardwareChoice:
-    def given(raw: str | None) -> Given | None:
-        return Given(raw, Where("test", key="hardware")) if raw else None
-    return HardwareChoice(given(server), given(gpu))
+    def named(raw: str | None) -> Given | None:
+        return given(raw, Where("test", key="hardware"), Origin.STUDY) if raw else None
+    return HardwareChoice(named(server), named(gpu))
 
 
 def evaluator(model, server: str, gpu: str | None = None, **inputs) -> Evaluator:
     """The catalog's values for that hardware, and the given inputs, in one situation."""
-    overrides = {rule: make_override(model[rule], f.value, f.where, f.source, f.year, f.licence)
+    overrides = {rule: make_override(model[rule], f.value, f.provenance)
                  for rule, f in select_hardware(choice(server, gpu)).values.items()}
     overrides |= {rule: make_override(model[rule], raw, Where("test", key=rule))
                   for rule, raw in inputs.items()}
@@ -70,7 +71,7 @@ def test_catalog_ids() -> None:
     assert sorted(load_catalog(SERVERS)) == sorted(SERVER_IDS)
     assert {g for g, _ in PAIRS} == set(GPU_IDS) and {s for _, s in PAIRS} == set(SERVER_IDS)
     for server in load_catalog(SERVERS).values():
-        assert (server.fields["gpu"].raw, server.id) in PAIRS
+        assert (server.fields["gpu"].value, server.id) in PAIRS
 
 
 @pytest.mark.parametrize("kind", [GPUS, SERVERS, DATACENTERS], ids=lambda k: k.file)
@@ -266,7 +267,7 @@ def test_monte_carlo_holds_the_preset(model, tmp_path: Path) -> None:
     (_, ev), _ = evaluators(model, load_study(path))
     for rule in ("energy.facility", "water.on_site"):  # what reads the PUE and the WUE
         ev.value(rule)
-    rules = uncertain_rules(ev, str(path))
+    rules = uncertain_rules(ev)
     assert "datacenter.pue" in rules.fixed and "datacenter.wue" in rules.sampled
     assert "gpu.mfu" in rules.sampled  # the server's catalog MFU is data, still sampled
 

@@ -51,7 +51,7 @@ def test_explain_with_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(EXAMPLE), "gpu.hours", "--unit", "training",
                  "--set", "gpu.mfu=0.35"]) == 0
     out = capsys.readouterr().out
-    assert "gpu.hours = 29,250,325 h" in out and "given: --set, key 'gpu.mfu'" in out
+    assert "gpu.hours = 29,250,325 h" in out and "given by command line: --set, key 'gpu.mfu'" in out
 
 
 def test_explain_shows_the_gpus_a_large_model_needs(capsys) -> None:

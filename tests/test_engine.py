@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lca.core.provenance import Origin
 from lca.errors import InputError, Where
+from lca.resolve import overrides_for
 from lca.rules.evaluate import Evaluator, make_override
 from lca.rules.explain import explain, render
 from lca.rules.ruleset import load_rules
-from lca.situation import overrides_for
 from lca.study import load_study
 from tests.conftest import ROOT
 
@@ -80,7 +81,8 @@ def test_explanation_tree(model) -> None:
     peak = tree.inputs[3]
     assert peak.how == "formula"
     (bf16,) = [c for c in peak.inputs if c.name == "gpu.peak_flops_bf16"]
-    assert bf16.how == "override" and "inventories/gpus.yaml" in bf16.origin
+    assert bf16.how == "override" and bf16.given.origin is Origin.CATALOG
+    assert bf16.given.where.file == "inventories/gpus.yaml"
     assert "NVIDIA H100 Tensor Core GPU datasheet" in bf16.sources[0]
     text = render(tree)
     assert "flops.training = 3.645e+25 FLOP" in text

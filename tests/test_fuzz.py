@@ -21,11 +21,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lca.errors import InputError, Where
+from lca.resolve import evaluators
 from lca.rules.evaluate import make_override
 from lca.rules.expression import FormulaError
 from lca.rules.interpret import Interpreter
 from lca.rules.rule import parse_formula
-from lca.situation import evaluators
 from lca.study import load_study
 from lca.units import COUNT_MULTIPLIERS, Quantity, parse_quantity, ureg
 from tests.conftest import ROOT

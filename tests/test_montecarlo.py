@@ -33,7 +33,7 @@ def test_zero_spread_equals_brightway(path, project) -> None:
     indicators = load_indicators()
     background = mc.background_scores(prepared.foregrounds, indicators)
     constant = [{r: np.full(7, ev.value(r).magnitude)
-                 for r in mc.uncertain_rules(ev, prepared.study.file).sampled}
+                 for r in mc.uncertain_rules(ev).sampled}
                 for _, ev in prepared.pairs]
     assert all(constant)  # something is sampled in every unit
     for unit, scores in zip(doc["functional_units"], mc.evaluate(prepared, constant, background,

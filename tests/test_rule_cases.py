@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from lca.catalog import select_hardware
+from lca.core.provenance import Origin, given
 from lca.errors import Where
 from lca.rules.evaluate import Evaluator, make_override
-from lca.study import Given, HardwareChoice
+from lca.study import HardwareChoice
 from lca.units import parse_quantity
 from lca.yamlsource import read_yaml
 
@@ -33,9 +34,9 @@ def test_rule_case(model, case: dict) -> None:
     assert case.get("source"), "every case says where its numbers come from"
     overrides = {}
     if "hardware" in case:
-        server = Given(case["hardware"], Where("test", key="hardware"))
+        server = given(case["hardware"], Where("test", key="hardware"), Origin.STUDY)
         for rule, value in select_hardware(HardwareChoice(server, None)).values.items():
-            overrides[rule] = make_override(model[rule], value.value, value.where)
+            overrides[rule] = make_override(model[rule], value.value, value.provenance)
     for name, raw in case["situation"].items():
         overrides[name] = make_override(model[name], raw, Where("test", key=name))
     evaluator = Evaluator(model, overrides)

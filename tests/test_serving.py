@@ -11,8 +11,9 @@ import pytest
 
 from lca.cli import main
 from lca.errors import InputError, Where
+from lca.resolve import evaluators
 from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import Setting, evaluators
+from lca.situation import Setting
 from lca.study import load_study
 from tests.conftest import ROOT
 

@@ -160,7 +160,7 @@ def check_foregrounds(mapping: Mapping, foregrounds: list[Foreground],
                 rules = sorted({e["rule"] for e in exchanges if e["type"] == "biosphere"})
                 raise InputError(f"'{activity['name']}' takes the study's own factors "
                                  f"({', '.join(rules) or 'none given'}), which have no "
-                                 f"counterpart in database '{link.database.raw}': a linked "
+                                 f"counterpart in database '{link.database.value}': a linked "
                                  f"background needs the published datasets (a location, a "
                                  f"manufacturing profile), each mapped", link.mapping_where)
             for exchange in exchanges:
@@ -177,7 +177,7 @@ def check_foregrounds(mapping: Mapping, foregrounds: list[Foreground],
 def session(mapping: Mapping | None) -> contextlib.AbstractContextManager[None]:
     """Hold the practitioner's project's lock from its check to the linked write (see
     `brightway.session`); nothing without a linked background."""
-    return bw.session(mapping.link.project.raw) if mapping else contextlib.nullcontext()
+    return bw.session(mapping.link.project.value) if mapping else contextlib.nullcontext()
 
 
 def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
@@ -189,24 +189,24 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
 
     link = mapping.link
     projects = sorted(p.name for p in bw2data.projects)
-    if link.project.raw not in projects:
+    if link.project.value not in projects:
         folder = os.environ.get("BRIGHTWAY2_DIR", "unset: Brightway's default folder")
-        raise InputError(f"no Brightway project '{link.project.raw}'"
-                         f"{did_you_mean(link.project.raw, projects)} (BRIGHTWAY2_DIR: {folder})",
+        raise InputError(f"no Brightway project '{link.project.value}'"
+                         f"{did_you_mean(link.project.value, projects)} (BRIGHTWAY2_DIR: {folder})",
                          link.project.where)
-    bw.open_project(link.project.raw)
-    if link.database.raw not in bw2data.databases:
-        raise InputError(f"no database '{link.database.raw}' in project '{link.project.raw}'"
-                         f"{did_you_mean(link.database.raw, bw2data.databases)}",
+    bw.open_project(link.project.value)
+    if link.database.value not in bw2data.databases:
+        raise InputError(f"no database '{link.database.value}' in project '{link.project.value}'"
+                         f"{did_you_mean(link.database.value, bw2data.databases)}",
                          link.database.where)
     indexes: dict[str, list[dict[str, Any]]] = {}
     targets: dict[Key, tuple[Key, float]] = {}
     described = []
     for entry in mapping.entries.values():
-        database = entry.find.get("database", link.database.raw)
+        database = entry.find.get("database", link.database.value)
         if database not in bw2data.databases:
             raise InputError(f"no database '{database}' in project "
-                             f"'{link.project.raw}'{did_you_mean(database, bw2data.databases)}",
+                             f"'{link.project.value}'{did_you_mean(database, bw2data.databases)}",
                              entry.where)
         if database not in indexes:
             indexes[database] = [{"code": a["code"], "name": a.get("name"),
@@ -236,7 +236,7 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
         if method not in bw2data.methods:
             close = near_names(" | ".join(method), [" | ".join(m) for m in bw2data.methods])
             hint = f" (did you mean {'; '.join(close)}?)" if close else ""
-            raise InputError(f"no method {list(method)} in project '{link.project.raw}'{hint}",
+            raise InputError(f"no method {list(method)} in project '{link.project.value}'{hint}",
                              where)
         methods[method] = bw2data.methods[method].get("unit", "")
     linked = LINKED_PREFIX + title
@@ -309,7 +309,7 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
     link = resolved.mapping.link
     database = resolved.linked
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
-    bw.open_project(link.project.raw)
+    bw.open_project(link.project.value)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
                    LINKED_ROLE, resolved.owner)
     methods = list(resolved.methods)
@@ -328,7 +328,7 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
         gaps = [{k: v for k, v in item.items() if k != "functional_unit"}
                 for item in left_out if item["functional_unit"] == fg.unit[1]]
         units.append({"name": name, "impacts": impacts, "not_linked": gaps})
-    return {"project": link.project.raw, "database": link.database.raw,
+    return {"project": link.project.value, "database": link.database.value,
             "mapping": resolved.mapping.file, "linked_database": database,
             "methods": [{"name": list(m), "unit": u} for m, u in resolved.methods.items()],
             "links": resolved.described, "functional_units": units}

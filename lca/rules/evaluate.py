@@ -7,12 +7,11 @@ actually used are recorded, which is what an explanation shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
-import pint
 
+from lca.core.provenance import Given, Origin, Provenance
 from lca.errors import InputError, Where
 from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter, NoBranch, Value, all_finite
@@ -21,40 +20,29 @@ from lca.rules.ruleset import RuleSet, bound_violation
 from lca.units import Quantity, dimension_text, parse_quantity, unit_text
 
 
-@dataclass(frozen=True)
-class Override:
-    """A value given for a rule by the situation, with where it was given and its provenance.
-
-    Published data (catalog, inventories) carry source, year and licence; a study's own input
-    carries only where it was given.
-    """
-
-    value: pint.Quantity | str
-    where: Where
-    source: str = ""
-    year: str = ""
-    licence: str = ""
-
-    @property
-    def citation(self) -> str:
-        """'source (year; licence)', or the source alone when it has no year or licence."""
-        extra = "; ".join(x for x in (self.year, self.licence) if x)
-        return f"{self.source} ({extra})" if extra else self.source
+# An override is a value given for a rule, checked against it, with its provenance: who gave it
+# (study, catalog, `--set` ...), its source and where. Made only by `make_override`.
+Override = Given
 
 
-def make_override(rule: Rule, raw: Any, where: Where, source: str = "", year: str = "",
-                  licence: str = "") -> Override:
+def make_override(rule: Rule, raw: Any, provenance: Provenance | Where) -> Override:
     """Check a raw value (YAML scalar, `--set` text, number or array) against a rule.
+
+    `provenance` says who gave it; a bare place is a value given as a study gives one (the
+    tests', the sweeps' and the samples' own values).
 
     Text rules take one of their choices. Quantity rules take a value of the rule's dimension;
     a bare number is accepted only where the rule is a pure number, so that `gpu.power: 700`
     cannot silently mean 700 of some unit; a numpy array is taken in the rule's unit. Bounds are
     checked here, before anything is computed.
     """
+    if isinstance(provenance, Where):
+        provenance = Provenance(Origin.STUDY, provenance)
+    where = provenance.where
     if rule.kind == "text":
         if raw not in rule.choices:
             raise InputError(f"{rule.name} is one of {', '.join(rule.choices)}, not {raw!r}", where)
-        return Override(str(raw), where, source, year, licence)
+        return Override(str(raw), provenance)
     if isinstance(raw, np.ndarray):
         # Arrays come from code (Monte Carlo samples drawn in the rule's unit), never from text.
         value = Quantity(raw.astype(float), rule.unit)
@@ -70,7 +58,7 @@ def make_override(rule: Rule, raw: Any, where: Where, source: str = "", year: st
     problem = bound_violation(rule, value)
     if problem:
         raise InputError(f"{rule.name} = {problem}", where)
-    return Override(value, where, source, year, licence)
+    return Override(value, provenance)
 
 
 class MissingInput(InputError):

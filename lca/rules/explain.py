@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pint
 
+from lca.core.provenance import Provenance
 from lca.rules.evaluate import Evaluator
 from lca.rules.expression import Cond
 from lca.rules.interpret import Interpreter
@@ -23,7 +24,7 @@ class Explanation:
     value: str  # formatted, with unit
     how: str  # 'formula', 'default', 'override'
     formula: str | None
-    origin: str | None  # where an override was given
+    given: Provenance | None  # who gave an override, and where
     sources: list[str]
     inputs: list["Explanation"] = field(default_factory=list)
     repeated: bool = False  # already shown in full higher up the tree
@@ -83,7 +84,7 @@ def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explana
         name=name, title=rule.title, value=format_value(evaluator.value(name)), how=how,
         formula=(applied_variation(rule, evaluator) or formula_text(rule))
         if how == "formula" else None,
-        origin=str(override.where) if override is not None else None, sources=sources,
+        given=override.provenance if override is not None else None, sources=sources,
         repeated=repeated)
 
 
@@ -116,7 +117,7 @@ def render(tree: Explanation) -> str:
         if node.how == "formula":
             lines.append(f"{inner}{pipe} formula: {node.formula}")
         elif node.how == "override":
-            lines.append(f"{inner}{pipe} given: {node.origin}")
+            lines.append(f"{inner}{pipe} given by {node.given}")
         else:
             lines.append(f"{inner}{pipe} default value")
         for source in node.sources:

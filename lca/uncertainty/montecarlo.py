@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from lca.assess import Prepared, foreground_name
-from lca.catalog import DATACENTERS
+from lca.core.provenance import CHOSEN, Origin, Provenance
 from lca.errors import Where
 from lca.inventory import bwcompat
 from lca.inventory.brightway import method_name
@@ -30,7 +30,7 @@ from lca.rules.explain import distribution_text
 from lca.study import FunctionalUnit
 from lca.uncertainty.sampling import sample
 
-GIVEN = ("study", "functional unit", "command line")
+FIXED = (*CHOSEN, Origin.PRESET)  # who set the values Monte Carlo holds (Uncertain)
 CHUNK = 5_000  # samples per evaluation: bounds memory, gives the progress bar its steps
 PERCENTILES = {"p2_5": 2.5, "median": 50.0, "p97_5": 97.5}
 
@@ -46,16 +46,12 @@ class Uncertain:
     fixed: list[str]
 
 
-def uncertain_rules(evaluator: Evaluator, study_file: str) -> Uncertain:
+def uncertain_rules(evaluator: Evaluator) -> Uncertain:
     sampled, fixed = [], []
-    preset = f"inventories/{DATACENTERS.file}"
     for name in evaluator.evaluated():
         if evaluator.rules[name].uncertainty is None:
             continue
-        given = evaluator.overrides.get(name)
-        chosen = (origin(evaluator, name, study_file) in GIVEN
-                  or (given is not None and given.where.file == preset))
-        (fixed if chosen else sampled).append(name)
+        (fixed if origin(evaluator, name) in FIXED else sampled).append(name)
     return Uncertain(sampled, fixed)
 
 
@@ -69,7 +65,7 @@ def draw(prepared: Prepared, iterations: int, seed: int) -> list[dict[str, np.nd
     out = []
     for _, evaluator in prepared.pairs:
         samples = {}
-        for name in uncertain_rules(evaluator, prepared.study.file).sampled:
+        for name in uncertain_rules(evaluator).sampled:
             rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
             samples[name] = sample(evaluator.rules[name], evaluator.value(name), iterations, rng)
         out.append(samples)
@@ -145,8 +141,8 @@ def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
     for (unit, evaluator), values in zip(prepared.pairs, samples, strict=True):
         overrides = dict(evaluator.overrides)
         for name, array in values.items():
-            overrides[name] = make_override(evaluator.rules[name], array,
-                                            Where(label, key=name), source)
+            drawn = Provenance(origin(evaluator, name), Where(label, key=name), source)
+            overrides[name] = make_override(evaluator.rules[name], array, drawn)
         pairs.append((unit, Evaluator(evaluator.rules, overrides)))
     return pairs
 
@@ -176,7 +172,7 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
     units = []
     for (unit, evaluator), out, doc_unit in zip(prepared.pairs, results,
                                                 deterministic["functional_units"], strict=True):
-        rules = uncertain_rules(evaluator, prepared.study.file)
+        rules = uncertain_rules(evaluator)
         units.append({
             "functional_unit": unit.name,
             "sampled": [{"rule": r,

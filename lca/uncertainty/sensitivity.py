@@ -36,7 +36,7 @@ CONSTANT_NOTE = "the result does not vary over the sampled rules: no variance to
 
 def sampled_rules(prepared: Prepared) -> tuple[list[str], list[list[str]]]:
     """The rules sampled anywhere in the study (first seen first), and those of each unit."""
-    per_unit = [uncertain_rules(ev, prepared.study.file).sampled for _, ev in prepared.pairs]
+    per_unit = [uncertain_rules(ev).sampled for _, ev in prepared.pairs]
     union: list[str] = []
     for names in per_unit:
         union += [n for n in names if n not in union]
