@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from lca.errors import InputError, Where, did_you_mean
@@ -187,12 +188,15 @@ def resolve_location(code: str, where: Where) -> Location:
                      f"(world, europe); inventories/electricity.csv lists them", where)
 
 
+def manufacturing_path() -> Path:
+    return data_dir("inventories") / "manufacturing.yaml"
+
+
 @lru_cache(maxsize=1)
 def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
     """Datasets and part profiles of `inventories/manufacturing.yaml`, checked on their own;
     `check_profiles` checks them against the rules."""
-    path = data_dir("inventories") / "manufacturing.yaml"
-    doc = read_yaml(path, MANUFACTURING)
+    doc = read_yaml(manufacturing_path(), MANUFACTURING)
     datasets = {}
     for ds_id, entry in doc.data["datasets"].items():
         impacts = {}

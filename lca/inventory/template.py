@@ -84,6 +84,7 @@ class TemplateActivity:
     unit: str
     part: str | None
     when: Node | None
+    when_where: Where
     exchanges: tuple[TemplateExchange, ...]
     factors: str | None
     published: str | None
@@ -160,11 +161,10 @@ def _activity(doc: YamlDocument, code: str, body: object) -> TemplateActivity:
     raw = body.get("exchanges") or []
     if not isinstance(raw, list) or (factors is None and not raw):
         raise InputError(f"activity '{code}' needs `exchanges`, a list (or `factors`)", here)
-    when = body.get("when")
+    when, when_where = body.get("when"), doc.where(("activities", code, "when"))
     return TemplateActivity(
         code, body["title"].strip(), body["name"].strip(), body["unit"], part,
-        parse_formula(str(when), doc.where(("activities", code, "when")))
-        if when is not None else None,
+        parse_formula(str(when), when_where) if when is not None else None, when_where,
         tuple(_exchange(doc, code, i, item) for i, item in enumerate(raw)), factors, published,
         tuple(_gap(doc, code, i, item) for i, item in enumerate(body.get("missing") or [])), here)
 
@@ -235,7 +235,7 @@ def check_template(template: Template, rules: RuleSet) -> None:
     for activity in template.activities.values():
         if activity.when is not None:
             problems += _formula_problems(activity.when, rules, "condition", None, "condition",
-                                          activity.where)
+                                          activity.when_where)
         for field in sorted(set(re.findall(r"\{([^}]+)\}", activity.name)) - set(NAME_FIELDS)):
             if field not in rules:
                 problems.append(InputError(f"the name of '{activity.code}' shows unknown rule "
