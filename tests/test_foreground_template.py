@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pytest
 
 from lca import situation
 from lca.assess import prepare
 from lca.cli import main
+from lca.errors import InputError
 from lca.inventory import data, template
 from lca.inventory.datasets import BACKGROUND, Foreground
 from lca.rules.interpret import Interpreter
@@ -188,3 +190,19 @@ def test_a_bad_profile_exits_2(shipped: dict[str, Path], capsys: pytest.CaptureF
     _break(shipped["manufacturing"], old, new)
     err = _exit_2(capsys, tmp_path)
     assert "inventories/manufacturing.yaml:" in err and message in err
+
+
+def test_a_condition_that_splits_the_samples_is_refused(shipped: dict[str, Path]) -> None:
+    """One foreground serves every Monte Carlo sample: a `when` over a sampled quantity that
+    holds for MFU 0.3 and not for 0.5 cannot say whether the network exists."""
+    from lca.assess import foreground_name
+    from lca.inventory.datasets import foreground_datasets
+    from lca.uncertainty.montecarlo import with_arrays
+
+    line = _break(shipped["template"], "when: network.access != 'none'", "when: gpu.mfu < 0.4")
+    prepared = prepare(EXAMPLE)
+    pairs = with_arrays(prepared, [{"gpu.mfu": np.array([0.3, 0.5])}] * len(prepared.pairs))
+    with pytest.raises(InputError, match="holds for some samples and not others") as caught:
+        foreground_datasets(foreground_name(prepared.study.title), pairs, prepared.locations,
+                            prepared.background)
+    assert caught.value.where.line == line

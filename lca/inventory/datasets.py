@@ -172,10 +172,20 @@ class _Builder:
         """The key of a template activity, built once; None when it is left out."""
         if code not in self.built:
             spec = self.template.activities[code]
-            present = spec.when is None or bool(self._value(spec.when))
+            present = spec.when is None or self._holds(spec)
             self.built[code] = (None if not present else self._factors(spec) if spec.factors
                                 else self._process(spec))
         return self.built[code]
+
+    def _holds(self, spec: TemplateActivity) -> bool:
+        """Whether an activity's `when` holds: for every Monte Carlo sample alike, as one
+        foreground has one structure."""
+        held = np.asarray(self._value(spec.when), dtype=bool)
+        if held.any() != held.all():
+            raise InputError(f"the condition of activity '{spec.code}' holds for some samples "
+                             f"and not others; a `when` may read text rules only",
+                             spec.when_where)
+        return bool(held.all())
 
     def _value(self, node: Node) -> Any:
         with np.errstate(all="ignore"):
