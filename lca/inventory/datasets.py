@@ -2,7 +2,8 @@
 
 Three databases: the indicator biosphere (one flow per indicator), the open-data background
 (electricity per location, manufacturing datasets) and a study's foreground. The foreground of a
-functional unit is a small tree: the unit uses GPU-hours of a GPU process and as many hours of a
+functional unit is a small tree, written in model/foreground.yaml and built here by one generic
+builder (each amount the value of a rule): the unit uses GPU-hours of a GPU process and as many hours of a
 server share; the server share uses the allocated hours of the CPU, RAM, SSD and chassis processes;
 each part process draws data-centre electricity (use) and a share of its manufacturing datasets.
 A service's scope adds hours of an end-user device process and GB of a network process, which draw
