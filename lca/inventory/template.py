@@ -146,6 +146,11 @@ def _activity(doc: YamlDocument, code: str, body: object) -> TemplateActivity:
     for key in ("title", "name", "unit"):
         if not isinstance(body.get(key), str) or not body[key].strip():
             raise InputError(f"activity '{code}' needs '{key}', a text", here)
+    sources = body.get("sources", [])
+    if (not isinstance(body.get("description", ""), str) or not isinstance(sources, list)
+            or not all(isinstance(x, str) and x.strip() for x in sources)):
+        raise InputError(f"activity '{code}': `description` is a text and `sources` a list of "
+                         f"citations", here)
     if body["unit"] not in BW_UNITS:
         raise InputError(f"unit '{body['unit']}' is not one of {', '.join(BW_UNITS)}",
                          doc.where(("activities", code, "unit")))
