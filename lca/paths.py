@@ -20,6 +20,15 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"the data folder '{name}' is missing from the installation")
 
 
+# The foreground template (lca/inventory/template.py) sits among the rules but is not a rule file.
+TEMPLATE_FILE = "foreground.yaml"
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The rule files of a model folder: its YAML files but the foreground template."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name != TEMPLATE_FILE)
+
+
 def model_files() -> list[Path]:
     """The rule files of the model."""
-    return sorted(data_dir("model").glob("*.yaml"))
+    return rule_files(data_dir("model"))

@@ -18,7 +18,8 @@ from pathlib import Path
 from lca.core.provenance import Given, Origin, Provenance, given
 from lca.errors import InputError, Where
 from lca.inventory.data import Dataset, Factor, Location, PartProfiles
-from lca.paths import data_dir, model_files
+from lca.inventory.template import checked_template
+from lca.paths import data_dir, model_files, rule_files
 from lca.rules.evaluate import Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
 from lca.study import FunctionalUnit, Study
@@ -67,7 +68,7 @@ def load_model(folder: Path | None = None) -> RuleSet:
     """The rules of a model folder (the shipped `model/` by default), checked."""
     if folder is None:
         return _shipped_model()
-    files = sorted(Path(folder).glob("*.yaml"))
+    files = rule_files(Path(folder))
     if not files:
         raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
     return load_rules(files)
@@ -75,8 +76,11 @@ def load_model(folder: Path | None = None) -> RuleSet:
 
 @lru_cache(maxsize=1)
 def _shipped_model() -> RuleSet:
-    """The shipped rules, read and checked once per process, as the shipped data are."""
-    return load_rules(model_files(), root=data_dir("model").parent)
+    """The shipped rules, read and checked once per process, as the shipped data are, with the
+    foreground template and the manufacturing profiles that refer to them."""
+    rules = load_rules(model_files(), root=data_dir("model").parent)
+    checked_template(rules)
+    return rules
 
 
 def situation(rules: RuleSet, study: Study, unit: FunctionalUnit, settings: list[Setting],

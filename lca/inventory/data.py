@@ -9,12 +9,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from lca.errors import InputError, Where, did_you_mean
 from lca.paths import data_dir
-from lca.rules.expression import Node
+from lca.rules.expression import Node, references
 from lca.rules.rule import parse_formula
+from lca.rules.ruleset import RuleSet, raise_all, static_problem
+from lca.units import Quantity
 from lca.yamlsource import read_yaml
 
 INDICATORS = ("gwp", "pe", "water", "adpe")
@@ -26,6 +29,11 @@ ELECTRICITY_UNITS = {"gwp": "kg CO2-eq/kWh", "pe": "MJ/kWh", "water": "m3/kWh",
 ELECTRICITY_PREFERENCE = {"gwp": ("digital4better", "boavizta"),
                           "adpe": ("digital4better", "boavizta"),
                           "pe": ("boavizta",), "water": ("boavizta",)}
+# Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
+BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
+            "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg",
+            "cubic meter": "m**3"}
+MANUFACTURING = "inventories/manufacturing.yaml"
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class ProfileItem:
     dataset: str
     amount: Node
     amount_text: str
+    where: Where
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class PartProfiles:
     # The choice that a study's own `factors` figures select when the study does not choose the
     # profile itself (the server's published total), so that a figure given is never ignored.
     given: str | None = None
+    where: Where = Where(MANUFACTURING)
 
     def factor_prefix(self, choice: str) -> str | None:
         """The `factors` prefix when that choice is one dataset whose impacts are rules."""
@@ -178,11 +188,15 @@ def resolve_location(code: str, where: Where) -> Location:
                      f"(world, europe); inventories/electricity.csv lists them", where)
 
 
+def manufacturing_path() -> Path:
+    return data_dir("inventories") / "manufacturing.yaml"
+
+
 @lru_cache(maxsize=1)
 def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
-    """Datasets and part profiles of `inventories/manufacturing.yaml`, checked."""
-    path = data_dir("inventories") / "manufacturing.yaml"
-    doc = read_yaml(path, "inventories/manufacturing.yaml")
+    """Datasets and part profiles of `inventories/manufacturing.yaml`, checked on their own;
+    `check_profiles` checks them against the rules."""
+    doc = read_yaml(manufacturing_path(), MANUFACTURING)
     datasets = {}
     for ds_id, entry in doc.data["datasets"].items():
         impacts = {}
@@ -197,6 +211,9 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
         if set(impacts) | set(missing) != set(INDICATORS) or set(impacts) & set(missing):
             raise InputError("each indicator is either in impacts or in missing (with a reason)",
                              doc.where(("datasets", ds_id)))
+        if entry["unit"] not in BW_UNITS:
+            raise InputError(f"unit '{entry['unit']}' is not one of {', '.join(BW_UNITS)}",
+                             doc.where(("datasets", ds_id, "unit")))
         datasets[ds_id] = Dataset(ds_id, entry["name"], entry["unit"], impacts, missing)
     parts = {}
     for part, entry in doc.data["profiles"].items():
@@ -208,11 +225,62 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                     raise InputError(f"unknown dataset '{item['dataset']}'"
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
-                                           str(i["amount"])) for i in items]
+                                           str(i["amount"]), where) for i in items]
         given = entry.get("given")
         if given is not None and (given not in choices or len(choices[given]) != 1
                                   or not entry.get("factors")):
             raise InputError("`given` names a choice of one dataset, whose impacts are the "
                              "part's `factors`", doc.where(("profiles", part, "given")))
-        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices, given)
+        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices, given,
+                                   doc.where(("profiles", part)))
     return datasets, parts
+
+
+def check_profiles(rules: RuleSet) -> None:
+    """The profiles against the rules: the rule that selects a part's profile is a text rule
+    with a profile for each of its choices, and no other; the `factors` rules exist; each
+    amount refers to rules only and is in its dataset's unit (per one GPU, or one server).
+    Every problem is reported together, each with its file, line and key."""
+    datasets, parts = load_manufacturing()
+    problems: list[InputError] = []
+    for part in parts.values():
+        key = Where(MANUFACTURING, part.where.line, f"profiles.{part.part}")
+        rule = rules.rules.get(part.rule)
+        if rule is None or rule.kind != "text":
+            problems.append(InputError(f"profile '{part.part}' is selected by '{part.rule}', "
+                                       f"which is not a text rule of the model"
+                                       f"{did_you_mean(part.rule, rules.rules)}", key))
+            continue
+        lacking = [c for c in rule.choices if c not in part.choices]
+        unknown = [c for c in part.choices if c not in rule.choices]
+        if lacking or unknown:
+            problems.append(InputError(
+                (f"choice {', '.join(repr(c) for c in lacking)} of rule {part.rule} has no profile"
+                 if lacking else f"{', '.join(repr(c) for c in unknown)} is not a choice of rule "
+                 f"{part.rule} ({', '.join(rule.choices)})")
+                + f"; the choices that have profiles: {', '.join(part.choices)}",
+                Where(MANUFACTURING, part.where.line, f"profiles.{part.part}.choices")))
+        if part.factors:
+            problems += [InputError(f"`factors: {part.factors}` needs the rule "
+                                    f"{part.factors}.{i}", key)
+                         for i in INDICATORS if f"{part.factors}.{i}" not in rules]
+        for choice, items in part.choices.items():
+            for item in items:
+                problems += _amount_problems(item, datasets[item.dataset], rules,
+                                             f"profiles.{part.part}.choices.{choice}")
+    raise_all(problems, MANUFACTURING)
+
+
+def _amount_problems(item: ProfileItem, dataset: Dataset, rules: RuleSet, key: str
+                     ) -> list[InputError]:
+    """An amount's unknown rules, or its dimension if it is not its dataset's unit."""
+    where = Where(MANUFACTURING, item.where.line, key)
+    unknown = [r for r in references(item.amount) if r not in rules]
+    if unknown:
+        return [InputError(f"amount '{item.amount_text}' of {item.dataset} refers to unknown rule "
+                           f"'{r}'{did_you_mean(r, rules.rules)}", where) for r in unknown]
+    unit = Quantity(1, BW_UNITS[dataset.unit]).units
+    problem = static_problem(item.amount, rules.rules, "quantity", unit, "amount",
+                             f"the unit of {item.dataset}")
+    return [InputError(f"amount '{item.amount_text}' of {item.dataset}: {problem}", where)
+            ] if problem else []

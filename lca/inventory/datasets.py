@@ -2,7 +2,8 @@
 
 Three databases: the indicator biosphere (one flow per indicator), the open-data background
 (electricity per location, manufacturing datasets) and a study's foreground. The foreground of a
-functional unit is a small tree: the unit uses GPU-hours of a GPU process and as many hours of a
+functional unit is a small tree, written in model/foreground.yaml and built here by one generic
+builder (each amount the value of a rule): the unit uses GPU-hours of a GPU process and as many hours of a
 server share; the server share uses the allocated hours of the CPU, RAM, SSD and chassis processes;
 each part process draws data-centre electricity (use) and a share of its manufacturing datasets.
 A service's scope adds hours of an end-user device process and GB of a network process, which draw
@@ -21,9 +22,13 @@ from typing import Any
 import numpy as np
 
 from lca.errors import InputError
-from lca.inventory.data import INDICATORS, Dataset, Indicator, Location, load_manufacturing
+from lca.inventory.data import (BW_UNITS, INDICATORS, Dataset, Indicator, Location,
+                                load_indicators, load_manufacturing)
+from lca.inventory.template import (DATACENTRE_PARTS, PART_NAMES, PARTS, ROOT, SERVER_PARTS,
+                                    SERVICE_PARTS, Template, TemplateActivity, TemplateExchange,
+                                    checked_template)
 from lca.rules.evaluate import Evaluator, MissingInput
-from lca.rules.expression import FormulaError
+from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter
 from lca.rules.rule import parse_formula
 from lca.study import FunctionalUnit, Include
@@ -31,21 +36,8 @@ from lca.units import Quantity
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
-SERVER_PARTS = ("cpu", "ram", "ssd", "chassis", "server")
-DATACENTRE_PARTS = ("gpu", *SERVER_PARTS)
-SERVICE_PARTS = ("device", "network")
-# `included`: the shares of other functional units (amortised training, development runs), one
-# contributor of their own rather than blended into the parts above.
-PARTS = (*DATACENTRE_PARTS, *SERVICE_PARTS, "included")
-PART_NAMES = {"gpu": "GPU", "cpu": "CPUs", "ram": "RAM", "ssd": "SSDs", "chassis": "chassis",
-              "server": "server without GPUs, one published total",
-              "device": "end-user device", "network": "network, access and core",
-              "included": "shares of other functional units"}
-PART_POWER = {"gpu": "gpu.power_charged", "cpu": "cpu.power_drawn", "ram": "ram.power_drawn",
-              "ssd": "ssd.power_drawn"}
-# Brightway unit names (bw2io's canonical ones, so Excel round trips relink) and their pint units.
-BW_UNITS = {"unit": "dimensionless", "kilowatt hour": "kWh", "hour": "h", "gigabyte": "GB",
-            "square centimeter": "cm**2", "square millimeter": "mm**2", "kilogram": "kg"}
+# DATACENTRE_PARTS, PARTS, PART_NAMES, SERVER_PARTS and SERVICE_PARTS (the parts of the
+# results, the template's) are imported from here by the modules that lay the results out.
 
 Key = tuple[str, str]
 # The largest exchange amount written to Brightway. A million GPUs for a thousand years are
@@ -147,11 +139,14 @@ def background_datasets(locations: dict[str, Location], datasets: dict[str, Data
     return out
 
 
-class _UnitBuilder:
-    """Builds the foreground of one functional unit from its evaluator."""
+class _Builder:
+    """Builds the foreground of one functional unit: the template's activities, each amount the
+    value of its rule in the unit's evaluator."""
 
-    def __init__(self, database: str, unit: FunctionalUnit, evaluator: Evaluator,
-                 location: Location | None, background: dict[Key, dict[str, Any]]):
+    def __init__(self, template: Template, database: str, unit: FunctionalUnit,
+                 evaluator: Evaluator, location: Location | None,
+                 background: dict[Key, dict[str, Any]]):
+        self.template = template
         self.db = database
         self.unit = unit
         self.name = unit.name
@@ -159,18 +154,144 @@ class _UnitBuilder:
         self.location = location
         self.background = background
         self.activities: dict[Key, dict[str, Any]] = {}
-        self.missing: list[Missing] = []
+        self.built: dict[str, Key | None] = {}  # template code -> key; None: left out
+        self.parts: dict[str, Key] = {}
+        self.includes: list[tuple[str, Key, Amount]] = []
+        # Missing data, in the order found; those of a `factors` activity (the grid) wait for
+        # the parts that reach it, known once the whole tree is built.
+        self.missing: list[Missing | tuple[Missing, Key]] = []
+
+    def build(self) -> Foreground:
+        unit = self._activity(ROOT)
+        assert unit is not None  # the unit's activity has exchanges: checked with the template
+        self._check_amounts()
+        missing = [m for entry in self.missing for m in self._located(entry)]
+        return Foreground(unit, self.activities, self.parts, missing, self.includes,
+                          self.built.get(self.template.electricity), self._market_shift())
+
+    def _activity(self, code: str) -> Key | None:
+        """The key of a template activity, built once; None when it is left out."""
+        if code not in self.built:
+            spec = self.template.activities[code]
+            present = spec.when is None or self._holds(spec)
+            self.built[code] = (None if not present else self._factors(spec) if spec.factors
+                                else self._process(spec))
+        return self.built[code]
+
+    def _holds(self, spec: TemplateActivity) -> bool:
+        """Whether an activity's `when` holds: for every Monte Carlo sample alike, as one
+        foreground has one structure."""
+        held = np.asarray(self._value(spec.when), dtype=bool)
+        if held.any() != held.all():
+            raise InputError(f"the condition of activity '{spec.code}' holds for some samples "
+                             f"and not others; a `when` may read text rules only",
+                             spec.when_where)
+        return bool(held.all())
+
+    def _value(self, node: Node) -> Any:
+        with np.errstate(all="ignore"):
+            return Interpreter(self.ev.value).eval(node)
+
+    def _process(self, spec: TemplateActivity) -> Key | None:
+        exchanges: list[dict[str, Any]] = []
+        datasets: list[str] = []
+        for exchange in spec.exchanges:
+            exchanges += self._exchanges(spec, exchange, datasets)
+        root = spec.code == ROOT
+        if root:
+            self.includes = self._includes()
+            exchanges += [self.tech(key, share, f"includes '{name}': {inc.share}{self._per_item}")
+                          for (name, key, share), inc in zip(self.includes, self.unit.includes,
+                                                             strict=True)]
+        self.missing += [Missing(i, gap.dataset, gap.reason, (spec.part,) if spec.part else (),
+                                 gap.stage) for gap in spec.missing for i in INDICATORS]
+        if not exchanges:
+            return None
+        name = self._name(spec.name, datasets) + ("" if root else f" [{self.name}]")
+        extra: dict[str, Any] = {"part": spec.part} if spec.part else {}
+        key = self.activity("" if root else spec.code, name, spec.unit, exchanges, **extra)
+        if spec.part:
+            self.parts[spec.part] = key
+        return key
+
+    def _name(self, pattern: str, datasets: list[str]) -> str:
+        """A name with its {rule} values, {unit} and {dataset} filled in."""
+        fields = {"unit": self.name, "dataset": " and ".join(datasets)}
+        return re.sub(r"\{([^}]+)\}", lambda m: fields[m[1]] if m[1] in fields
+                      else str(self.ev.value(m[1])), pattern)
+
+    @property
+    def _per_item(self) -> str:
+        count = self.unit.quantity.amount
+        return f" x quantity {count:g}" if count != 1 else ""
+
+    def _exchanges(self, spec: TemplateActivity, exchange: TemplateExchange,
+                   datasets: list[str]) -> list[dict[str, Any]]:
+        """The Brightway exchanges of one template exchange (none, one, or one per dataset of
+        a profile); `datasets` collects the names of the datasets a profile reaches."""
+        per = Quantity(1, BW_UNITS[spec.unit])  # one reference unit of the activity
+        if exchange.kind == "profile":
+            return self._profile(spec, exchange, per, datasets)
+        if exchange.kind == "flow":
+            unit = load_indicators()[exchange.target].flow_unit
+            amount = magnitude((self._value(exchange.amount) * per).to(BW_UNITS[unit]))
+            return [_biosphere(exchange.target, amount,
+                               f"{exchange.comment} (rule {exchange.amount_text})")
+                    | {"rule": exchange.amount_text}]
+        target = self._activity(exchange.target)
+        if target is None:
+            return []
+        unit = BW_UNITS[self.template.activities[exchange.target].unit]
+        amount = magnitude((self._value(exchange.amount) * per).to(unit))
+        label = exchange.amount_text
+        if spec.code == ROOT:  # the rules describe one item; the unit is the quantity it states
+            amount, label = amount * self.unit.quantity.amount, label + self._per_item
+        return [self.tech(target, amount, label, exchange.stage)]
+
+    def _profile(self, spec: TemplateActivity, exchange: TemplateExchange, per: Quantity,
+                 datasets: list[str]) -> list[dict[str, Any]]:
+        """One exchange per dataset of the part's chosen profile: its amount per part x the
+        rule's parts per reference unit; the published dataset, or the study's copy of it."""
+        all_datasets, profiles = load_manufacturing()
+        profile = profiles[exchange.target]
+        choice = str(self.ev.value(profile.rule))
+        share = self._value(exchange.amount)
+        prefix = profile.factor_prefix(choice)
+        parts = (spec.part,) if spec.part else ()
+        out = []
+        for item in profile.choices[choice]:
+            dataset = all_datasets[item.dataset]
+            datasets.append(dataset.name)
+            amount = (self._value(item.amount) * share * per).to(BW_UNITS[dataset.unit])
+            if prefix:
+                target = self._data_or_variant(manufacturing_key(dataset.id), prefix,
+                                               f"{exchange.target}-manufacturing",
+                                               f"{dataset.name}, with the study's factors",
+                                               dataset.unit, dataset.missing, parts,
+                                               exchange.stage or "")
+            else:
+                target = manufacturing_key(dataset.id)
+                self.missing += [Missing(i, dataset.name, reason, parts, exchange.stage or "")
+                                 for i, reason in dataset.missing.items()]
+            out.append(self.tech(target, magnitude(amount),
+                                 f"({item.amount_text}) x {exchange.amount_text}", exchange.stage))
+        return out
+
+    def _factors(self, spec: TemplateActivity) -> Key:
+        """A `factors` activity: the grid electricity of the unit's location (its own, else the
+        study's) as published, or a copy with the study's factors. The parts that reach it are
+        those a factor it lacks leaves incomplete."""
+        assert spec.factors is not None and spec.published in (None, "location")
+        where = (f"no factor for {self.location.name} ({self.location.code}) in "
+                 f"inventories/electricity.csv" if self.location
+                 else "no location, for the study or the unit")
+        published = (electricity_key(self.location.code)
+                     if self.location and spec.published == "location" else None)
+        return self._data_or_variant(published, spec.factors, spec.code, spec.name, spec.unit,
+                                     {i: where for i in INDICATORS}, None, "")
 
     def key(self, code: str) -> Key:
         return unit_key(self.db, self.name, code)
-
-    def amount(self, rule: str, unit: str) -> Amount:
-        """A rule's value in a Brightway unit."""
-        return magnitude(self.ev.value(rule).to(BW_UNITS[unit]))
-
-    def per_hour(self, rule: str, unit: str) -> Amount:
-        """What one hour of a process takes of a per-hour rate (kW -> kWh, share -> hours)."""
-        return magnitude((self.ev.value(rule) * Quantity(1, "h")).to(BW_UNITS[unit]))
 
     def activity(self, code: str, name: str, unit: str, exchanges: list[dict[str, Any]],
                  **extra: Any) -> Key:
@@ -189,41 +310,6 @@ class _UnitBuilder:
             exchange["stage"] = stage
         return exchange
 
-    def build(self) -> Foreground:
-        device = str(self.ev.value("device.kind")) != "none"
-        network = str(self.ev.value("network.access")) != "none"
-        grid = self._grid(tuple(PART_POWER) + ("device",) * device + ("network",) * network)
-        electricity = self._electricity(grid)
-        parts = {part: key for part in DATACENTRE_PARTS if (key := self._part(part, electricity))}
-        share = self.per_hour("allocation.server_share", "hour")
-        server = self.activity("server-share", f"server share per GPU-hour, {self.ev.value('allocation')} "
-                               f"allocation [{self.name}]", "hour",
-                               [self.tech(parts[p], share, "allocation.server_share")
-                                for p in SERVER_PARTS if p in parts])
-        # The rules describe one item; the unit is the quantity it states.
-        count = self.unit.quantity.amount
-        hours = self.amount("gpu.hours_charged", "hour") * count
-        per_item = f" x quantity {count:g}" if count != 1 else ""
-        exchanges = [self.tech(parts["gpu"], hours, "gpu.hours_charged" + per_item),
-                     self.tech(server, hours, "gpu.hours_charged" + per_item)]
-        if device:
-            parts["device"] = self._device(grid)
-            exchanges.append(self.tech(parts["device"], self.amount("device.hours", "hour") * count,
-                                       "device.hours" + per_item))
-        if network:
-            parts["network"] = self._network(grid)
-            exchanges.append(self.tech(parts["network"],
-                                       self.amount("network.data_charged", "gigabyte") * count,
-                                       "network.data_charged" + per_item))
-        includes = [(inc.unit, unit_key(self.db, inc.unit), self._share(inc) * count)
-                    for inc in self.unit.includes]
-        exchanges += [self.tech(key, share, f"includes '{name}': {inc.share}{per_item}")
-                      for (name, key, share), inc in zip(includes, self.unit.includes, strict=True)]
-        unit = self.activity("", self.name, "unit", exchanges)
-        self._check_amounts()
-        return Foreground(unit, self.activities, parts, self.missing, includes, electricity,
-                          self._market_shift())
-
     def _check_amounts(self) -> None:
         """Every amount is a finite number within MAX_AMOUNT before anything can reach
         Brightway: each rule is finite, but an input far beyond the physical world (1e300 W)
@@ -238,34 +324,39 @@ class _UnitBuilder:
                         f"{np.max(amount):.3g}, beyond {MAX_AMOUNT:g} (an input is far too large)",
                         replace(self.unit.workload.where, key=rule))
 
-    def _device(self, grid: Key) -> Key:
-        """One hour of the end-user device in use: its electricity from the grid, and its
-        manufacturing shared over the hours it is used in its life."""
-        datasets, profiles = load_manufacturing()
-        profile = profiles["device"]
-        (item,) = profile.choices[str(self.ev.value(profile.rule))]
-        dataset = datasets[item.dataset]
-        hours_in_use = self.ev.value("device.hours_in_use")
-        share = magnitude((Quantity(1, "h") / hours_in_use).to("dimensionless"))
-        made = self._data_or_variant(manufacturing_key(dataset.id), "device.embodied",
-                                     "device-manufacturing", f"{dataset.name}, with the study's "
-                                     f"factors", dataset.unit, dataset.missing, ("device",),
-                                     "manufacturing")
-        return self.activity("device", f"{dataset.name}, per hour in use [{self.name}]", "hour", [
-            self.tech(grid, self.per_hour("device.power", "kilowatt hour"), "device.power", "use"),
-            self.tech(made, share, "1 / device.hours_in_use", "manufacturing")], part="device")
+    def _located(self, entry: Missing | tuple[Missing, Key]) -> list[Missing]:
+        """A missing factor of a dataset, with the parts whose processes reach it and the
+        stage of the exchange through which they do (one entry per stage)."""
+        if isinstance(entry, Missing):
+            return [entry]
+        missing, target = entry
+        stages: dict[str, list[str]] = {}
+        for part, key in self.parts.items():
+            for stage in self._reaches(key, target, None):
+                if part not in stages.setdefault(stage, []):
+                    stages[stage].append(part)
+        return [replace(missing, parts=tuple(p for p in PARTS if p in parts), stage=stage)
+                for stage, parts in stages.items()]
 
-    def _network(self, grid: Key) -> Key:
-        """One GB over the access and core networks: their electricity from the grid. Their
-        equipment's manufacturing has no per-GB data here: reported missing, not zero."""
-        name = f"network transfer, {self.ev.value('network.access')} access and core, per GB"
-        self.missing += [Missing(i, "network equipment manufacturing", "no per-GB manufacturing "
-                                 "data for network equipment in inventories/; only the networks' "
-                                 "electricity is counted", ("network",), "manufacturing")
-                         for i in INDICATORS]
-        per_gb = magnitude((self.ev.value("network.energy_per_data") * Quantity(1, "GB")).to("kWh"))
-        return self.activity("network", f"{name} [{self.name}]", "gigabyte", [
-            self.tech(grid, per_gb, "network.energy_per_data", "use")], part="network")
+    def _reaches(self, key: Key, target: Key, stage: str | None) -> list[str]:
+        """The stages at which an activity's exchanges reach a dataset (the first exchange with
+        a stage on the way gives it)."""
+        found = []
+        for exchange in self.activities.get(key, {}).get("exchanges", []):
+            if exchange["type"] != "technosphere":
+                continue
+            here = stage or exchange.get("stage")
+            if exchange["input"] == target:
+                found.append(here or "")
+            else:
+                found += self._reaches(exchange["input"], target, here)
+        return found
+
+    def _includes(self) -> list[tuple[str, Key, Amount]]:
+        """The shares of other units this one carries, times its quantity."""
+        count = self.unit.quantity.amount
+        return [(inc.unit, unit_key(self.db, inc.unit), self._share(inc) * count)
+                for inc in self.unit.includes]
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules."""
@@ -291,28 +382,6 @@ class _UnitBuilder:
                          f"(a ratio of volumes, e.g. inference.output_tokens / 1e15); "
                          f"got {got}", include.where)
 
-    def _grid(self, parts: tuple[str, ...]) -> Key:
-        """The grid electricity of the unit's location (its own, else the study's; or the study's
-        own factors): the data centre's and also the end-user device's and the network's, for
-        want of data on where users are. `parts` are the components that draw it, which a factor
-        it lacks leaves incomplete."""
-        where = (f"no factor for {self.location.name} ({self.location.code}) in "
-                 f"inventories/electricity.csv" if self.location else "no location, for the study or the unit")
-        return self._data_or_variant(
-            electricity_key(self.location.code) if self.location else None, "electricity",
-            "grid", "electricity, grid mix, with the study's factors", "kilowatt hour",
-            {i: where for i in INDICATORS}, parts, "use")
-
-    def _electricity(self, grid: Key) -> Key:
-        water = self.ev.value("datacenter.water_per_it").to("m**3/kWh")
-        return self.activity(
-            "electricity", f"electricity at the data centre, per kWh drawn by IT [{self.name}]",
-            "kilowatt hour",
-            [self.tech(grid, self.amount("datacenter.electricity_per_it", "unit"),
-                       "datacenter.electricity_per_it"),
-             _biosphere("water", magnitude(water), "on-site cooling water (rule datacenter.water_per_it)")
-             | {"rule": "datacenter.water_per_it"}])
-
     def _market_shift(self) -> Amount | None:
         """What the market-based basis adds per kWh of IT electricity: the kWh drawn from the
         grid per IT kWh x (market-based - location-based factor); None without a market-based
@@ -325,52 +394,17 @@ class _UnitBuilder:
         per_it = self.ev.value("datacenter.electricity_per_it")
         return magnitude((per_it * (market - location)).to("kg/kWh"))
 
-    def _part(self, part: str, electricity: Key) -> Key | None:
-        """The process of one part per hour in use, or None when the profile leaves it empty."""
-        datasets, profiles = load_manufacturing()
-        profile = profiles[part]
-        choice = self.ev.value(profile.rule)
-        share = self.ev.value("embodied.share_per_hour")
-        if part == "gpu":  # GPUs held idle by the job come with each GPU-hour of work
-            share = share * self.ev.value("allocation.gpu_share")
-        exchanges = []
-        if part in PART_POWER:
-            exchanges.append(self.tech(electricity, self.per_hour(PART_POWER[part], "kilowatt hour"),
-                                       PART_POWER[part], "use"))
-        interpreter = Interpreter(self.ev.value)
-        prefix = profile.factor_prefix(choice)
-        for item in profile.choices[choice]:
-            dataset = datasets[item.dataset]
-            per_unit = interpreter.eval(item.amount)
-            amount = (per_unit * share * Quantity(1, "h")).to(BW_UNITS[dataset.unit])
-            if prefix:
-                target = self._data_or_variant(manufacturing_key(dataset.id), prefix,
-                                               f"{part}-manufacturing",
-                                               f"{dataset.name}, with the study's factors",
-                                               dataset.unit, dataset.missing, (part,),
-                                               "manufacturing")
-            else:
-                target = manufacturing_key(dataset.id)
-                self.missing += [Missing(i, dataset.name, reason, (part,), "manufacturing")
-                                 for i, reason in dataset.missing.items()]
-            label = f"({item.amount_text}) x embodied.share_per_hour" + (
-                " x allocation.gpu_share" if part == "gpu" else "")
-            exchanges.append(self.tech(target, magnitude(amount), label, "manufacturing"))
-        if not exchanges:
-            return None
-        per = "GPU-hour" if part == "gpu" else "server-hour"
-        return self.activity(part, f"{PART_NAMES[part]}, per {per} in use [{self.name}]", "hour",
-                             exchanges, part=part)
-
     def _data_or_variant(self, published: Key | None, prefix: str, code: str, name: str,
-                         unit: str, reasons: dict[str, str], parts: tuple[str, ...],
+                         unit: str, reasons: dict[str, str], parts: tuple[str, ...] | None,
                          stage: str) -> Key:
         """The published dataset, or a foreground copy where the study changed its factors.
 
         The factors are the rules `prefix.gwp`, `.pe`, `.water`, `.adpe`. `reasons` says why the
-        data lack an indicator; `parts` and `stage` where that shows in the results.
+        data lack an indicator; `parts` and `stage` where that shows in the results (None: the
+        parts that reach the dataset, found once the tree is built).
         """
         values: dict[str, Amount] = {}
+        lacking: list[Missing] = []
         for indicator in INDICATORS:
             rule = f"{prefix}.{indicator}"
             try:
@@ -378,15 +412,18 @@ class _UnitBuilder:
             except MissingInput:
                 dataset = self.background[published]["name"] if published else name
                 reason = reasons.get(indicator, "no value")
-                self.missing.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
-                                            parts, stage))
+                lacking.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
+                                       parts or (), stage))
                 continue
             values[indicator] = magnitude(quantity)  # in the rule's unit: per kWh or per unit
         if published is not None and _same_factors(self.background[published], values):
-            return published
-        return self.activity(code, f"{name} [{self.name}]", unit, [
-            _biosphere(i, v, f"rule {prefix}.{i}") | {"rule": f"{prefix}.{i}"}
-            for i, v in values.items()])
+            key = published
+        else:
+            key = self.activity(code, f"{name} [{self.name}]", unit, [
+                _biosphere(i, v, f"rule {prefix}.{i}") | {"rule": f"{prefix}.{i}"}
+                for i, v in values.items()])
+        self.missing += lacking if parts is not None else [(m, key) for m in lacking]
+        return key
 
 
 def _same_factors(dataset: dict[str, Any], values: dict[str, Amount]) -> bool:
@@ -411,7 +448,8 @@ def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluat
 
     A unit that includes others also lacks what they lack: their missing data are its own.
     """
-    built = {unit.name: _UnitBuilder(database, unit, evaluator, location, background).build()
+    built = {unit.name: _Builder(checked_template(evaluator.rules), database, unit, evaluator,
+                                 location, background).build()
              for (unit, evaluator), location in zip(units, locations, strict=True)}
 
     def lacking(name: str) -> list[Missing]:

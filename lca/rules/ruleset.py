@@ -64,15 +64,15 @@ def load_rules(paths: Iterable[Path], root: Path | None = None) -> RuleSet:
                     f"rule '{rule.name}' is defined twice (also {first.file}:{first.line})",
                     rule.where()))
             rules[rule.name] = rule
-    _raise_all(problems)
+    raise_all(problems)
     uses = {name: _static_references(rule) for name, rule in rules.items()}
     problems += _check_references(rules, uses)
-    _raise_all(problems)
+    raise_all(problems)
     problems += _check_cycles(rules, uses)
-    _raise_all(problems)
+    raise_all(problems)
     problems += [p for rule in rules.values() for p in _check_types(rule, rules)]
     problems += [p for rule in rules.values() for p in _check_bounds(rule)]
-    _raise_all(problems)
+    raise_all(problems)
     used_by: dict[str, list[str]] = {name: [] for name in rules}
     for name, refs in uses.items():
         for ref in refs:
@@ -81,11 +81,12 @@ def load_rules(paths: Iterable[Path], root: Path | None = None) -> RuleSet:
                    {k: tuple(v) for k, v in used_by.items()})
 
 
-def _raise_all(problems: list[InputError]) -> None:
+def raise_all(problems: list[InputError], what: str = "the rules") -> None:
+    """Nothing, one problem as it is, or all of them in one error."""
     if len(problems) == 1:
         raise problems[0]
     if problems:
-        raise InputError(f"{len(problems)} problems in the rules:\n"
+        raise InputError(f"{len(problems)} problems in {what}:\n"
                          + "\n".join(f"  {p}" for p in problems))
 
 
@@ -133,7 +134,6 @@ def _static_value(rule: Rule) -> Value:
 
 
 def _check_types(rule: Rule, rules: dict[str, Rule]) -> list[InputError]:
-    interpreter = Interpreter(lambda ref: _static_value(rules[ref]), static=True)
     problems = []
     checks: list[tuple[Node | None, str]] = [(rule.formula, "variations" if rule.variations
                                               else "formula"),
@@ -141,23 +141,31 @@ def _check_types(rule: Rule, rules: dict[str, Rule]) -> list[InputError]:
     for node, key in checks:
         if node is None:
             continue
-        where = rule.where(key)
-        try:
-            with np.errstate(all="ignore"):
-                value = interpreter.eval(node)
-        except FormulaError as exc:
-            problems.append(InputError(f"rule '{rule.name}': {exc}", where))
-            continue
         expected = "condition" if key == "applicable_if" else rule.kind
-        if kind_of(value) != expected:
-            problems.append(InputError(
-                f"rule '{rule.name}': the {key} gives {kind_of(value)}, expected {expected}", where))
-        elif expected == "quantity" and value.dimensionality != Quantity(1, rule.unit).dimensionality:
-            problems.append(InputError(
-                f"rule '{rule.name}': the formula gives {dimension_text(value.units)} "
-                f"({unit_text(value.units)}) but the rule's unit is {unit_text(rule.unit)} "
-                f"({dimension_text(rule.unit)})", where))
+        problem = static_problem(node, rules, expected, rule.unit, key)
+        if problem:
+            problems.append(InputError(f"rule '{rule.name}': {problem}", rule.where(key)))
     return problems
+
+
+def static_problem(node: Node, rules: dict[str, Rule], expected: str, unit: pint.Unit | None,
+                   what: str = "formula", unit_owner: str = "the rule's unit") -> str | None:
+    """Why a formula (whose references are all rules) does not give `expected` ('quantity' in the
+    dimension of `unit`, 'condition' or 'text') when every reference stands for 1 of its unit, or
+    None. The rules' own check and the other formulas of the model (the foreground template, the
+    manufacturing profiles) go through it, so they cannot disagree on what a formula means."""
+    interpreter = Interpreter(lambda ref: _static_value(rules[ref]), static=True)
+    try:
+        with np.errstate(all="ignore"):
+            value = interpreter.eval(node)
+    except FormulaError as exc:
+        return str(exc)
+    if kind_of(value) != expected:
+        return f"the {what} gives {kind_of(value)}, expected {expected}"
+    if expected == "quantity" and value.dimensionality != Quantity(1, unit).dimensionality:
+        return (f"the {what} gives {dimension_text(value.units)} ({unit_text(value.units)}) "
+                f"but {unit_owner} is {unit_text(unit)} ({dimension_text(unit)})")
+    return None
 
 
 def _check_bounds(rule: Rule) -> list[InputError]:
