@@ -28,7 +28,6 @@ from lca.inventory.data import load_manufacturing
 from scripts.synthetic_background import (BIOSPHERE3, CH4_GWP100, COMPONENT, DATABASE, GWP100,
                                           US_GRID, WATER_USE, write_project)
 from tests.conftest import ROOT
-from tests.test_schema import assert_valid
 
 PROJECT = "test-linking-practitioner"
 MAPPING = ROOT / "examples" / "background" / "mapping.yaml"
@@ -126,6 +125,8 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict, 
 
 
 def test_the_linked_document_fits_the_schema(linked: tuple) -> None:
+    from tests.test_schema import assert_valid  # jsonschema: only this test needs it
+
     assert_valid(linked[0], "results")
 
 

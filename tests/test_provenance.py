@@ -15,6 +15,7 @@ import pytest
 from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
 from lca.core.provenance import Origin
 from lca.inventory.data import load_indicators
+from lca.results import Results, UnitResult
 from lca.rules.explain import explain, render
 from lca.situation import Setting, parse_set
 from lca.uncertainty.montecarlo import uncertain_rules
@@ -33,9 +34,10 @@ def line_of(path: Path, text: str, after: str = "") -> int:
 
 def inputs(prepared: Prepared) -> list[dict[str, dict[str, Any]]]:
     """Each unit's inputs table of the results document, by rule (no Brightway needed)."""
-    doc: dict[str, Any] = {"functional_units": [{} for _ in prepared.pairs]}
+    units = [UnitResult(unit.name, "", {}, {}, {}, None, None) for unit, _ in prepared.pairs]
+    doc = Results("", "", None, {}, {}, units, {}, [], [])  # the results, scores left empty
     _add_provenance(doc, prepared, load_indicators())
-    return [{row["rule"]: row for row in unit["inputs"]} for unit in doc["functional_units"]]
+    return [{row["rule"]: row for row in unit.inputs} for unit in doc.functional_units]
 
 
 def study_with(tmp_path: Path, extra: str) -> Path:

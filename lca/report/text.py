@@ -13,9 +13,7 @@ from lca.texttable import aligned
 from lca.units import format_number
 
 TOP = 6  # inputs printed per functional unit
-
-
-MARKET_ROW = "  market-based"
+MARKET_ROW = "  market-based"  # the label of the market-based row under climate change
 
 
 def market_lines(market: dict[str, Any] | None) -> list[str]:
