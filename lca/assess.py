@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lca import provenance
-from lca.calc import calculate
+from lca.calc import UnitScores, calculate
 from lca.core.provenance import CHOSEN
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
@@ -111,23 +111,34 @@ def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     if linked is not None:
         with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
             bw.open_project(project)
-    factors = market_factors(pairs)
-    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
-                         location, factors, unit.quantity)
-             for (unit, ev), q, s, fg, location in zip(pairs, prepared.quantities, scores,
-                                                       foregrounds, prepared.locations,
-                                                       strict=True)]
-    out = document(study.title, prepared.allocation, prepared.location, indicators, units,
-                   {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
-                    "methods": [list(m) for m in methods.values()]},
-                   unused_inputs(prepared), plausibility(prepared.pairs), linked)
+    out = _document(prepared, scores, {"project": project,
+                                       "databases": [BIOSPHERE, BACKGROUND, database],
+                                       "methods": [list(m) for m in methods.values()]})
+    out.unused_inputs = unused_inputs(prepared)
+    out.plausibility = plausibility(prepared.pairs)
     _add_provenance(out, prepared, indicators)
+    out.background = linked
     return out
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
     """The results document of a prepared study (`results`, as JSON data)."""
     return results(prepared, project).to_json()
+
+
+def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any]
+              ) -> Results:
+    """The results of a study's scores: per unit its impacts, flows and location."""
+    indicators = load_indicators()
+    methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
+    factors = market_factors(prepared.pairs)
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
+                         location, factors, unit.quantity)
+             for (unit, ev), q, s, fg, location in zip(prepared.pairs, prepared.quantities,
+                                                       scores, prepared.foregrounds,
+                                                       prepared.locations, strict=True)]
+    return document(prepared.study.title, prepared.allocation, prepared.location, indicators,
+                    units, brightway)
 
 
 def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:

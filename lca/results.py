@@ -151,8 +151,8 @@ class Results:
     quantities: dict[str, Json]
     functional_units: list[UnitResult]
     brightway: Json
-    unused_inputs: list[Json]
-    plausibility: list[Json]
+    unused_inputs: list[Json] = field(default_factory=list)
+    plausibility: list[Json] = field(default_factory=list)
     goal_and_scope: Json = field(default_factory=dict)
     data_quality: list[Json] = field(default_factory=list)
     background: Json | None = None  # the practitioner's own background, when linked
@@ -175,14 +175,13 @@ class Results:
 
 
 def document(title: str, allocation: str, location: Location | None,
-             indicators: dict[str, Indicator], units: list[UnitResult], brightway: Json,
-             unused_inputs: list[Json], plausibility: list[Json],
-             background: Json | None) -> Results:
-    """The results of a study, before what they rest on is added (`assess._add_provenance`)."""
+             indicators: dict[str, Indicator], units: list[UnitResult], brightway: Json
+             ) -> Results:
+    """The results of a study from its units' results, before `assess` completes them (what
+    was given but not read, plausibility, what the results rest on, a linked background)."""
     return Results(
         study=title, allocation=allocation, location=location_entry(location),
         indicators={i.id: {"name": i.name, "unit": i.unit} for i in indicators.values()},
         quantities={k: {"rule": rule, "unit": unit_text(Quantity(1, unit).units)}
                     for k, (rule, unit) in QUANTITIES.items()},
-        functional_units=units, brightway=brightway, unused_inputs=unused_inputs,
-        plausibility=plausibility, background=background)
+        functional_units=units, brightway=brightway)

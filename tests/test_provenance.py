@@ -35,7 +35,7 @@ def line_of(path: Path, text: str, after: str = "") -> int:
 def inputs(prepared: Prepared) -> list[dict[str, dict[str, Any]]]:
     """Each unit's inputs table of the results document, by rule (no Brightway needed)."""
     units = [UnitResult(unit.name, "", {}, {}, {}, None, None) for unit, _ in prepared.pairs]
-    doc = Results("", "", None, {}, {}, units, {}, [], [])  # the results, scores left empty
+    doc = Results("", "", None, {}, {}, units, {})  # the results, their scores left empty
     _add_provenance(doc, prepared, load_indicators())
     return [{row["rule"]: row for row in unit.inputs} for unit in doc.functional_units]
 
