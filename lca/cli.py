@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-import textwrap
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from lca import __version__
 from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.errors import InputError, Where
-from lca.texttable import WIDTH, fit
+from lca.texttable import fit
 
 if TYPE_CHECKING:  # for the annotations only; the command imports it when it runs
     from lca.situation import Setting
@@ -315,13 +314,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> None:
-    from lca.catalog import listing
+    from lca.report.listings import listing
 
     print(listing(), end="")
 
 
 def cmd_rules(args: argparse.Namespace) -> None:
-    from lca.rules.docs import rule_kind, write_docs
+    from lca.report.listings import rules_listing
+    from lca.rules.docs import write_docs
     from lca.situation import load_model
 
     rules = load_model(args.model)
@@ -329,12 +329,7 @@ def cmd_rules(args: argparse.Namespace) -> None:
         written = write_docs(rules, args.doc)
         print(f"wrote {len(written)} pages to {args.doc}")
         return
-    width = max(len(n) for n in rules.rules)
-    for rule in rules.rules.values():
-        head = f"{rule.name:<{width}}  {rule.unit_label:<10} {rule_kind(rule):<8} "
-        # The title wraps under itself, so that the listing keeps to the terminal's 100 columns.
-        print("\n".join(textwrap.wrap(rule.title, WIDTH, initial_indent=head,
-                                       subsequent_indent=" " * len(head))))
+    print(rules_listing(rules), end="")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -141,7 +141,7 @@ def location_entry(location: Location | None) -> dict[str, str] | None:
 @dataclass
 class Results:
     """The results document of a study (contract.md, docs/results.schema.json), typed: built by
-    `document`, completed by `assess` (what the results rest on), by `compare_allocations`
+    `document`, completed by `assess` (what the results rest on), by `allocation_results`
     (`allocation_comparison`) and by `uncertainty`; written by `to_json` alone."""
 
     study: str
