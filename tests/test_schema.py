@@ -17,6 +17,7 @@ from lca.calc import STAGES
 from lca.compare import compare_scenarios
 from lca.inventory.datasets import PARTS
 from lca.paths import data_dir
+from lca.results import QUANTITIES
 from tests.conftest import ROOT
 
 SCHEMA_FILE = data_dir("docs") / "results.schema.json"
@@ -51,9 +52,11 @@ def test_the_schema_ships_beside_the_contract() -> None:
     assert (SCHEMA_FILE.parent / "contract.md").is_file()
 
 
-def test_stages_and_components_are_the_codes() -> None:
-    """The schema names every stage and component cell: the same lists as the code's."""
+def test_stages_components_and_flows_are_the_codes() -> None:
+    """The schema names every stage and component cell and every reference flow: the same lists
+    as the code's."""
     defs = SCHEMA["$defs"]
+    assert defs["quantity_key"]["enum"] == list(QUANTITIES)
     assert list(defs["by_stage"]["properties"]) == list(STAGES)
     assert list(defs["by_component"]["properties"]) == list(PARTS)
     assert defs["missing"]["properties"]["components"]["items"]["enum"] == list(PARTS)
