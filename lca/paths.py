@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+REFERENCES_FILE = "references.yaml"  # the source registry, in model/ beside the rule files
 
 
 def data_dir(name: str) -> Path:
@@ -20,6 +21,11 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"the data folder '{name}' is missing from the installation")
 
 
+def rule_files(folder: Path) -> list[Path]:
+    """The rule files of a model folder: every YAML file but the source registry."""
+    return sorted(p for p in Path(folder).glob("*.yaml") if p.name != REFERENCES_FILE)
+
+
 def model_files() -> list[Path]:
-    """The rule files of the model."""
-    return sorted(data_dir("model").glob("*.yaml"))
+    """The rule files of the shipped model."""
+    return rule_files(data_dir("model"))

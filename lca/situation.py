@@ -19,7 +19,7 @@ import pint
 from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory.data import Factor, load_manufacturing, resolve_location
-from lca.paths import data_dir, model_files
+from lca.paths import data_dir, model_files, rule_files
 from lca.rules.evaluate import Evaluator, Override, make_override
 from lca.rules.ruleset import RuleSet, load_rules
 from lca.study import FunctionalUnit, Given, Study
@@ -54,7 +54,7 @@ def load_model(folder: Path | None = None) -> RuleSet:
     """The rules of a model folder (the shipped `model/` by default), checked."""
     if folder is None:
         return _shipped_model()
-    files = sorted(Path(folder).glob("*.yaml"))
+    files = rule_files(folder)
     if not files:
         raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
     return load_rules(files)
