@@ -74,23 +74,26 @@ class Registry(dict[str, Reference]):
         return citation
 
 
+def _split(text: Any) -> Citation | None:
+    """'ID' or 'ID: detail' as a Citation (the detail's whitespace folded), or None."""
+    match = _CITATION.fullmatch(text.strip()) if isinstance(text, str) else None
+    return Citation(match.group(1), " ".join((match.group(2) or "").split())) if match else None
+
+
 def parse_citation(text: Any, where: Where) -> Citation:
     """'ID' or 'ID: detail' as a Citation, the id checked against the registry."""
-    match = _CITATION.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
+    citation = _split(text)
+    if citation is None:
         raise InputError(f"a source is 'ID' or 'ID: detail', ID an entry of model/"
                          f"{REFERENCES_FILE} (e.g. 'dubey2024-llama3: Table 3'); got {text!r}",
                          where)
-    detail = " ".join((match.group(2) or "").split())
-    return registry().check(Citation(match.group(1), detail), where)
+    return registry().check(citation, where)
 
 
 def citation_or_none(text: str) -> Citation | None:
     """The citation a text is, or None for free text (a study's own source for its value)."""
-    match = _CITATION.fullmatch(text.strip())
-    if match is None or match.group(1) not in registry():
-        return None
-    return Citation(match.group(1), " ".join((match.group(2) or "").split()))
+    citation = _split(text)
+    return citation if citation is not None and citation.ref in registry() else None
 
 
 @lru_cache(maxsize=1)
