@@ -149,6 +149,13 @@ def test_report_is_self_contained_and_follows_iso_14044(bundle) -> None:
     training = unit(bundle.doc, "training")["impacts"]["gwp"]["total"]
     assert 1.037e7 <= training < 1.0375e7 and ">10,370,000<" in text  # 4 significant figures
     assert "Sensitivity to the allocation choice" in text and "1.15&times;" in text
+    # Annex C: each cited registry entry once, with its locator and what was read there.
+    assert "Annex C: references" in text and text.count('id="ref-dubey2024-llama3"') == 1
+    assert ("<strong>nvidia-h100-datasheet</strong>: NVIDIA (2023). <em>NVIDIA H100 Tensor Core "
+            "GPU datasheet</em>." in text)
+    assert "H100 SXM dense BF16/FP16 (1,979 TFLOP/s with sparsity): gpu.peak_flops_bf16" in text
+    refs = [r["id"] for r in bundle.doc["references"]]
+    assert refs == sorted(set(refs)) and {"d4b-note", "method", "d4b-data"} <= set(refs)
 
 
 def test_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys) -> None:
