@@ -176,7 +176,7 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
         units.append({
             "functional_unit": unit.name,
             "sampled": [{"rule": r, "distribution": describe(evaluator.rules[r].uncertainty),
-                         "source": evaluator.rules[r].uncertainty.source}
+                         "source": str(evaluator.rules[r].uncertainty.source)}
                         for r in rules.sampled],
             "fixed": [{"rule": r, "where": str(evaluator.overrides[r].where)}
                       for r in rules.fixed],
