@@ -50,6 +50,8 @@ PRECISIONS = {"bfloat16": "bf16", "fp8": "fp8", "mxfp4": "mxfp4"}
 ARCHITECTURE = {"parameters": "model.parameters", "active_parameters": "model.active_parameters",
                 "layers": "model.layers", "kv_heads": "model.kv_heads", "head_dim": "model.head_dim",
                 "kv_cache_bytes_per_token": "model.kv_cache_bytes_per_token",
+                "sliding_window": "model.sliding_window",
+                "sliding_window_layers": "model.sliding_window_layers",
                 "experts": "model.experts", "experts_per_token": "model.experts_per_token",
                 "expert_parameters": "model.expert_parameters", "moe_layers": "model.moe_layers",
                 "compute_precision": "compute.precision",
