@@ -51,6 +51,8 @@ PRECISIONS = {"bfloat16": "bf16", "fp8": "fp8", "mxfp4": "mxfp4"}
 ARCHITECTURE = {"parameters": "model.parameters", "active_parameters": "model.active_parameters",
                 "layers": "model.layers", "kv_heads": "model.kv_heads", "head_dim": "model.head_dim",
                 "kv_cache_bytes_per_token": "model.kv_cache_bytes_per_token",
+                "sliding_window": "model.sliding_window",
+                "sliding_window_layers": "model.sliding_window_layers",
                 "experts": "model.experts", "experts_per_token": "model.experts_per_token",
                 "expert_parameters": "model.expert_parameters", "moe_layers": "model.moe_layers",
                 "compute_precision": "compute.precision",
@@ -225,6 +227,28 @@ def table(configs: list[Config], ratios: dict[str, list[float]]) -> list[str]:
     return aligned(rows, labels=1)
 
 
+def speed_rows(rules: RuleSet, configs: list[Config]) -> list[str]:
+    """Median predicted / measured output throughput by the tokens each expert (MoE) or each
+    weight (dense: the batch) serves in a step, rounded to a power of 2: where the speed, not the
+    power, goes wrong. Data-parallel replicas are left out (their batch is split)."""
+    speeds: dict[tuple[str, float], list[float]] = {}
+    for config in configs:
+        if int(config.row["data_parallel"]) > 1:
+            continue
+        seconds = float(per_token(evaluate(rules, config), "gpu.hours", "s"))
+        speed = config.measured("num_gpus") / seconds / config.measured("output_tokens_per_s")
+        tokens = config.measured("avg_batch_size")
+        if config.model["architecture"] == "moe":
+            tokens *= float(config.model["experts_per_token"]) / float(config.model["experts"])
+        bucket = 2.0 ** round(np.log2(max(tokens, 0.25)))
+        speeds.setdefault((config.model["architecture"], bucket), []).append(speed)
+    rows = [["model", "tokens per expert or weight", "n", "speed: median", "quartiles"]]
+    for (kind, bucket), values in sorted(speeds.items()):
+        q1, median, q3 = np.percentile(values, [25, 50, 75])
+        rows.append([kind, f"{bucket:g}", str(len(values)), f"{median:.2f}", f"{q1:.2f}-{q3:.2f}"])
+    return aligned(rows, labels=2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fit", action="store_true", help="refit the constants on the fit subset")
@@ -237,6 +261,8 @@ def main() -> None:
     print(f"GPU energy per output token, predicted vs measured, {len(configs)} configurations "
           f"of the ML.ENERGY Benchmark v3 (bias: median predicted / measured)")
     print("\n".join(table(configs, ratios)))
+    print("\nServing route's speed, predicted / measured output throughput (above 1: too fast)")
+    print("\n".join(speed_rows(rules, configs)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Any
 from lca import provenance
 from lca.calc import UnitScores, calculate
 from lca.core.provenance import CHOSEN
+from lca.data.references import cited, citation_or_none
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.inventory import linking
@@ -19,6 +20,7 @@ from lca.measured import check_landed
 from lca.resolve import ResolvedStudy, resolve
 from lca.results import QUANTITIES, Results, document, flow, unit_result
 from lca.rules.evaluate import Evaluator
+from lca.rules.explain import citations
 from lca.rules.ruleset import RuleSet
 from lca.situation import Setting, load_model
 from lca.study import FunctionalUnit, Study, load_study
@@ -179,6 +181,13 @@ def _add_provenance(doc: Results, prepared: Prepared,
     doc.data_quality = provenance.data_quality(
         [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
         datasets, indicators)
+    # The registry entries behind every value read, every factor and every method, each once.
+    uses = [use for _, ev in prepared.pairs for use in citations(ev)]
+    uses += [(c, f"{row['dataset']} ({row['indicator']})") for row in doc.data_quality
+             if (c := citation_or_none(row["source"])) is not None]
+    uses += [(c, f"method {i.id}") for i in indicators.values()
+             if (c := citation_or_none(i.source)) is not None]
+    doc.references = cited(uses)
 
 
 def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:

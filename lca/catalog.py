@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from lca.core.provenance import Given, Origin, given
+from lca.data.references import parse_citation
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.data import Factor
 from lca.paths import data_dir
@@ -93,7 +94,8 @@ def _read(kind: CatalogKind, path: Path) -> dict[str, Entry]:
             if not isinstance(item, dict) or set(item) != set(PROVENANCE):
                 raise InputError(f"catalog value '{rule}' needs exactly {', '.join(PROVENANCE)}",
                                  where)
-            values[str(rule)] = Factor(item["value"], str(item["source"]), str(item["year"]),
+            source = parse_citation(item["source"], doc.where((entry_id, "values", rule, "source")))
+            values[str(rule)] = Factor(item["value"], str(source), str(item["year"]),
                                        str(item["licence"]), where)
         catalog[str(entry_id)] = Entry(str(entry_id), str(entry.get("name", entry_id)),
                                        " ".join(str(entry.get("description", "")).split()),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+REFERENCES_FILE = "references.yaml"  # the source registry, in model/ beside the rule files
 
 
 def data_dir(name: str) -> Path:
@@ -20,15 +21,17 @@ def data_dir(name: str) -> Path:
     raise FileNotFoundError(f"the data folder '{name}' is missing from the installation")
 
 
-# The foreground template (lca/inventory/template.py) sits among the rules but is not a rule file.
+# Files of model/ that are not rule files: the source registry and the foreground template
+# (lca/inventory/template.py).
 TEMPLATE_FILE = "foreground.yaml"
+NOT_RULES = (REFERENCES_FILE, TEMPLATE_FILE)
 
 
 def rule_files(folder: Path) -> list[Path]:
-    """The rule files of a model folder: its YAML files but the foreground template."""
-    return sorted(p for p in folder.glob("*.yaml") if p.name != TEMPLATE_FILE)
+    """The rule files of a model folder: its YAML files but the registry and the template."""
+    return sorted(p for p in Path(folder).glob("*.yaml") if p.name not in NOT_RULES)
 
 
 def model_files() -> list[Path]:
-    """The rule files of the model."""
+    """The rule files of the shipped model."""
     return rule_files(data_dir("model"))

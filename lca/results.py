@@ -155,6 +155,7 @@ class Results:
     plausibility: list[Json] = field(default_factory=list)
     goal_and_scope: Json = field(default_factory=dict)
     data_quality: list[Json] = field(default_factory=list)
+    references: list[Json] = field(default_factory=list)  # the registry entries cited
     background: Json | None = None  # the practitioner's own background, when linked
     allocation_comparison: Json | None = None
     uncertainty: Json | None = None
@@ -171,7 +172,7 @@ class Results:
                 "functional_units": [unit.to_json() for unit in self.functional_units],
                 "brightway": self.brightway, "unused_inputs": self.unused_inputs,
                 "plausibility": self.plausibility, "goal_and_scope": self.goal_and_scope,
-                "data_quality": self.data_quality, **optional}
+                "data_quality": self.data_quality, "references": self.references, **optional}
 
 
 def document(title: str, allocation: str, location: Location | None,

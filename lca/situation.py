@@ -68,7 +68,7 @@ def load_model(folder: Path | None = None) -> RuleSet:
     """The rules of a model folder (the shipped `model/` by default), checked."""
     if folder is None:
         return _shipped_model()
-    files = rule_files(Path(folder))
+    files = rule_files(folder)
     if not files:
         raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
     return load_rules(files)

@@ -18,6 +18,7 @@ import pint
 from lca.assess import Prepared, prepare, run
 from lca.calc import STAGES
 from lca.core.provenance import Origin
+from lca.data.references import parse_citation
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.data import Indicator, load_indicators
@@ -205,7 +206,7 @@ def _case(doc: YamlDocument, path: tuple, raw: Any, folder: Path) -> list[tuple[
             functional_unit=_text(doc, at + ("functional_unit",), fig["functional_unit"]),
             read=_read(doc, at + ("read",), fig["read"]), published=published,
             tolerance=tolerance, by_factor=by_factor,
-            source=_text(doc, path + ("source",), case["source"]),
+            source=str(parse_citation(case["source"], doc.where(path + ("source",)))),
             settings=tuple(_setting(doc, at + ("settings", rule), value)
                            for rule, value in settings.items()),
             note=" ".join(str(fig.get("note", "")).split())), doc.where(at)))

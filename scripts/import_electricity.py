@@ -187,8 +187,7 @@ def d4b_rows(folder: Path, countries: dict[str, Country], year: str) -> list[Row
             where = f"{filename} {code} {chosen['year']}"
             selector = f"{code}, {chosen['year']}" if key else chosen["year"]
             source = (
-                f"Digital4Better open data {D4B_VERSION}, github.com/digital4better/data "
-                f"data/factor/{filename} ({selector}); {mix}"
+                f"d4b-data: data/factor/{filename} ({selector}), release {D4B_VERSION}; {mix}"
             )
             for indicator, column in D4B_INDICATORS.items():
                 value = parse_value(chosen[column], f"{where} {column}")
@@ -224,8 +223,8 @@ def boavizta_rows(path: Path, countries: dict[str, Country]) -> list[Row]:
             if value is None:
                 continue
             source = (
-                f"Boavizta API {BOAVIZTA_VERSION}, github.com/Boavizta/boaviztapi "
-                f"boaviztapi/data/factors.yml electricity.{zone}.{criterion}; {BOAVIZTA_SOURCES[entry['source']]}"
+                f"boaviztapi: boaviztapi/data/factors.yml electricity.{zone}.{criterion}, release "
+                f"{BOAVIZTA_VERSION}; {BOAVIZTA_SOURCES[entry['source']]}"
             )
             out.append(Row(location, name, indicator, value, UNITS[indicator], "boavizta",
                            str(entry["reference_year"]), source, BOAVIZTA_LICENCE))

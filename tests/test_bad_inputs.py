@@ -48,7 +48,7 @@ SHARE_LINE = 15  # the line of the include's share
 RULE = """\
 a.x:
   title: A rule of the battery
-  sources: [test]
+  sources: [method]
 {body}
 """
 

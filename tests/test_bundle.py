@@ -15,7 +15,7 @@ from lca.inventory.datasets import PARTS
 from tests.conftest import ROOT
 
 SHEETS = ["Goal and scope", "Inputs", "Foreground inventory", "Reference flows", "Results",
-          "Contributions", "Allocation comparison", "Data quality"]
+          "Contributions", "Allocation comparison", "Data quality", "References"]
 # method.md section 4: 6 x 405e9 x 15e12 FLOPs / (989e12 FLOP/s x 0.40 x 3600 s/h)
 TRAINING_GPU_HOURS = 6 * 405e9 * 15e12 / (989e12 * 0.40 * 3600)
 
@@ -82,7 +82,12 @@ def test_workbook_values_trace_to_rules_and_sources(bundle) -> None:
     inputs = book["Inputs"]
     mfu = inputs[(inputs.functional_unit == "training") & (inputs.rule == "gpu.mfu")].iloc[0]
     assert (mfu.value, mfu.origin) == (0.4, "catalog")  # the catalog's DGX H100, Llama 3 paper
-    assert "Dubey et al. 2024" in mfu.source and "(2024; cited figure)" in mfu.source
+    assert mfu.source.startswith("dubey2024-llama3: table 4") and "(2024; cited figure)" in mfu.source
+    # ... and the registry entry the citation names, in the References sheet, with what used it.
+    refs = book["References"]
+    dubey = refs[(refs.id == "dubey2024-llama3") & refs.detail.str.startswith("table 4")].iloc[0]
+    assert (dubey.title, dubey.year) == ("The Llama 3 Herd of Models", 2024)
+    assert dubey.url == "https://arxiv.org/abs/2407.21783" and "gpu.mfu" in dubey.used_by
     grid = inputs[(inputs.functional_unit == "training") & (inputs.rule == "electricity.gwp")]
     assert grid.iloc[0].value == pytest.approx(0.3507, abs=1e-4)  # method.md 5: US 2024, D4B
     assert grid.iloc[0].origin == "data"
@@ -144,6 +149,13 @@ def test_report_is_self_contained_and_follows_iso_14044(bundle) -> None:
     training = unit(bundle.doc, "training")["impacts"]["gwp"]["total"]
     assert 1.037e7 <= training < 1.0375e7 and ">10,370,000<" in text  # 4 significant figures
     assert "Sensitivity to the allocation choice" in text and "1.15&times;" in text
+    # Annex C: each cited registry entry once, with its locator and what was read there.
+    assert "Annex C: references" in text and text.count('id="ref-dubey2024-llama3"') == 1
+    assert ("<strong>nvidia-h100-datasheet</strong>: NVIDIA (2023). <em>NVIDIA H100 Tensor Core "
+            "GPU datasheet</em>." in text)
+    assert "H100 SXM dense BF16/FP16 (1,979 TFLOP/s with sparsity): gpu.peak_flops_bf16" in text
+    refs = [r["id"] for r in bundle.doc["references"]]
+    assert refs == sorted(set(refs)) and {"d4b-note", "method", "d4b-data"} <= set(refs)
 
 
 def test_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys) -> None:

@@ -17,12 +17,12 @@ GOOD_RULES = """\
 a.x:
   title: An input
   unit: W
-  sources: [test]
+  sources: [method]
 b.y:
   title: Twice a.x
   unit: W
   formula: 2 * a.x
-  sources: [test]
+  sources: [method]
 """
 
 
@@ -61,8 +61,8 @@ def test_unknown_name_in_formula(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_cycle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = model(tmp_path, GOOD_RULES.replace("  unit: W\n  sources: [test]\nb.y",
-                                                "  unit: W\n  formula: b.y / 2\n  sources: [test]\nb.y"))
+    folder = model(tmp_path, GOOD_RULES.replace("  unit: W\n  sources: [method]\nb.y",
+                                                "  unit: W\n  formula: b.y / 2\n  sources: [method]\nb.y"))
     code, err = run(capsys, "rules", "--model", folder)
     assert code == 2
     assert "cycle in the rules: a.x -> b.y -> a.x" in err and "rules.yaml:1" in err

@@ -22,7 +22,9 @@ def test_rule_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str], model) -
     assert "- Unit: h" in page and f"| {known} | `gpu.count * job.duration` |" in page
     assert "## Uses" in page and "[`gpu.mfu`](gpu.mfu.md)" in page
     assert "## Used by" in page and "[`gpu.hours_charged`](gpu.hours_charged.md)" in page
-    assert "method.md section 1: D_gpu = FLOP / (C_gpu x MFU)" in page
+    # Each source with the registry entry it cites, resolved.
+    assert ("- method: section 1: D_gpu = FLOP / (C_gpu x MFU)  \n  genai-lca (2026). The method: "
+            in page) and "docs/method.md" in page
     mfu = (tmp_path / "gpu.mfu.md").read_text()
     assert "uniform 0.25 to 0.5. Source:" in mfu and "- Bounds: 0.01 to 1" in mfu
     index = (tmp_path / "README.md").read_text()
@@ -42,7 +44,11 @@ def test_explain_training_gpu_hours(capsys: pytest.CaptureFixture[str]) -> None:
     assert "gpu.hours = 25,594,034 h" in out
     assert "model.parameters = 405,000,000,000" in out and "training.tokens = 1.5e+13" in out
     assert "gpu.peak_flops = 9.89e+14 FLOP/s" in out
-    assert "source: NVIDIA H100 Tensor Core GPU datasheet" in out
+    # The citation, then the registry entry it resolves to, once, under References.
+    assert "source: nvidia-h100-datasheet: H100 SXM dense BF16/FP16" in out
+    assert ("\nReferences:\n" in out and "  nvidia-h100-datasheet: NVIDIA (2023). NVIDIA H100 Tensor "
+            "Core GPU datasheet. https://www.nvidia.com/en-us/data-center/h100/" in out)
+    assert out.count("  nvidia-h100-datasheet: NVIDIA (2023)") == 1
     assert "1M output tokens" not in out
 
 

@@ -83,7 +83,9 @@ def test_explanation_tree(model) -> None:
     (bf16,) = [c for c in peak.inputs if c.name == "gpu.peak_flops_bf16"]
     assert bf16.how == "override" and bf16.given.origin is Origin.CATALOG
     assert bf16.given.where.file == "inventories/gpus.yaml"
-    assert "NVIDIA H100 Tensor Core GPU datasheet" in bf16.sources[0]
+    # The catalog's citation of the registry, and the entry it resolves to.
+    assert bf16.sources[0].startswith("nvidia-h100-datasheet: H100 SXM dense BF16/FP16")
+    assert [c.ref for c in bf16.cited] == ["nvidia-h100-datasheet"]
     text = render(tree)
     assert "flops.training = 3.645e+25 FLOP" in text
     assert ("formula: 6 FLOP * model.active_parameters * training.tokens / "
@@ -103,14 +105,14 @@ k:
   title: k
   type: text
   choices: [a, b]
-  sources: [t]
+  sources: [method]
 v:
   title: v
   unit: "1"
   variations:
     - if: k == 'a'
       then: 1
-  sources: [t]
+  sources: [method]
 """)
     evaluator = Evaluator(rules, {"k": make_override(rules["k"], "b", Where("test"))})
     with pytest.raises(InputError, match="rule 'v' has no variation that applies here"):
@@ -119,24 +121,24 @@ v:
 
 @pytest.mark.parametrize("text, message", [
     ("a:\n  title: a\n  unit: W\n", "rule 'a' needs 'sources'"),
-    ("a:\n  title: a\n  unit: W\n  sources: [t]\n  formla: 1 W\n", "unknown key 'formla' in rule 'a' (did you mean formula?)"),
-    ("a:\n  title: a\n  unit: W\n  sources: [t]\na:\n  title: b\n", "r.yaml:5, key 'a': duplicate key 'a' (first at line 1)"),
-    ("a:\n  title: a\n  unit: 1\n  value: 2\n  bounds: {max: 1}\n  sources: [t]\n", "default of 'a' 2 is above the maximum 1"),
-    ("a:\n  title: a\n  unit: Wats\n  sources: [t]\n", "unknown unit 'Wats'"),
-    ("k:\n  title: k\n  type: text\n  choices: [training]\n  sources: [t]\n"
-     "v:\n  title: v\n  unit: 1\n  formula: 1 if k == 'trainig' else 2\n  sources: [t]\n",
+    ("a:\n  title: a\n  unit: W\n  sources: [method]\n  formla: 1 W\n", "unknown key 'formla' in rule 'a' (did you mean formula?)"),
+    ("a:\n  title: a\n  unit: W\n  sources: [method]\na:\n  title: b\n", "r.yaml:5, key 'a': duplicate key 'a' (first at line 1)"),
+    ("a:\n  title: a\n  unit: 1\n  value: 2\n  bounds: {max: 1}\n  sources: [method]\n", "default of 'a' 2 is above the maximum 1"),
+    ("a:\n  title: a\n  unit: Wats\n  sources: [method]\n", "unknown unit 'Wats'"),
+    ("k:\n  title: k\n  type: text\n  choices: [training]\n  sources: [method]\n"
+     "v:\n  title: v\n  unit: 1\n  formula: 1 if k == 'trainig' else 2\n  sources: [method]\n",
      "'trainig' is not a choice of k (training)"),
-    ("a:\n  title: a\n  unit: 1\n  value: 1\n  uncertainty: {distribution: beta, min: 0, max: 1}\n  sources: [t]\n",
+    ("a:\n  title: a\n  unit: 1\n  value: 1\n  uncertainty: {distribution: beta, min: 0, max: 1}\n  sources: [method]\n",
      "distribution 'beta' is not one of uniform, triangular, normal, lognormal"),
-    ("a:\n  title: a\n  unit: 1\n  value: 1\n  formula: 2\n  sources: [t]\n", "has both a value and a formula"),
+    ("a:\n  title: a\n  unit: 1\n  value: 1\n  formula: 2\n  sources: [method]\n", "has both a value and a formula"),
 ])
 def test_rule_file_errors(tmp_path: Path, text: str, message: str) -> None:
     assert message in load_error(tmp_path, text)
 
 
 def test_all_problems_reported_together(tmp_path: Path) -> None:
-    message = load_error(tmp_path, "a:\n  title: a\n  unit: W\n  formula: x.y\n  sources: [t]\n"
-                                   "b:\n  title: b\n  unit: W\n  formula: z.w\n  sources: [t]\n")
+    message = load_error(tmp_path, "a:\n  title: a\n  unit: W\n  formula: x.y\n  sources: [method]\n"
+                                   "b:\n  title: b\n  unit: W\n  formula: z.w\n  sources: [method]\n")
     assert message.startswith("2 problems in the rules")
     assert "r.yaml:4" in message and "r.yaml:9" in message
 

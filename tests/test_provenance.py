@@ -75,7 +75,7 @@ def test_flagship_inputs_name_who_set_them_and_where() -> None:
     check("electricity.gwp", "data",
           f"inventories/electricity.csv:{line_of(grid, 'digital4better', after='USA,United States,gwp')}"
           f", key 'USA.gwp'")
-    assert "Digital4Better" in training["electricity.gwp"]["source"]
+    assert training["electricity.gwp"]["source"].startswith("d4b-data: ")  # Digital4Better
     check("datacenter.pue", "default",
           f"model/datacenter.yaml:{line_of(ROOT / 'model/datacenter.yaml', 'datacenter.pue:')}, "
           f"key 'datacenter.pue'")

@@ -40,7 +40,7 @@ def test_the_writer_gives_the_contracts_order(typed) -> None:
     doc = typed.to_json()
     assert list(doc) == ["study", "allocation", "location", "indicators", "quantities",
                          "functional_units", "brightway", "unused_inputs", "plausibility",
-                         "goal_and_scope", "data_quality"]
+                         "goal_and_scope", "data_quality", "references"]
     assert list(doc["functional_units"][0]) == [
         "name", "workload", "quantities", "impacts", "missing", "location", "market_based",
         "hardware", "inputs", "inventory"]

@@ -31,7 +31,7 @@ def rule_from(tmp_path: Path, text: str) -> Rule:
 def quantity_rule(tmp_path: Path, uncertainty: str, bounds: str = "{min: 0, max: 10}",
                   unit: str = '"1"') -> Rule:
     return rule_from(tmp_path, f"a:\n  title: a\n  unit: {unit}\n  bounds: {bounds}\n"
-                               f"  uncertainty: {uncertainty}\n  sources: [t]\n")
+                               f"  uncertainty: {uncertainty}\n  sources: [method]\n")
 
 
 def draws(rule: Rule, value: float | None = None, seed: int = SEED) -> np.ndarray:
@@ -40,7 +40,7 @@ def draws(rule: Rule, value: float | None = None, seed: int = SEED) -> np.ndarra
 
 
 def test_uniform_mean_and_range(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: uniform, min: 0.2, max: 0.6, source: t}")
+    rule = quantity_rule(tmp_path, "{distribution: uniform, min: 0.2, max: 0.6, source: method}")
     x = draws(rule)
     assert x.shape == (N,) and x.dtype == np.float64
     # Mean (a + b) / 2 = 0.4; its standard error is (b - a) / sqrt(12) / sqrt(N) = 2.6e-4.
@@ -51,7 +51,7 @@ def test_uniform_mean_and_range(tmp_path: Path) -> None:
 
 
 def test_triangular_mean(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: triangular, min: 1, mode: 2, max: 6, source: t}")
+    rule = quantity_rule(tmp_path, "{distribution: triangular, min: 1, mode: 2, max: 6, source: method}")
     x = draws(rule)
     # Mean (a + c + b) / 3 = (1 + 2 + 6) / 3 = 3; sd sqrt((1 + 4 + 36 - 2 - 6 - 12) / 18) = 1.08,
     # standard error of the mean 0.0024.
@@ -60,7 +60,7 @@ def test_triangular_mean(tmp_path: Path) -> None:
 
 
 def test_normal_truncated_at_bound_follows_the_truncated_law(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: normal, mean: 0.1, sd: 0.1, source: t}",
+    rule = quantity_rule(tmp_path, "{distribution: normal, mean: 0.1, sd: 0.1, source: method}",
                          bounds="{min: 0}")
     x = draws(rule)
     assert x.min() >= 0
@@ -74,7 +74,7 @@ def test_normal_truncated_at_bound_follows_the_truncated_law(tmp_path: Path) -> 
 
 
 def test_lognormal_relative_median_and_gsd(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.2, source: t}",
+    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.2, source: method}",
                          bounds="{min: 0}", unit="kg/kWh")
     assert rule.uncertainty is not None and rule.uncertainty.relative
     x = draws(rule, 0.42)
@@ -86,7 +86,7 @@ def test_lognormal_relative_median_and_gsd(tmp_path: Path) -> None:
 
 
 def test_lognormal_truncated_in_log_space(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: lognormal, median: 1, gsd: 2, source: t}",
+    rule = quantity_rule(tmp_path, "{distribution: lognormal, median: 1, gsd: 2, source: method}",
                          bounds="{min: 0, max: 1.5}")
     x = draws(rule)
     assert x.max() <= 1.5
@@ -98,12 +98,12 @@ def test_lognormal_truncated_in_log_space(tmp_path: Path) -> None:
 
 
 def test_relative_lognormal_of_zero_is_zero(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.2, source: t}")
+    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.2, source: method}")
     assert not draws(rule, 0.0).any()
 
 
 def test_same_seed_same_draws_other_seed_others(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: normal, mean: 5, sd: 1, source: t}")
+    rule = quantity_rule(tmp_path, "{distribution: normal, mean: 5, sd: 1, source: method}")
     assert np.array_equal(draws(rule, seed=7), draws(rule, seed=7))
     assert not np.array_equal(draws(rule, seed=7), draws(rule, seed=8))
 
@@ -116,8 +116,8 @@ UNIFORM_OUTSIDE = """a:
     distribution: uniform
     min: 0.2
     max: 1.5
-    source: t
-  sources: [t]
+    source: method
+  sources: [method]
 """
 
 
@@ -131,17 +131,17 @@ def test_loader_rejects_uniform_outside_bounds(tmp_path: Path) -> None:
 
 # Line 4 of the file is `bounds:`, line 5 `uncertainty:` (a one-line mapping, so its keys too).
 @pytest.mark.parametrize("uncertainty, bounds, message", [
-    ("{distribution: triangular, min: -1, mode: 0, max: 1, source: t}", "{min: 0}",
+    ("{distribution: triangular, min: -1, mode: 0, max: 1, source: method}", "{min: 0}",
      "r.yaml:5, key 'a.uncertainty.min': triangular min -1 is below the rule's bounds min 0"),
-    ("{distribution: normal, mean: 12, sd: 1, source: t}", "{max: 10}",
+    ("{distribution: normal, mean: 12, sd: 1, source: method}", "{max: 10}",
      "r.yaml:5, key 'a.uncertainty.mean': normal mean 12 is above the rule's bounds max 10"),
-    ("{distribution: lognormal, median: 20, gsd: 2, source: t}", "{max: 10}",
+    ("{distribution: lognormal, median: 20, gsd: 2, source: method}", "{max: 10}",
      "r.yaml:5, key 'a.uncertainty.median': lognormal median 20 is above the rule's bounds max 10"),
-    ("{distribution: lognormal, gsd: 2, source: t}", "{max: -1}",
+    ("{distribution: lognormal, gsd: 2, source: method}", "{max: -1}",
      "r.yaml:4, key 'a.bounds': a lognormal needs positive values"),
-    ("{distribution: lognormal, gsd: 1, source: t}", "{min: 0}",
+    ("{distribution: lognormal, gsd: 1, source: method}", "{min: 0}",
      "r.yaml:5, key 'a.uncertainty.gsd': lognormal needs gsd > 1"),
-    ("{distribution: normal, mean: 1, source: t}", "{min: 0}",
+    ("{distribution: normal, mean: 1, source: method}", "{min: 0}",
      "r.yaml:5, key 'a.uncertainty': a normal distribution takes mean, sd and a source; "
      "missing: sd"),
 ])
@@ -153,7 +153,7 @@ def test_loader_rejects_specs_against_bounds(tmp_path: Path, uncertainty: str, b
 
 
 def test_loader_accepts_lognormal_without_median(tmp_path: Path) -> None:
-    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.5, source: t}")
+    rule = quantity_rule(tmp_path, "{distribution: lognormal, gsd: 1.5, source: method}")
     assert rule.uncertainty is not None
     assert set(rule.uncertainty.parameters) == {"gsd"}
     assert describe(rule.uncertainty) == "lognormal, median = the value, GSD 1.5"

@@ -169,16 +169,16 @@ def test_sobol_constant_result_gets_zero_and_a_note(llama, monkeypatch) -> None:
 def _rule(tmp_path: Path, uncertainty: str, bounds: str) -> Rule:
     path = tmp_path / "r.yaml"
     path.write_text(f"a:\n  title: a\n  unit: \"1\"\n  bounds: {bounds}\n"
-                    f"  uncertainty: {uncertainty}\n  sources: [t]\n", encoding="utf-8")
+                    f"  uncertainty: {uncertainty}\n  sources: [method]\n", encoding="utf-8")
     return load_rules([path])["a"]
 
 
 @pytest.mark.parametrize("uncertainty, bounds", [
-    ("{distribution: uniform, min: 0.2, max: 0.6, source: t}", "{min: 0, max: 1}"),
-    ("{distribution: triangular, min: 1, mode: 2, max: 6, source: t}", "{min: 0}"),
-    ("{distribution: normal, mean: 0.1, sd: 0.1, source: t}", "{min: 0, max: 0.25}"),
-    ("{distribution: lognormal, gsd: 1.5, source: t}", "{min: 0}"),
-    ("{distribution: lognormal, median: 1, gsd: 2, source: t}", "{min: 0.3, max: 1.5}"),
+    ("{distribution: uniform, min: 0.2, max: 0.6, source: method}", "{min: 0, max: 1}"),
+    ("{distribution: triangular, min: 1, mode: 2, max: 6, source: method}", "{min: 0}"),
+    ("{distribution: normal, mean: 0.1, sd: 0.1, source: method}", "{min: 0, max: 0.25}"),
+    ("{distribution: lognormal, gsd: 1.5, source: method}", "{min: 0}"),
+    ("{distribution: lognormal, median: 1, gsd: 2, source: method}", "{min: 0.3, max: 1.5}"),
 ])
 def test_quantiles_are_those_of_the_sampled_distribution(tmp_path, uncertainty, bounds) -> None:
     """The inverse CDF that the Sobol' design and the tornado use is the law `sample` draws

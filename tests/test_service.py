@@ -176,7 +176,7 @@ def _cases(tmp_path: Path, tolerance: str) -> Path:
 cases:
   - case: factor
     study: {study}
-    source: test
+    source: berthelot2024
     tolerance: {tolerance}
     figures:
       - {{figure: energy, functional_unit: one image, read: {{rule: energy.gpu}}, published: 1 kJ}}

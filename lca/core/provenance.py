@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
 from lca.errors import Where
 
@@ -37,12 +37,16 @@ CHOSEN = (Origin.STUDY, Origin.UNIT, Origin.COMMAND_LINE, Origin.VALIDATION)
 PUBLISHED = (Origin.DATA, Origin.CATALOG, Origin.PRESET)
 
 
-class Citation(Protocol):
-    """A reference to a source registry entry (an id and a detail such as a page or table);
-    `lca.data.references.Citation` is one. Free text stands in where no entry exists."""
+@dataclass(frozen=True)
+class Citation:
+    """An entry of the source registry (model/references.yaml, `lca.data.references`) by its id,
+    and what was read there (a table, a page, the figure), maybe empty."""
 
     ref: str
-    detail: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.ref}: {self.detail}" if self.detail else self.ref
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,7 @@ class Provenance:
     @property
     def citation(self) -> str:
         """'source (year; licence)', or the source alone when it has no year or licence."""
-        source = self.source if isinstance(self.source, str) else (
-            f"{self.source.ref}, {self.source.detail}" if self.source.detail else self.source.ref)
+        source = str(self.source)
         extra = "; ".join(x for x in (self.year, self.licence) if x)
         return f"{source} ({extra})" if extra else source
 

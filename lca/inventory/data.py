@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lca.data.references import parse_citation
 from lca.errors import InputError, Where, did_you_mean
 from lca.paths import data_dir
 from lca.rules.expression import Node, references
@@ -130,8 +131,9 @@ def load_indicators() -> dict[str, Indicator]:
     for path in sorted(folder.glob("*.yaml")):
         doc = read_yaml(path, f"methods/{path.name}")
         d = doc.data
+        source = parse_citation(d["source"], doc.where(("source",)))
         found[d["id"]] = Indicator(d["id"], d["name"], d["unit"], d["flow_unit"],
-                                   d["description"].strip(), d["source"], int(d["year"]),
+                                   d["description"].strip(), str(source), int(d["year"]),
                                    d["licence"])
     if set(found) != set(INDICATORS):
         raise InputError(f"methods/ must define {', '.join(INDICATORS)}; found {', '.join(found)}",
@@ -152,8 +154,8 @@ def load_locations() -> dict[str, Location]:
                 raise InputError(f"unit {row['unit']!r} for {row['indicator']}, expected "
                                  f"{ELECTRICITY_UNITS.get(row['indicator'])!r}", where)
             names[row["location"]] = row["location_name"]
-            factor = Factor(float(row["value"]), f"{row['dataset']}: {row['source']}",
-                            row["year"], row["licence"], where)
+            source = parse_citation(row["source"], where)
+            factor = Factor(float(row["value"]), str(source), row["year"], row["licence"], where)
             rows.setdefault(row["location"], {}).setdefault(row["indicator"], {})[row["dataset"]] = factor
     locations = {}
     for code, by_indicator in rows.items():
@@ -205,7 +207,8 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
             if indicator not in INDICATORS or set(item) != {"value", "source", "year", "licence"}:
                 raise InputError("an impact is one of gwp, pe, water, adpe with value, source, "
                                  "year and licence", where)
-            impacts[indicator] = Factor(float(item["value"]), item["source"], str(item["year"]),
+            source = parse_citation(item["source"], where)
+            impacts[indicator] = Factor(float(item["value"]), str(source), str(item["year"]),
                                         item["licence"], where)
         missing = dict(entry.get("missing") or {})
         if set(impacts) | set(missing) != set(INDICATORS) or set(impacts) & set(missing):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pint
 
+from lca.data.references import parse_citation
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.data import (BW_UNITS, INDICATORS, check_profiles, load_indicators,
                                 load_manufacturing)
@@ -151,6 +152,8 @@ def _activity(doc: YamlDocument, code: str, body: object) -> TemplateActivity:
             or not all(isinstance(x, str) and x.strip() for x in sources)):
         raise InputError(f"activity '{code}': `description` is a text and `sources` a list of "
                          f"citations", here)
+    for i, text in enumerate(sources):
+        parse_citation(text, doc.where(("activities", code, "sources", i)))
     if body["unit"] not in BW_UNITS:
         raise InputError(f"unit '{body['unit']}' is not one of {', '.join(BW_UNITS)}",
                          doc.where(("activities", code, "unit")))

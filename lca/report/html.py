@@ -50,10 +50,6 @@ def _environment() -> jinja2.Environment:
 
 def render(doc: dict[str, Any], figures: dict[str, str]) -> str:
     """The report as HTML text; `figures` maps a figure's name to its data URI."""
-    quality = tables.data_quality(doc)
-    sources = (quality[quality["status"].isin(["published", "study input"])]
-               .drop_duplicates(["source", "year", "licence"])[["source", "year", "licence"]]
-               .to_dict("records"))
     given: dict[tuple[str, str], dict[str, Any]] = {}  # what the study says, once per place
     for unit in doc["functional_units"]:
         for row in unit["inputs"]:
@@ -66,7 +62,7 @@ def render(doc: dict[str, Any], figures: dict[str, str]) -> str:
         "stages": STAGES, "parts": shown_parts(doc), "part_names": PART_NAMES,
         "figures": figures, "interp": interpretation.interpret(doc),
         "quality_counts": Counter(row["status"] for row in doc["data_quality"]),
-        "sources": sources, "given": list(given.values()),
+        "given": list(given.values()),
     }
     return _environment().get_template("report.html.j2").render(**context)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lca.calc import STAGES
+from lca.data.references import parse_citation
 from lca.inventory.datasets import PARTS
 from lca.report.text import drivers, swing_percent, swing_text
 from lca.yamlsource import read_yaml
@@ -120,8 +121,11 @@ def differing_inputs(doc: Doc) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def load_caveats() -> list[dict[str, Any]]:
-    """The caveats of caveats.yaml: kind, when (rule: text choice), text, source."""
-    return list(read_yaml(CAVEATS, "lca/report/caveats.yaml").data)
+    """The caveats of caveats.yaml: kind, when (rule: text choice), text, source (checked)."""
+    doc = read_yaml(CAVEATS, "lca/report/caveats.yaml")
+    for i, caveat in enumerate(doc.data):
+        parse_citation(caveat["source"], doc.where((i, "source")))
+    return list(doc.data)
 
 
 def caveats(doc: Doc) -> list[dict[str, Any]]:

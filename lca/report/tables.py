@@ -249,6 +249,14 @@ def data_quality(doc: Doc) -> pd.DataFrame:
     return frame
 
 
+def references(doc: Doc) -> pd.DataFrame:
+    """Each registry entry the results cite, one row per detail read there, with its users."""
+    return pd.DataFrame([{"id": r["id"], "authors": r["authors"], "year": r["year"],
+                          "title": r["title"], "licence": r["licence"], "url": r["url"],
+                          "detail": c["detail"], "used_by": "; ".join(c["used_by"])}
+                         for r in doc["references"] for c in r["cited_for"]])
+
+
 def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
     """The workbook's sheets in order; the market-based results when a factor is given, the
     allocation comparison, uncertainty and linked background when run."""
@@ -267,5 +275,6 @@ def sheets(doc: Doc) -> dict[str, pd.DataFrame]:
         if frame is not None:
             out[name] = frame
     out["Data quality"] = data_quality(doc)
+    out["References"] = references(doc)
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lca.data.references import registry
 from lca.rules.explain import distribution_text, format_value, formula_text
 from lca.rules.rule import Rule
 from lca.rules.ruleset import RuleSet
@@ -51,7 +52,8 @@ def rule_page(rules: RuleSet, rule: Rule) -> str:
     if rule.uncertainty is not None:
         lines += ["## Uncertainty", "", f"{distribution_text(rule.uncertainty)}. "
                   f"Source: {rule.uncertainty.source}", ""]
-    lines += ["## Sources", ""] + [f"- {s}" for s in rule.sources] + [""]
+    entries = registry()
+    lines += ["## Sources", ""] + [f"- {s}  \n  {entries[s.ref].text()}" for s in rule.sources] + [""]
     if rule.notes:
         lines += ["## Notes", "", rule.notes, ""]
     uses, used_by = rules.uses[rule.name], rules.used_by[rule.name]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pint
 
-from lca.core.provenance import Provenance
+from lca.core.provenance import Citation, Provenance
+from lca.data.references import citation_or_none, registry
 from lca.rules.evaluate import Evaluator
 from lca.rules.expression import Cond
 from lca.rules.interpret import Interpreter
@@ -26,6 +27,7 @@ class Explanation:
     formula: str | None
     given: Provenance | None  # who gave an override, and where
     sources: list[str]
+    cited: list[Citation]  # the registry entries behind the sources (none for a study's own text)
     inputs: list["Explanation"] = field(default_factory=list)
     repeated: bool = False  # already shown in full higher up the tree
 
@@ -77,15 +79,23 @@ def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explana
     rule = evaluator.rules[name]
     how = evaluator.how(name)
     override = evaluator.overrides.get(name)
-    sources = list(rule.sources)
+    sources, cited = [str(c) for c in rule.sources], list(rule.sources)
     if override is not None and override.source:
         sources = [override.citation]
+        citation = (override.source if isinstance(override.source, Citation)
+                    else citation_or_none(override.source))
+        cited = [citation] if citation is not None else []
     return Explanation(
         name=name, title=rule.title, value=format_value(evaluator.value(name)), how=how,
         formula=(applied_variation(rule, evaluator) or formula_text(rule))
         if how == "formula" else None,
         given=override.provenance if override is not None else None, sources=sources,
-        repeated=repeated)
+        cited=cited, repeated=repeated)
+
+
+def citations(evaluator: Evaluator) -> list[tuple[Citation, str]]:
+    """(citation, rule) for every registry entry behind a value the evaluator read."""
+    return [(c, name) for name in evaluator.evaluated() for c in describe(evaluator, name).cited]
 
 
 def explain(evaluator: Evaluator, name: str) -> Explanation:
@@ -104,8 +114,10 @@ def explain(evaluator: Evaluator, name: str) -> Explanation:
 
 
 def render(tree: Explanation) -> str:
-    """The tree as indented text, one rule per line with its details below."""
+    """The tree as indented text, one rule per line with its details below, then each
+    registry entry the tree cites, once."""
     lines: list[str] = []
+    cited: dict[str, None] = {}  # in order of first citation
 
     def walk(node: Explanation, lead: str, branch: str) -> None:
         lines.append(f"{lead}{branch}{node.name} = {node.value}  ({node.title})")
@@ -122,10 +134,14 @@ def render(tree: Explanation) -> str:
             lines.append(f"{inner}{pipe} default value")
         for source in node.sources:
             lines.append(f"{inner}{pipe} source: {source}")
+        cited.update((c.ref, None) for c in node.cited)
         for i, child in enumerate(node.inputs):
             walk(child, inner, "└── " if i == len(node.inputs) - 1 else "├── ")
 
     walk(tree, "", "")
+    entries = registry()
+    if cited:
+        lines += ["", "References:"] + [f"  {ref}: {entries[ref].text()}" for ref in cited]
     return "\n".join(lines)
 
 

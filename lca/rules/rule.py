@@ -8,6 +8,8 @@ from typing import Any, Callable
 import numpy as np
 import pint
 
+from lca.core.provenance import Citation
+from lca.data.references import parse_citation
 from lca.errors import InputError, Where, did_you_mean
 from lca.rules.expression import Cond, FormulaError, Node, parse
 from lca.units import dimension_text, format_number, parse_quantity, parse_unit, unit_text, ureg
@@ -41,7 +43,7 @@ class Uncertainty:
 
     distribution: str
     parameters: dict[str, pint.Quantity]
-    source: str
+    source: Citation
 
     @property
     def relative(self) -> bool:
@@ -67,7 +69,7 @@ class Rule:
     applicable_text: str | None
     minimum: pint.Quantity | None
     maximum: pint.Quantity | None
-    sources: tuple[str, ...]
+    sources: tuple[Citation, ...]
     uncertainty: Uncertainty | None
     notes: str
     file: str
@@ -138,12 +140,13 @@ def rule_from_yaml(name: str, doc: YamlDocument) -> Rule:
             or not all(isinstance(s, str) and s.strip() for s in sources)):
         raise InputError(f"rule '{name}' needs 'sources', a non-empty list of citations",
                          at("sources") if "sources" in body else here)
+    citations = tuple(parse_citation(s, at("sources", i)) for i, s in enumerate(sources))
     return Rule(
         name=name, title=title, description=_text(body, "description", at("description")),
         kind=kind, unit=unit, choices=choices, default=default, formula=formula,
         formula_text=formula_text, variations=variations, applicable_if=applicable,
         applicable_text=str(applicable_text) if applicable_text is not None else None,
-        minimum=minimum, maximum=maximum, sources=tuple(sources),
+        minimum=minimum, maximum=maximum, sources=citations,
         uncertainty=_uncertainty(body.get("uncertainty"), kind, unit, (minimum, maximum), at),
         notes=_text(body, "notes", at("notes")), file=doc.file, line=here.line or 0,
         key_lines=key_lines)
@@ -307,7 +310,7 @@ def _uncertainty(raw: Any, kind: str, unit: pint.Unit | None,
         if high is not None and value > high:
             raise InputError(f"{dist} {key} {_show(value)} is above the rule's bounds max "
                              f"{_show(high)}", at("uncertainty", key))
-    return Uncertainty(dist, params, raw["source"].strip())
+    return Uncertainty(dist, params, parse_citation(raw["source"], at("uncertainty", "source")))
 
 
 def _show(value: pint.Quantity) -> str:

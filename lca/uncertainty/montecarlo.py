@@ -177,7 +177,7 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
             "functional_unit": unit.name,
             "sampled": [{"rule": r,
                          "distribution": distribution_text(evaluator.rules[r].uncertainty),
-                         "source": evaluator.rules[r].uncertainty.source}
+                         "source": str(evaluator.rules[r].uncertainty.source)}
                         for r in rules.sampled],
             "fixed": [{"rule": r, "where": str(evaluator.overrides[r].where)}
                       for r in rules.fixed],

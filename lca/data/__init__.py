@@ -1,0 +1,1 @@
+"""Loaders of the open data, the catalogs and the source registry."""
