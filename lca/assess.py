@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from lca import provenance
-from lca.calc import calculate
 from lca.catalog import select_datacenter, select_hardware
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
@@ -20,6 +19,9 @@ from lca.measured import check_landed
 from lca.results import QUANTITIES, document, flow, location_entry, market_based, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.ruleset import RuleSet
+from lca.scoring import crosscheck
+from lca.scoring.background import Background, from_brightway
+from lca.scoring.engine import UnitScores, calculate
 from lca.situation import Setting, evaluators, load_model
 from lca.study import FunctionalUnit, Given, Study, load_study
 
@@ -90,6 +92,13 @@ def _location(given: Given | None) -> Location | None:
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
     """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
+    return run_scored(prepared, project)[0]
+
+
+def run_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
+               ) -> tuple[dict[str, Any], Background]:
+    """`run`, and the scores Brightway solved (background and written foreground), over which
+    variants of the study are scored in memory (`score_variant`)."""
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
@@ -109,28 +118,48 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
             bw.write_open_data(indicators, prepared.background)
             activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
             bw.write_owned(database, activities, owner.role, owner)
-            scores = calculate(foregrounds, list(methods.values()))
+            # One solve of the written project gives the background's scores and, to check the
+            # engine against, every unit's total.
+            written = from_brightway(foregrounds[0].unit, list(methods.values()))
+            scores = calculate(foregrounds, written)
+            crosscheck.check(foregrounds, scores, written)
         linked = linking.assess_linked(resolved, foregrounds) if resolved else None
     if linked is not None:
         with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
             bw.open_project(project)
-    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
-                         unit.quantity)
-             for (unit, ev), q, s, fg in zip(pairs, prepared.quantities, scores, foregrounds,
-                                              strict=True)]
-    factors = market_factors(pairs)
-    for unit, location, unit_scores in zip(units, prepared.locations, scores, strict=True):
-        unit["location"] = location_entry(location)
-        unit["market_based"] = market_based(unit_scores.market, unit["impacts"]["gwp"], factors)
-    doc = document(study.title, prepared.allocation, prepared.location, indicators, units,
-                   {"project": project, "databases": [BIOSPHERE, BACKGROUND, database],
-                    "methods": [list(m) for m in methods.values()]})
+    doc = _document(prepared, scores, {"project": project,
+                                       "databases": [BIOSPHERE, BACKGROUND, database],
+                                       "methods": [list(m) for m in methods.values()]})
     doc["unused_inputs"] = unused_inputs(prepared)
     doc["plausibility"] = plausibility(prepared.pairs)
     _add_provenance(doc, prepared, indicators)
     if linked is not None:
         doc["background"] = linked
-    return doc
+    return doc, written
+
+
+def score_variant(prepared: Prepared, background: Background) -> dict[str, Any]:
+    """The results of a variant of a study (another allocation) scored in memory over the
+    background of the one `run_scored` wrote: impacts and flows, nothing written, no
+    provenance; its `brightway` block is None."""
+    return _document(prepared, calculate(prepared.foregrounds, background), None)
+
+
+def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any] | None
+              ) -> dict[str, Any]:
+    """The results document of a study's scores: per unit its impacts, flows and location."""
+    indicators = load_indicators()
+    methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
+    units = [unit_result(unit.name, str(ev.value("workload")), q, s, fg, indicators, methods,
+                         unit.quantity)
+             for (unit, ev), q, s, fg in zip(prepared.pairs, prepared.quantities, scores,
+                                              prepared.foregrounds, strict=True)]
+    factors = market_factors(prepared.pairs)
+    for unit, location, unit_scores in zip(units, prepared.locations, scores, strict=True):
+        unit["location"] = location_entry(location)
+        unit["market_based"] = market_based(unit_scores.market, unit["impacts"]["gwp"], factors)
+    return document(prepared.study.title, prepared.allocation, prepared.location, indicators,
+                    units, brightway)
 
 
 def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:

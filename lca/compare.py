@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, run
+from lca.assess import Prepared, prepare, run, run_scored, score_variant
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.rules.explain import format_value
@@ -36,20 +36,17 @@ def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
     """The study's results document (a file, or a study already read), with an
     `allocation_comparison` of every allocation rule.
 
-    Every allocation is prepared (checked) before any is written; the study's own allocation is
-    written last, so the project's foreground ends as the study describes it.
+    Every allocation is prepared (checked) before anything is written; only the study's own is
+    written to Brightway, the others are scored in memory over the background it solved.
     """
     rules = rules or load_model(model_dir)
     ids = list(rules["allocation"].choices)
     own = prepare(study_path, settings, rules=rules)
-    prepared: dict[str, Prepared] = {}
-    for alloc in ids:
-        option = Setting("allocation", alloc, "--allocation all")
-        prepared[alloc] = (own if alloc == own.allocation
-                           else prepare(study_path, [*settings, option], rules=rules))
-    order = [a for a in ids if a != own.allocation] + [own.allocation]
-    docs = {alloc: run(prepared[alloc], project) for alloc in order}
-    doc = docs[own.allocation]
+    others = {alloc: prepare(study_path, [*settings, Setting("allocation", alloc,
+                                                             "--allocation all")], rules=rules)
+              for alloc in ids if alloc != own.allocation}
+    doc, background = run_scored(own, project)
+    docs = {own.allocation: doc} | {alloc: score_variant(each, background) for alloc, each in others.items()}
     doc["allocation_comparison"] = comparison([Column(a, docs[a]) for a in ids])
     for row in doc["allocation_comparison"]["rows"]:
         row["server_share"] = {a: _unit(docs[a], row["functional_unit"])["quantities"]["server_share"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lca.calc import STAGES, MarketShift, UnitScores
+from lca.scoring.engine import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import DATACENTRE_PARTS, PARTS, Foreground
 from lca.inventory.linking import table as linking_table
@@ -135,7 +135,7 @@ def location_text(doc: dict[str, Any]) -> str:
 
 def document(title: str, allocation: str, location: Location | None,
              indicators: dict[str, Indicator], units: list[dict[str, Any]],
-             brightway: dict[str, Any]) -> dict[str, Any]:
+             brightway: dict[str, Any] | None) -> dict[str, Any]:
     """The whole results document."""
     return {
         "study": title,

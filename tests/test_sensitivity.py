@@ -30,7 +30,7 @@ def llama():
     prepared = prepare(EXAMPLE)
     doc = run(prepared, "test-sens-llama")
     indicators = load_indicators()
-    background = mc.background_scores(prepared.foregrounds, indicators)
+    background = mc.background_scores(prepared.background, indicators)
     return prepared, doc, background, indicators
 
 

@@ -28,12 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.calc import STAGES, calculate
 from lca.errors import InputError, Where, did_you_mean, near_names
 from lca.inventory import brightway as bw
 from lca.inventory.data import Dataset, Indicator, resolve_location
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, PARTS, Foreground, Key,
                                     electricity_key, manufacturing_key)
+from lca.scoring import crosscheck
+from lca.scoring.background import from_brightway
+from lca.scoring.engine import STAGES, calculate
 from lca.study import BackgroundLink
 from lca.yamlsource import YamlDocument, read_yaml
 
@@ -314,7 +316,9 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
                    LINKED_ROLE, resolved.owner)
     methods = list(resolved.methods)
-    scores = calculate(linked, methods)
+    written = from_brightway(linked[0].unit, methods)
+    scores = calculate(linked, written)
+    crosscheck.check(linked, scores, written)
     units = []
     for name, fg, score in zip(resolved.owner.units, linked, scores, strict=True):
         impacts = []

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.uncertainty.analysis import drivers, swing_percent, swing_text
 from lca.yamlsource import read_yaml
