@@ -117,7 +117,7 @@ def run_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
             bw.check_owned(database, owner)
             bw.write_open_data(indicators, prepared.background)
             activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-            bw.write_owned(database, activities, owner.role, owner)
+            bw.write_owned(database, activities, owner.role, owner, searchable=False)
             # One solve of the written project gives the background's scores and, to check the
             # engine against, every unit's total.
             written = from_brightway(foregrounds[0].unit, list(methods.values()))

@@ -102,6 +102,20 @@ def supply(lca: Any, key: Key) -> float:
     return float(lca.supply_array[lca.activity_dict[key]])
 
 
+def write(db: Any, data: dict, searchable: bool) -> None:
+    """Write a database's data (not processed), in bw2data's search index or not.
+
+    Brightway 2.5 takes `searchable`; the legacy line's `write` always indexes, by calling the
+    database's `make_searchable`, which is turned off here for this database object alone.
+    """
+    if BW25:
+        db.write(data, process=False, searchable=searchable)
+        return
+    if not searchable:
+        db.make_searchable = lambda reset=False: None
+    db.write(data, process=False)
+
+
 def check_project_line(name: str) -> None:
     """Refuse an existing project written by the other Brightway line, before opening it.
 

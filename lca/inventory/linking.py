@@ -314,7 +314,7 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
     bw.open_project(link.project.raw)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
-                   LINKED_ROLE, resolved.owner)
+                   LINKED_ROLE, resolved.owner, searchable=False)
     methods = list(resolved.methods)
     written = from_brightway(linked[0].unit, methods)
     scores = calculate(linked, written)

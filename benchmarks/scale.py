@@ -1,0 +1,62 @@
+"""How `genai-lca assess` scales with the number of functional units.
+
+Run: python benchmarks/scale.py [N ...] (default 10 100 1000 10000). For each N it writes, in a
+temporary folder, a study of the shipped Llama 3.1 405B example's training and N - 1 inference
+units (each its own number of output tokens, each carrying its share of the training), runs
+`genai-lca assess` on it as a fresh process in a new temporary BRIGHTWAY2_DIR, and prints the
+wall time and the time per functional unit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (10, 100, 1_000, 10_000)
+
+
+def study(units: int) -> dict:
+    """Training plus `units - 1` inference units, each 1,000 more output tokens than the last;
+    each carries the training's share over 1e15 tokens served (a ratio of volumes)."""
+    inference = [{"name": f"inference {i}", "workload": "inference",
+                  "inputs": {"model.parameters": 405e9, "inference.input_tokens": 0,
+                             "inference.output_tokens": 1e6 + 1e3 * i},
+                  "includes": [{"unit": "training", "share": f"{1e6 + 1e3 * i:g} / 1e15"}]}
+                 for i in range(1, units)]
+    return {"study": f"scale {units}", "location": "USA", "hardware": "dgx-h100",
+            "allocation": "gpu-count",
+            "functional_units": [{"name": "training", "workload": "training",
+                                  "inputs": {"model.parameters": 405e9,
+                                             "training.tokens": 15e12, "gpu.count": 16384}},
+                                 *inference]}
+
+
+def timed(units: int, folder: Path) -> float:
+    """Seconds of one `genai-lca assess` of a study of `units` units, as a fresh process."""
+    path = folder / f"scale-{units}.yaml"
+    path.write_text(yaml.safe_dump(study(units), sort_keys=False), encoding="utf-8")
+    env = {**os.environ, "BRIGHTWAY2_DIR": tempfile.mkdtemp(prefix="genai-lca-scale-")}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lca", "assess", str(path), "--quiet"], cwd=ROOT,
+                   env=env, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
+    print(f"{'units':>8} {'seconds':>9} {'ms per unit':>12}")
+    with tempfile.TemporaryDirectory() as folder:
+        for units in sizes:
+            seconds = timed(units, Path(folder))
+            print(f"{units:>8,} {seconds:>9.2f} {1000 * seconds / units:>12.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
