@@ -4,12 +4,14 @@ Run: python benchmarks/scale.py [N ...] (default 10 100 1000 10000). For each N 
 temporary folder, a study of the shipped Llama 3.1 405B example's training and N - 1 inference
 units (each its own number of output tokens, each carrying its share of the training), runs
 `genai-lca assess` on it as a fresh process in a new temporary BRIGHTWAY2_DIR, and prints the
-wall time and the time per functional unit.
+wall time, the time per functional unit and the process's CPU time (user + system: on a shared
+machine the wall time also counts the waits for a core).
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,24 +40,29 @@ def study(units: int) -> dict:
                                  *inference]}
 
 
-def timed(units: int, folder: Path) -> float:
-    """Seconds of one `genai-lca assess` of a study of `units` units, as a fresh process."""
+def timed(units: int, folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one `genai-lca assess` of a study of `units` units, as a fresh
+    process."""
     path = folder / f"scale-{units}.yaml"
     path.write_text(yaml.safe_dump(study(units), sort_keys=False), encoding="utf-8")
     env = {**os.environ, "BRIGHTWAY2_DIR": tempfile.mkdtemp(prefix="genai-lca-scale-")}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lca", "assess", str(path), "--quiet"], cwd=ROOT,
                    env=env, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    print(f"{'units':>8} {'seconds':>9} {'ms per unit':>12}")
+    print(f"{'units':>8} {'wall s':>8} {'ms per unit':>12} {'CPU s':>8} {'CPU ms per unit':>16}")
     with tempfile.TemporaryDirectory() as folder:
         for units in sizes:
-            seconds = timed(units, Path(folder))
-            print(f"{units:>8,} {seconds:>9.2f} {1000 * seconds / units:>12.2f}", flush=True)
+            wall, cpu = timed(units, Path(folder))
+            print(f"{units:>8,} {wall:>8.2f} {1000 * wall / units:>12.2f} {cpu:>8.2f} "
+                  f"{1000 * cpu / units:>16.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ EXAMPLES = ROOT / "examples"
 STUDIES = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "validation.yaml")
 # bw2data 3 stores exchange amounts in float32; the engine reads the float64 datasets.
 RTOL = 1e-6
+# One project for every study here: the open data are written to it once, each study's
+# foreground is a database of its own (its title).
+PROJECT = "test-scoring"
 
 
 def _methods() -> dict[str, tuple[str, str]]:
@@ -38,10 +41,10 @@ def test_the_engine_is_bw2calc_on_every_example(path: Path) -> None:
     """Every unit, method, (part, stage), included share and market-based shift of the engine
     equals bw2calc re-solving the written foreground per demand (tests/bw_reference.py)."""
     prepared = prepare(path)
-    _, written = run_scored(prepared, f"test-scoring-{path.stem}")
+    _, written = run_scored(prepared, PROJECT)
     engine = calculate(prepared.foregrounds, written)
-    with bw.session(f"test-scoring-{path.stem}"):
-        bw.open_project(f"test-scoring-{path.stem}")
+    with bw.session(PROJECT):
+        bw.open_project(PROJECT)
         reference = bw_reference.calculate(prepared.foregrounds, list(written.methods))
     for ours, theirs in zip(engine, reference, strict=True):
         for method in written.methods:
@@ -64,7 +67,7 @@ def test_the_open_data_scores_without_brightway_are_brightways() -> None:
     """The in-memory background (tests, commands that write nothing) equals the one Brightway
     solves, for every dataset and flow of the open data."""
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
-    _, written = run_scored(prepared, "test-scoring-open-data")
+    _, written = run_scored(prepared, PROJECT)
     memory = open_data(prepared.background, load_indicators(), _methods())
     assert memory.methods == written.methods
     assert len(memory.scores) == len(prepared.background) + len(load_indicators())
@@ -170,7 +173,7 @@ def test_monte_carlo_gives_the_numbers_of_the_walk_it_replaced() -> None:
                                    "pe": [16.463692424125124, 6.287780461490277,
                                           46.339910269223566, 11.014532084733384]}}
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
-    doc, _ = run_scored(prepared, "test-scoring-mc")
+    doc, _ = run_scored(prepared, PROJECT)
     section = monte_carlo(prepared, load_indicators(), 2000, 42, doc)
     for unit in section["functional_units"]:
         for indicator, expected in before[unit["functional_unit"]].items():
