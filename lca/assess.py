@@ -121,7 +121,7 @@ def run_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
             # One solve of the written project gives the background's scores and, to check the
             # engine against, every unit's total.
             written = from_brightway(foregrounds[0].unit, list(methods.values()))
-            scores = calculate(foregrounds, written)
+            scores = calculate(foregrounds, written, stored=True)
             crosscheck.check(foregrounds, scores, written)
         linked = linking.assess_linked(resolved, foregrounds) if resolved else None
     if linked is not None:
@@ -142,7 +142,7 @@ def score_variant(prepared: Prepared, background: Background) -> dict[str, Any]:
     """The results of a variant of a study (another allocation) scored in memory over the
     background of the one `run_scored` wrote: impacts and flows, nothing written, no
     provenance; its `brightway` block is None."""
-    return _document(prepared, calculate(prepared.foregrounds, background), None)
+    return _document(prepared, calculate(prepared.foregrounds, background, stored=True), None)
 
 
 def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any] | None

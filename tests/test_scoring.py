@@ -42,7 +42,7 @@ def test_the_engine_is_bw2calc_on_every_example(path: Path) -> None:
     equals bw2calc re-solving the written foreground per demand (tests/bw_reference.py)."""
     prepared = prepare(path)
     _, written = run_scored(prepared, PROJECT)
-    engine = calculate(prepared.foregrounds, written)
+    engine = calculate(prepared.foregrounds, written, stored=True)
     with bw.session(PROJECT):
         bw.open_project(PROJECT)
         reference = bw_reference.calculate(prepared.foregrounds, list(written.methods))

@@ -317,7 +317,7 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
                    LINKED_ROLE, resolved.owner, searchable=False)
     methods = list(resolved.methods)
     written = from_brightway(linked[0].unit, methods)
-    scores = calculate(linked, written)
+    scores = calculate(linked, written, stored=True)
     crosscheck.check(linked, scores, written)
     units = []
     for name, fg, score in zip(resolved.owner.units, linked, scores, strict=True):
