@@ -66,7 +66,7 @@ def open_data(background: dict[Key, dict[str, Any]], indicators: dict[str, Indic
 
     The tool's methods put factor 1 on their own indicator flow (`brightway.register_methods`)
     and each open-data dataset is a process with only indicator flows, so a dataset's score is
-    its amount of the method's flow. Tests, and commands that write nothing, score with it.
+    its amount of the method's flow. Tests score with it where they need no project.
     """
     order = [indicators[i].id for i in methods]
     scores = {(BIOSPHERE, flow): np.array([float(flow == i) for i in order]) for flow in order}
