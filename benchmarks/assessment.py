@@ -43,8 +43,9 @@ def payload(project: str) -> dict:
     background = background_datasets(load_locations(), load_manufacturing()[0])
     name = "plain: " + foreground_name(study.title)
     pairs = evaluators(load_model(), study)
-    foregrounds = foreground_datasets(name, pairs,
-                                      resolve_location(study.location.value, None), background)
+    # The study's location for every unit (foreground_datasets takes one per unit).
+    locations = [resolve_location(study.location.value, None)] * len(pairs)
+    foregrounds = foreground_datasets(name, pairs, locations, background)
     return {"project": project,
             "databases": {BIOSPHERE: biosphere_datasets(indicators), BACKGROUND: background,
                           name: {k: v for f in foregrounds for k, v in f.activities.items()}},

@@ -68,7 +68,7 @@ def ours(prepared: Prepared) -> tuple[dict[int, float], float]:
         monte_carlo(prepared, indicators, 1_000, SEED, doc)  # warm-up
         rates = {n: n / best_seconds(lambda n=n: monte_carlo(prepared, indicators, n, SEED, doc))
                  for n in OURS_N}
-    return rates, best_seconds(lambda: background_scores(prepared.foregrounds, indicators))
+    return rates, best_seconds(lambda: background_scores(prepared.background, indicators))
 
 
 def with_uncertainty(activity: dict[str, Any]) -> dict[str, Any]:

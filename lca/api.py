@@ -26,7 +26,7 @@ import pint
 
 from lca import compare as _compare
 from lca.assess import Prepared, prepare, run
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.errors import InputError, Where
 from lca.inventory.brightway import DEFAULT_PROJECT, session
 from lca.report import tables

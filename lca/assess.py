@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from lca import provenance
-from lca.calc import UnitScores, calculate
 from lca.core.provenance import CHOSEN
 from lca.data.references import cited, citation_or_none
 from lca.errors import InputError, Where
@@ -22,6 +21,9 @@ from lca.results import QUANTITIES, Results, document, flow, unit_result
 from lca.rules.evaluate import Evaluator
 from lca.rules.explain import citations
 from lca.rules.ruleset import RuleSet
+from lca.scoring import crosscheck
+from lca.scoring.background import Background, from_brightway
+from lca.scoring.engine import UnitScores, calculate
 from lca.situation import Setting, load_model
 from lca.study import FunctionalUnit, Study, load_study
 
@@ -89,6 +91,13 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
 
 def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
+    return results_scored(prepared, project)[0]
+
+
+def results_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
+                   ) -> tuple[Results, Background]:
+    """`results`, and the scores Brightway solved (background and written foreground), over
+    which variants of the study are scored in memory (`score_variant`)."""
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
@@ -107,8 +116,12 @@ def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
             bw.check_owned(database, owner)
             bw.write_open_data(indicators, prepared.background)
             activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-            bw.write_owned(database, activities, owner.role, owner)
-            scores = calculate(foregrounds, list(methods.values()))
+            bw.write_owned(database, activities, owner.role, owner, searchable=False)
+            # One solve of the written project gives the background's scores and, to check the
+            # engine against, every unit's total.
+            written = from_brightway(foregrounds[0].unit, list(methods.values()))
+            scores = calculate(foregrounds, written, stored=True)
+            crosscheck.check(foregrounds, scores, written)
         linked = linking.assess_linked(resolved, foregrounds) if resolved else None
     if linked is not None:
         with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
@@ -120,7 +133,7 @@ def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     out.plausibility = plausibility(prepared.pairs)
     _add_provenance(out, prepared, indicators)
     out.background = linked
-    return out
+    return out, written
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
@@ -128,7 +141,14 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
     return results(prepared, project).to_json()
 
 
-def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any]
+def score_variant(prepared: Prepared, background: Background) -> Results:
+    """The results of a variant of a study (another allocation) scored in memory over the
+    background of the one `results_scored` wrote: impacts and flows, nothing written, no
+    provenance; its `brightway` block is None."""
+    return _document(prepared, calculate(prepared.foregrounds, background, stored=True), None)
+
+
+def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any] | None
               ) -> Results:
     """The results of a study's scores: per unit its impacts, flows and location."""
     indicators = load_indicators()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, results, run
+from lca.assess import Prepared, prepare, results_scored, run, score_variant
 from lca.errors import InputError, Where
 from lca.inventory import brightway as bw
 from lca.results import Results
@@ -35,23 +35,21 @@ def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
     of every allocation rule; `own` is the study already prepared with `settings`, when the
     caller has it.
 
-    Every allocation is prepared (checked) before any is written; the study's own allocation is
-    written last, so the project's foreground ends as the study describes it.
+    Every allocation is prepared (checked) before anything is written; only the study's own is
+    written to Brightway, the others are scored in memory over the background it solved.
     """
     rules = rules or load_model(model_dir)
     ids = list(rules["allocation"].choices)
     own = own or prepare(study_path, settings, rules=rules)
-    prepared: dict[str, Prepared] = {}
-    for alloc in ids:
-        option = Setting("allocation", alloc, "--allocation all")
-        prepared[alloc] = (own if alloc == own.allocation
-                           else prepare(study_path, [*settings, option], rules=rules))
-    order = [a for a in ids if a != own.allocation] + [own.allocation]
-    typed = {alloc: results(prepared[alloc], project) for alloc in order}
-    docs = {alloc: typed[alloc].to_json() for alloc in ids}
-    typed[own.allocation].allocation_comparison = comparison(
-        [Column(a, docs[a]) for a in ids], server_share=True)
-    return typed[own.allocation]
+    others = {alloc: prepare(study_path, [*settings, Setting("allocation", alloc,
+                                                              "--allocation all")], rules=rules)
+              for alloc in ids if alloc != own.allocation}
+    typed, background = results_scored(own, project)
+    docs = {own.allocation: typed.to_json()} | {
+        alloc: score_variant(each, background).to_json() for alloc, each in others.items()}
+    typed.allocation_comparison = comparison([Column(a, docs[a]) for a in ids],
+                                             server_share=True)
+    return typed
 
 
 def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lca.calc import STAGES, MarketShift, UnitScores
+from lca.scoring.engine import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
 from lca.study import Count
@@ -150,7 +150,7 @@ class Results:
     indicators: dict[str, Json]
     quantities: dict[str, Json]
     functional_units: list[UnitResult]
-    brightway: Json
+    brightway: Json | None  # None for an allocation variant scored in memory, never written
     unused_inputs: list[Json] = field(default_factory=list)
     plausibility: list[Json] = field(default_factory=list)
     goal_and_scope: Json = field(default_factory=dict)
@@ -176,7 +176,7 @@ class Results:
 
 
 def document(title: str, allocation: str, location: Location | None,
-             indicators: dict[str, Indicator], units: list[UnitResult], brightway: Json
+             indicators: dict[str, Indicator], units: list[UnitResult], brightway: Json | None
              ) -> Results:
     """The results of a study from its units' results, before `assess` completes them (what
     was given but not read, plausibility, what the results rest on, a linked background)."""

@@ -31,7 +31,7 @@ from lca.rules.ruleset import RuleSet
 from lca.situation import Setting
 from lca.study import Study
 from lca.units import ureg
-from lca.uncertainty.montecarlo import background_scores, unit_scores, with_arrays
+from lca.uncertainty.montecarlo import background_scores, indicator_totals, with_arrays
 
 LOCATION = "location"  # not a rule: the study's location, whose grid factors the data fill in
 # Reference flows reported beside the scores (results.QUANTITIES, FLOPs left out: not every
@@ -143,8 +143,7 @@ def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: l
     with bw.session(project):  # the project's lock, held until the scores are read
         bw.open_project(project)
         bw.write_open_data(indicators, groups[0].prepared.background)
-        background = background_scores([fg for g in groups for fg in g.prepared.foregrounds],
-                                       indicators)
+        background = background_scores(groups[0].prepared.background, indicators)
     frames = []
     incomplete: set[tuple[str, str]] = set()
     for group in groups:
@@ -152,7 +151,7 @@ def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: l
         pairs = with_arrays(prepared, [group.arrays] * len(prepared.pairs), "sweep", "sweep")
         foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
                                           prepared.locations, prepared.background)
-        scores = unit_scores(foregrounds, background, indicators)
+        scores = indicator_totals(foregrounds, background, indicators)
         for order, ((unit, evaluator), unit_score, foreground) in enumerate(
                 zip(pairs, scores, foregrounds, strict=True)):
             incomplete.update((unit.name, m.indicator) for m in foreground.missing)

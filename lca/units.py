@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,7 @@ def dimension_text(unit: pint.Unit) -> str:
     return str(dims)
 
 
+@cache  # pint formats a unit in about 0.1 ms, and a study of 1,000 units asks 100,000 times
 def unit_text(unit: pint.Unit) -> str:
     """A unit as a person writes it: 'kW·h' style abbreviations, '1' for pure numbers."""
     if unit == ureg.dimensionless:

@@ -16,9 +16,9 @@ from typing import Any
 import pint
 
 from lca.assess import Prepared, prepare, run
-from lca.calc import STAGES
 from lca.core.provenance import Origin
 from lca.data.references import parse_citation
+from lca.scoring.engine import STAGES
 from lca.errors import InputError, Where, did_you_mean
 from lca.inventory.brightway import DEFAULT_PROJECT
 from lca.inventory.data import Indicator, load_indicators

@@ -83,7 +83,7 @@ def test_market_based_beside_location_based(tmp_path: Path) -> None:
     assert serving["market_based"]["by_stage"]["use"] == pytest.approx(0.6, rel=1e-6)
     assert market["by_stage"]["manufacturing"] == pytest.approx(
         training["impacts"]["gwp"]["by_stage"]["manufacturing"], rel=1e-9)
-    # bw2data stores exchange amounts in float32: parts add up to 1e-6 (as lca/calc.py checks).
+    # bw2data stores exchange amounts in float32: parts add up to 1e-6 (as lca/scoring/engine.py checks).
     assert sum(market["by_component"].values()) == pytest.approx(market["total"], rel=1e-6)
     assert [f["functional_unit"] for f in serving["market_based"]["factors"]] == [
         "training", "serving"]

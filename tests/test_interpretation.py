@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from lca.assess import assess
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report import interpretation
 from lca.rules.ruleset import RuleSet

@@ -21,7 +21,7 @@ BLOOM = ROOT / "examples" / "bloom-176b.yaml"
 def llama():
     prepared = prepare(EXAMPLE)
     doc = run(prepared, "test-mc")
-    return prepared, doc, mc.background_scores(prepared.foregrounds, load_indicators())
+    return prepared, doc, mc.background_scores(prepared.background, load_indicators())
 
 
 @pytest.mark.parametrize("path, project", [(EXAMPLE, "test-mc-zero"), (BLOOM, "test-mc-bloom")])
@@ -31,7 +31,7 @@ def test_zero_spread_equals_brightway(path, project) -> None:
     prepared = prepare(path)
     doc = run(prepared, project)
     indicators = load_indicators()
-    background = mc.background_scores(prepared.foregrounds, indicators)
+    background = mc.background_scores(prepared.background, indicators)
     constant = [{r: np.full(7, ev.value(r).magnitude)
                  for r in mc.uncertain_rules(ev).sampled}
                 for _, ev in prepared.pairs]

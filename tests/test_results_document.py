@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lca.assess import prepare, results, run
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.compare import allocation_results
 from lca.inventory.datasets import PARTS
 from lca.results import impact

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from lca.assess import assess
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.compare import compare_scenarios
 from lca.inventory.datasets import PARTS
 from lca.paths import data_dir

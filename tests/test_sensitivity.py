@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lca.assess import prepare, run
+from lca.assess import prepare, score_variant
+from lca.inventory.brightway import method_name
 from lca.inventory.data import load_indicators
 from lca.rules.rule import Rule
 from lca.rules.ruleset import load_rules
+from lca.scoring.background import open_data
 from lca.uncertainty import montecarlo as mc
 from lca.uncertainty import sensitivity as sens
 from lca.uncertainty.sampling import quantile, sample
@@ -27,11 +29,13 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def llama():
+    """The example scored in memory, over the open data's scores: no Brightway project (the
+    engine is checked against Brightway in test_scoring.py)."""
     prepared = prepare(EXAMPLE)
-    doc = run(prepared, "test-sens-llama")
     indicators = load_indicators()
-    background = mc.background_scores(prepared.foregrounds, indicators)
-    return prepared, doc, background, indicators
+    methods = {i: method_name(ind) for i, ind in indicators.items()}
+    background = open_data(prepared.background, indicators, methods)
+    return prepared, score_variant(prepared, background), background, indicators
 
 
 @pytest.fixture(scope="module")

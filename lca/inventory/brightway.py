@@ -215,8 +215,12 @@ def check_owned(database: str, owner: Owner | None = None) -> None:
                          f"project (--project NAME)", Where(owner.file, key="study"))
 
 
-def write_owned(database: str, data: dict, role: str, owner: Owner | None = None) -> None:
+def write_owned(database: str, data: dict, role: str, owner: Owner | None = None,
+                searchable: bool = True) -> None:
     """Write a database the tool owns, unless it already holds exactly `data`.
+
+    `searchable` False leaves it out of bw2data's search index, whose update queries every
+    activity's exchanges one by one (most of the time of writing a large foreground).
 
     The steps, each of which a kill may interrupt: register with the mark (no fingerprint) or
     clear the fingerprint of the existing mark; delete the old data; write; process; set the
@@ -244,7 +248,7 @@ def write_owned(database: str, data: dict, role: str, owner: Owner | None = None
             # beyond 500 activities, which SQLite refuses inside a transaction.
             db.delete(keep_params=True, warn=False)
             _step("deleted", database)
-        db.write(data, process=False)
+        bwcompat.write(db, data, searchable)
         _step("written", database)
         db.process()
     _step("processed", database)

@@ -59,13 +59,30 @@ def _ids(demand: dict[Key, float]) -> dict[Any, float]:
     return {get_id(key): amount for key, amount in demand.items()}
 
 
-def factorised_lca(demand: dict[Key, float], method: tuple[str, ...]) -> Any:
-    """A bw2calc LCA of `demand` for `method`, its technosphere factorised for further demands."""
+def factorised_lca(demand: dict[Key, float], method: tuple[str, ...], factorize: bool = True
+                   ) -> Any:
+    """A bw2calc LCA of `demand` for `method`, its technosphere factorised for further demands
+    (unless `factorize` is False: then only its matrices are wanted)."""
     from bw2calc import LCA
 
     lca = LCA(_ids(demand), method=method)
-    lca.lci(factorize=True)
+    lca.lci(factorize=factorize)
     return lca
+
+
+def matrix_keys(lca: Any) -> tuple[list[Key], list[Key]]:
+    """The (database, code) keys of the LCA's activities and biosphere flows, in matrix order."""
+    if not BW25:
+        indices = (lca.activity_dict, lca.biosphere_dict)
+    else:
+        from bw2data.backends import ActivityDataset
+
+        rows = ActivityDataset.select(ActivityDataset.id, ActivityDataset.database,
+                                      ActivityDataset.code).tuples()
+        keys = {id_: (database, code) for id_, database, code in rows}
+        indices = ({keys[i]: index for i, index in lca.dicts.activity.items()},
+                   {keys[i]: index for i, index in lca.dicts.biosphere.items()})
+    return tuple(sorted(index, key=index.__getitem__) for index in indices)
 
 
 def redo_lci(lca: Any, demand: dict[Key, float]) -> None:
@@ -83,6 +100,20 @@ def supply(lca: Any, key: Key) -> float:
 
         return float(lca.supply_array[lca.dicts.activity[get_id(key)]])
     return float(lca.supply_array[lca.activity_dict[key]])
+
+
+def write(db: Any, data: dict, searchable: bool) -> None:
+    """Write a database's data (not processed), in bw2data's search index or not.
+
+    Brightway 2.5 takes `searchable`; the legacy line's `write` always indexes, by calling the
+    database's `make_searchable`, which is turned off here for this database object alone.
+    """
+    if BW25:
+        db.write(data, process=False, searchable=searchable)
+        return
+    if not searchable:
+        db.make_searchable = lambda reset=False: None
+    db.write(data, process=False)
 
 
 def check_project_line(name: str) -> None:

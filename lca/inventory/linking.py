@@ -27,12 +27,14 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from lca.calc import STAGES, calculate
 from lca.errors import InputError, Where, did_you_mean, near_names
 from lca.inventory import brightway as bw
 from lca.inventory.data import Dataset, Indicator, resolve_location
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, PARTS, Foreground, Key,
                                     electricity_key, manufacturing_key)
+from lca.scoring import crosscheck
+from lca.scoring.background import from_brightway
+from lca.scoring.engine import STAGES, calculate
 from lca.study import BackgroundLink
 from lca.yamlsource import YamlDocument, read_yaml
 
@@ -311,9 +313,11 @@ def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
     bw.open_project(link.project.value)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
-                   LINKED_ROLE, resolved.owner)
+                   LINKED_ROLE, resolved.owner, searchable=False)
     methods = list(resolved.methods)
-    scores = calculate(linked, methods)
+    written = from_brightway(linked[0].unit, methods)
+    scores = calculate(linked, written, stored=True)
+    crosscheck.check(linked, scores, written)
     units = []
     for name, fg, score in zip(resolved.owner.units, linked, scores, strict=True):
         impacts = []

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from lca import __version__
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PART_NAMES
 from lca.report import interpretation, tables
 from lca.report.text import shown_parts

@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lca.calc import STAGES
 from lca.data.references import parse_citation
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report.text import drivers, swing_percent, swing_text
 from lca.yamlsource import read_yaml

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report.text import location_text
 from lca.results import MARKET_BASIS

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.calc import STAGES
+from lca.scoring.engine import STAGES
 from lca.inventory.datasets import DATACENTRE_PARTS, PARTS
 from lca.texttable import aligned
 from lca.units import format_number

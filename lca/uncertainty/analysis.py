@@ -69,7 +69,7 @@ def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: in
     Brightway must hold the study (`assess.run` first). The same seed drives the Monte Carlo
     draws and the Sobol' design, so the whole section is reproducible.
     """
-    background = montecarlo.background_scores(prepared.foregrounds, indicators)
+    background = montecarlo.background_scores(prepared.background, indicators)
     section = montecarlo.monte_carlo(prepared, indicators, iterations, seed, deterministic,
                                      background)
     swings = tornado(prepared, background, indicators, *TORNADO)

@@ -1,9 +1,10 @@
 """Monte Carlo over the rules, vectorised: every sample in one evaluation of the rules.
 
 The open-data background is static: Brightway computes the characterised score of each
-background dataset once. The foreground is a small tree whose amounts are rule values; with
-arrays of samples as rule values, its amounts are arrays, and a unit's score is the sum over
-its tree of amount x score below, for all samples at once (lca_algebraic's approach).
+background dataset once. The foreground is a small graph whose amounts are rule values; with
+arrays of samples as rule values, its amounts are arrays, and the scoring engine
+(`lca.scoring.engine`, the one `assess` uses) contracts it over the background's scores for
+all samples at once (lca_algebraic's approach).
 Every functional unit of a study sees the same draws of a rule, so shares between units
 (training amortised over inferences) and comparisons stay consistent.
 """
@@ -20,13 +21,14 @@ import numpy as np
 from lca.assess import Prepared, foreground_name
 from lca.core.provenance import CHOSEN, Origin, Provenance
 from lca.errors import Where
-from lca.inventory import bwcompat
 from lca.inventory.brightway import method_name
 from lca.inventory.data import Indicator
-from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Foreground, Key, foreground_datasets
+from lca.inventory.datasets import Amount, Foreground, Key, foreground_datasets
 from lca.provenance import origin
 from lca.rules.evaluate import Evaluator, make_override
 from lca.rules.explain import distribution_text
+from lca.scoring.background import Background, from_brightway
+from lca.scoring.engine import totals
 from lca.study import FunctionalUnit
 from lca.uncertainty.sampling import sample
 
@@ -72,65 +74,31 @@ def draw(prepared: Prepared, iterations: int, seed: int) -> list[dict[str, np.nd
     return out
 
 
-def background_scores(foregrounds: list[Foreground], indicators: dict[str, Indicator]
-                      ) -> dict[Key, dict[str, float]]:
-    """The characterised score of one unit of each background dataset the foregrounds use,
-    computed by Brightway once (the background does not vary between samples)."""
-    keys = sorted({e["input"] for fg in foregrounds for activity in fg.activities.values()
-                   for e in activity["exchanges"] if e["input"][0] == BACKGROUND})
-    if not keys:  # every factor is the study's own (BLOOM): the foreground carries them all
-        return {}
-    methods = {i: method_name(ind) for i, ind in indicators.items()}
-    lca = bwcompat.factorised_lca({keys[0]: 1.0}, next(iter(methods.values())))
-    inventories = {}
-    for key in keys:
-        bwcompat.redo_lci(lca, {key: 1.0})
-        inventories[key] = lca.inventory.copy()
-    scores: dict[Key, dict[str, float]] = {key: {} for key in keys}
-    for indicator, method in methods.items():
-        lca.switch_method(method)
-        for key, inventory in inventories.items():
-            scores[key][indicator] = float((lca.characterization_matrix * inventory).sum())
-    return scores
+def background_scores(background: dict[Key, dict[str, Any]], indicators: dict[str, Indicator]
+                      ) -> Background:
+    """The characterised scores of the open-data background (`prepared.background`), computed
+    by Brightway once from the project it was written to: the samples do not change them."""
+    methods = [method_name(ind) for ind in indicators.values()]
+    return from_brightway(next(iter(background)), methods)
 
 
-def unit_scores(foregrounds: list[Foreground], background: dict[Key, dict[str, float]],
-                indicators: dict[str, Indicator]) -> list[dict[str, Any]]:
-    """Each unit's score per indicator, a float or one per sample, from the foreground tree."""
-    activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-    memo: dict[Key, dict[str, Any]] = {}
-
-    def score(key: Key) -> dict[str, Any]:
-        if key in background:
-            return background[key]
-        if key not in memo:
-            total: dict[str, Any] = {i: 0.0 for i in indicators}
-            for exchange in activities[key]["exchanges"]:
-                kind, amount = exchange["type"], exchange["amount"]
-                if kind == "technosphere":
-                    below = score(exchange["input"])
-                    for i in indicators:
-                        total[i] = total[i] + amount * below[i]
-                elif kind == "biosphere" and exchange["input"][0] == BIOSPHERE:
-                    # Each method has factor 1 on its own indicator flow (brightway.py).
-                    indicator = exchange["input"][1]
-                    total[indicator] = total[indicator] + amount
-            memo[key] = total
-        return memo[key]
-
-    return [score(fg.unit) for fg in foregrounds]
-
-
-def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]],
-             background: dict[Key, dict[str, float]], indicators: dict[str, Indicator]
-             ) -> list[dict[str, np.ndarray]]:
-    """Scores of every unit for given samples of its rules: one vectorised evaluation."""
+def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]], background: Background,
+             indicators: dict[str, Indicator]) -> list[dict[str, np.ndarray]]:
+    """Scores of every unit for given samples of its rules: one vectorised evaluation, the
+    scoring engine's contraction of the foreground with arrays for amounts."""
     pairs = with_arrays(prepared, samples)
     foregrounds = foreground_datasets(foreground_name(prepared.study.title), pairs,
                                       prepared.locations, prepared.background)
     size = max((len(a) for s in samples for a in s.values()), default=1)
     return [{i: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for i, v in s.items()}
-            for s in unit_scores(foregrounds, background, indicators)]
+            for s in indicator_totals(foregrounds, background, indicators)]
+
+
+def indicator_totals(foregrounds: list[Foreground], background: Background,
+                     indicators: dict[str, Indicator]) -> list[dict[str, Amount]]:
+    """Each unit's total per indicator, a float or one per sample (the engine's `totals`)."""
+    methods = {i: method_name(ind) for i, ind in indicators.items()}
+    return [{i: s[m] for i, m in methods.items()} for s in totals(foregrounds, background)]
 
 
 def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
@@ -149,7 +117,7 @@ def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
 
 def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
                 seed: int, deterministic: dict[str, Any],
-                background: dict[Key, dict[str, float]] | None = None) -> dict[str, Any]:
+                background: Background | None = None) -> dict[str, Any]:
     """The `uncertainty` section of the results document: statistics per unit and indicator.
 
     `deterministic` is the Brightway results document of the same study, shown beside them.
@@ -160,7 +128,7 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
 
     samples = draw(prepared, iterations, seed)
     if background is None:
-        background = background_scores(prepared.foregrounds, indicators)
+        background = background_scores(prepared.background, indicators)
     chunks = range(0, iterations, CHUNK)
     results: list[dict[str, list[np.ndarray]]] = [{i: [] for i in indicators} for _ in samples]
     for start in tqdm(chunks, desc="Monte Carlo", unit="chunk", disable=not sys.stderr.isatty()):

@@ -21,7 +21,7 @@ import numpy as np
 
 from lca.assess import Prepared
 from lca.inventory.data import Indicator
-from lca.inventory.datasets import Key
+from lca.scoring.background import Background
 from lca.rules.evaluate import Evaluator
 from lca.uncertainty.montecarlo import evaluate, uncertain_rules
 from lca.uncertainty.sampling import quantile
@@ -64,7 +64,7 @@ def _deterministic(evaluator: Evaluator, name: str) -> float:
     return float(evaluator.value(name).to(rule.unit).magnitude)
 
 
-def tornado(prepared: Prepared, background: dict[Key, dict[str, float]],
+def tornado(prepared: Prepared, background: Background,
             indicators: dict[str, Indicator], low: float = 2.5, high: float = 97.5
             ) -> list[dict[str, list[dict[str, Any]]]]:
     """One-at-a-time swings: per unit and indicator, each rule its result reads set to its
@@ -119,7 +119,7 @@ def power_of_two(n: int) -> bool:
     return n >= 2 and not n & (n - 1)
 
 
-def sobol(prepared: Prepared, background: dict[Key, dict[str, float]],
+def sobol(prepared: Prepared, background: Background,
           indicators: dict[str, Indicator], n: int = 1024, seed: int = 0,
           num_resamples: int = 100, conf_level: float = 0.95
           ) -> list[dict[str, list[dict[str, Any]]]]:

@@ -1,58 +1,24 @@
-"""Impact calculation with Brightway (bw2calc 1.8 or 2+, through `lca.inventory.bwcompat`).
+"""The tests' reference: every score the scoring engine gives, solved by bw2calc alone.
 
-One LCA object, factorised once, serves every functional unit, every contribution demand and
-every indicator: demands change with `redo_lci`, indicators with `switch_method`. Contributions
-split each unit's result by part (gpu, cpu, ram, ssd, chassis, device, network) and stage
-(manufacturing, use): the supply of each part process, times its inputs tagged with a stage, is a
-demand of its own; the parts add up to the total, which is checked. The shares a unit carries of
-other units (training amortised over inferences, development runs) are one contributor of their
-own, `included`, split by stage, and each share is reported by name too.
-
-The market-based basis of climate change (GHG Protocol Scope 2) needs no second calculation: the
-electricity the study's operator buys is drawn only through each unit's data-centre electricity
-process, so the market-based result is the location-based one plus, for each such process, the
-kWh it supplies times what the market-based factor changes per kWh (Foreground.market_shift).
-End-user devices and networks draw the grid directly, not through that process: their
-electricity is bought by users and network operators, under no contract of the study's, so it
-stays location-based on both bases.
+This was the tool's calculation before `lca.scoring` (bw2calc re-solved per unit x part x stage
+x included share): slow, but Brightway's own answer, against which the engine is checked on
+every shipped example (tests/test_scoring.py). One LCA object, factorised once, serves every
+demand: demands change with `redo_lci`, methods with `switch_method`. A (part, stage) is the
+demand that the unit's part processes put, times their supply, on their inputs tagged with that
+stage; part processes of other units it includes are the `included` part. The market-based
+shift is the kWh each unit's data-centre electricity process supplies times its
+Foreground.market_shift.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 
 from lca.inventory import bwcompat
 from lca.inventory.datasets import PARTS, Foreground, Key
-
-STAGES = ("manufacturing", "use")
-
-
-@dataclass(frozen=True)
-class MarketShift:
-    """What the market-based basis changes in a unit's climate change (kg CO2-eq): in total, per
-    (part, stage), per included unit. `units` are the units whose electricity it draws with a
-    market-based factor, `lacking` those it draws without one: then no market-based figure is
-    made, rather than one that mixes the two bases."""
-
-    total: float
-    parts: dict[tuple[str, str], float]
-    includes: dict[str, float]
-    units: tuple[str, ...]
-    lacking: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class UnitScores:
-    """Scores of one functional unit per method: total and by (part, stage); the market-based
-    shift of its climate change when any unit it draws electricity from gives a factor."""
-
-    total: dict[tuple[str, str], float]
-    parts: dict[tuple[str, str], dict[tuple[str, str], float]]  # method -> (part, stage) -> score
-    includes: dict[tuple[str, str], dict[str, float]]  # method -> included unit -> score
-    market: MarketShift | None = None
+from lca.scoring.engine import STAGES, MarketShift, UnitScores
 
 
 def _shift(foregrounds: list[Foreground], drawn: dict[Key, float]) -> float:
@@ -119,10 +85,8 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
                                 for name, _, _ in foreground.includes}
             parts[method] = {(p, s): scores.get((p, s), 0.0) for p in PARTS for s in STAGES}
             summed = sum(parts[method].values())
-            # The parts are the whole tree: anything else would be a bug in the foreground. The
-            # tolerance is float32's: bw2data 3 stores exchange amounts in single precision.
-            if not np.isclose(summed, totals[method], rtol=1e-6, atol=1e-12):
-                raise AssertionError(f"contributions {summed} do not add up to {totals[method]}")
+            # bw2data 3 stores exchange amounts in single precision: float32's tolerance.
+            assert np.isclose(summed, totals[method], rtol=1e-6, atol=1e-12)
         results.append(UnitScores(totals, parts, included,
                                   _market(foregrounds, used, demands, included_shift)))
     return results
@@ -144,6 +108,5 @@ def _market(foregrounds: list[Foreground], used: dict[Key, float],
     # them is the kWh they supply for it.
     parts = {ps: _shift(foregrounds, demand) for ps, demand in demands.items()}
     total = _shift(foregrounds, used)
-    if not np.isclose(sum(parts.values()), total, rtol=1e-6, atol=1e-12):
-        raise AssertionError(f"market-based shifts {sum(parts.values())} do not add up to {total}")
+    assert np.isclose(sum(parts.values()), total, rtol=1e-6, atol=1e-12)
     return MarketShift(total, parts, included, given, lacking)
