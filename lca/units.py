@@ -216,6 +216,16 @@ def dimension_text(unit: pint.Unit) -> str:
     return str(dims)
 
 
+@cache  # a formula's factors are computed once, when it is compiled
+def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
+    """What a magnitude in `source` is multiplied by to be in `target`: the factor pint's own
+    `Quantity.to` multiplies by. A ValueError for offset units (degrees Celsius), whose
+    conversion is not a factor; pint's DimensionalityError for units of other dimensions."""
+    if any(Quantity(0.0, unit).to_base_units().magnitude != 0 for unit in (source, target)):
+        raise ValueError(f"{unit_text(source)} to {unit_text(target)} is not a factor")
+    return float(Quantity(1.0, source).to(target).magnitude)
+
+
 @cache  # pint formats a unit in about 0.1 ms, and a study of 1,000 units asks 100,000 times
 def unit_text(unit: pint.Unit) -> str:
     """A unit as a person writes it: 'kW·h' style abbreviations, '1' for pure numbers."""

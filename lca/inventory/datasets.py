@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
+import pint
 
 from lca.errors import InputError
 from lca.inventory.data import (BW_UNITS, INDICATORS, Dataset, Indicator, Location,
@@ -32,7 +34,7 @@ from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter
 from lca.rules.rule import parse_formula
 from lca.study import FunctionalUnit, Include
-from lca.units import Quantity
+from lca.units import Quantity, conversion_factor, ureg
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
@@ -52,6 +54,12 @@ def magnitude(quantity: Quantity) -> Amount:
     """A quantity's magnitude as a float, or as a float array when it is vectorised."""
     value = quantity.magnitude
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+
+
+@cache
+def _bw_unit(name: str) -> pint.Unit:
+    """The pint unit of a Brightway unit name ('kilowatt hour')."""
+    return ureg.Unit(BW_UNITS[name])
 
 
 @dataclass(frozen=True)
@@ -181,16 +189,23 @@ class _Builder:
     def _holds(self, spec: TemplateActivity) -> bool:
         """Whether an activity's `when` holds: for every Monte Carlo sample alike, as one
         foreground has one structure."""
-        held = np.asarray(self._value(spec.when), dtype=bool)
+        held = np.asarray(self.ev.evaluate(spec.when)[0], dtype=bool)
         if held.any() != held.all():
             raise InputError(f"the condition of activity '{spec.code}' holds for some samples "
                              f"and not others; a `when` may read text rules only",
                              spec.when_where)
         return bool(held.all())
 
-    def _value(self, node: Node) -> Any:
-        with np.errstate(all="ignore"):
-            return Interpreter(self.ev.value).eval(node)
+    def _amount(self, nodes: tuple[Node, ...], per: str, target: str) -> Amount:
+        """The product of template formulas per one `per` (a Brightway unit), in the
+        Brightway unit `target`: magnitudes multiplied, and one conversion factor."""
+        value: Any = 1.0
+        unit = _bw_unit(per)
+        for node in nodes:
+            magnitude_, unit_ = self.ev.evaluate(node)
+            value, unit = value * magnitude_, unit * unit_
+        value = value * conversion_factor(unit, _bw_unit(target))
+        return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
     def _process(self, spec: TemplateActivity) -> Key | None:
         exchanges: list[dict[str, Any]] = []
@@ -229,40 +244,38 @@ class _Builder:
                    datasets: list[str]) -> list[dict[str, Any]]:
         """The Brightway exchanges of one template exchange (none, one, or one per dataset of
         a profile); `datasets` collects the names of the datasets a profile reaches."""
-        per = Quantity(1, BW_UNITS[spec.unit])  # one reference unit of the activity
         if exchange.kind == "profile":
-            return self._profile(spec, exchange, per, datasets)
+            return self._profile(spec, exchange, datasets)
         if exchange.kind == "flow":
             unit = load_indicators()[exchange.target].flow_unit
-            amount = magnitude((self._value(exchange.amount) * per).to(BW_UNITS[unit]))
+            amount = self._amount((exchange.amount,), spec.unit, unit)
             return [_biosphere(exchange.target, amount,
                                f"{exchange.comment} (rule {exchange.amount_text})")
                     | {"rule": exchange.amount_text}]
         target = self._activity(exchange.target)
         if target is None:
             return []
-        unit = BW_UNITS[self.template.activities[exchange.target].unit]
-        amount = magnitude((self._value(exchange.amount) * per).to(unit))
+        amount = self._amount((exchange.amount,), spec.unit,
+                              self.template.activities[exchange.target].unit)
         label = exchange.amount_text
         if spec.code == ROOT:  # the rules describe one item; the unit is the quantity it states
             amount, label = amount * self.unit.quantity.amount, label + self._per_item
         return [self.tech(target, amount, label, exchange.stage)]
 
-    def _profile(self, spec: TemplateActivity, exchange: TemplateExchange, per: Quantity,
+    def _profile(self, spec: TemplateActivity, exchange: TemplateExchange,
                  datasets: list[str]) -> list[dict[str, Any]]:
         """One exchange per dataset of the part's chosen profile: its amount per part x the
         rule's parts per reference unit; the published dataset, or the study's copy of it."""
         all_datasets, profiles = load_manufacturing()
         profile = profiles[exchange.target]
         choice = str(self.ev.value(profile.rule))
-        share = self._value(exchange.amount)
         prefix = profile.factor_prefix(choice)
         parts = (spec.part,) if spec.part else ()
         out = []
         for item in profile.choices[choice]:
             dataset = all_datasets[item.dataset]
             datasets.append(dataset.name)
-            amount = (self._value(item.amount) * share * per).to(BW_UNITS[dataset.unit])
+            amount = self._amount((item.amount, exchange.amount), spec.unit, dataset.unit)
             if prefix:
                 target = self._data_or_variant(manufacturing_key(dataset.id), prefix,
                                                f"{exchange.target}-manufacturing",
@@ -273,7 +286,7 @@ class _Builder:
                 target = manufacturing_key(dataset.id)
                 self.missing += [Missing(i, dataset.name, reason, parts, exchange.stage or "")
                                  for i, reason in dataset.missing.items()]
-            out.append(self.tech(target, magnitude(amount),
+            out.append(self.tech(target, amount,
                                  f"({item.amount_text}) x {exchange.amount_text}", exchange.stage))
         return out
 

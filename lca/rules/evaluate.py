@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
+import pint
 
 from lca.core.provenance import Given, Origin, Provenance
 from lca.errors import InputError, Where
@@ -17,7 +18,7 @@ from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter, NoBranch, Value, all_finite
 from lca.rules.rule import Rule, convert
 from lca.rules.ruleset import RuleSet, bound_violation
-from lca.units import Quantity, dimension_text, parse_quantity, unit_text
+from lca.units import Quantity, conversion_factor, dimension_text, parse_quantity, unit_text
 
 
 # An override is a value given for a rule, checked against it, with its provenance: who gave it
@@ -66,22 +67,46 @@ class MissingInput(InputError):
 
 
 class Evaluator:
-    """Values of rules in one situation. Create one per situation; it memoises as it goes."""
+    """Values of rules in one situation. Create one per situation; it memoises as it goes.
+
+    Formulas run compiled (`lca.rules.compiled`): values are kept as magnitudes in each rule's
+    declared unit, and `value` gives them as pint quantities to the callers that want one."""
 
     def __init__(self, rules: RuleSet, overrides: Mapping[str, Override] | None = None):
         self.rules = rules
         self.overrides = dict(overrides or {})
         for name in self.overrides:
             rules.require(name, self.overrides[name].where)
-        self._values: dict[str, Value] = {}
+        self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
         self._used: dict[str, list[str]] = {}
         self._stack: list[str] = []
-        self._interpreter = Interpreter(self._resolve)
+        self._interpreter = Interpreter(self._quantity)
 
     def value(self, name: str) -> Value:
-        """The value of a rule, in its declared unit."""
+        """The value of a rule, in its declared unit (an override as it was given)."""
+        self.rules.require(name, Where(key=name))
+        magnitude = self._resolve(name)
+        if name in self.overrides:
+            return self.overrides[name].value
+        unit = self.rules[name].unit
+        return magnitude if unit is None else Quantity(magnitude, unit)
+
+    def magnitude(self, name: str) -> Any:
+        """The value of a rule as a number (or array) in its declared unit, or its text."""
         self.rules.require(name, Where(key=name))
         return self._resolve(name)
+
+    def evaluate(self, node: Node) -> tuple[Any, pint.Unit | None]:
+        """A formula over these rules (the foreground template's amounts and conditions): its
+        magnitude and unit (None for text and conditions)."""
+        compiled = self.rules.compiled(node)
+        with np.errstate(all="ignore"):
+            if compiled is None:
+                value = self._interpreter.eval(node)
+                if isinstance(value, pint.Quantity):
+                    return value.magnitude, value.units
+                return value, None
+            return compiled.run(self._resolve), compiled.unit
 
     def used(self, name: str) -> list[str]:
         """The rules that the value of `name` was computed from (after it was evaluated)."""
@@ -97,7 +122,14 @@ class Evaluator:
             return "override"
         return "default" if self.rules[name].default is not None else "formula"
 
-    def _resolve(self, name: str) -> Value:
+    def _quantity(self, name: str) -> Value:
+        """A rule's value as the interpreter takes it (a pint quantity), for the formulas the
+        compiler leaves to it."""
+        magnitude = self._resolve(name)
+        unit = self.rules[name].unit
+        return magnitude if unit is None else Quantity(magnitude, unit)
+
+    def _resolve(self, name: str) -> Any:
         if self._stack:
             self._note_use(name)
         if name in self._values:
@@ -116,22 +148,26 @@ class Evaluator:
         if name not in used:
             used.append(name)
 
-    def _compute(self, rule: Rule) -> Value:
+    def _compute(self, rule: Rule) -> Any:
         if rule.name in self.overrides:
-            return self.overrides[rule.name].value
+            given = self.overrides[rule.name].value
+            if not isinstance(given, pint.Quantity):
+                return given
+            return given.magnitude if given.units == rule.unit else given.m_as(rule.unit)
         if rule.applicable_if is not None:
-            applies = self._eval(rule, rule.applicable_if, "applicable_if")
+            applies = self._eval(rule, rule.applicable_if, "applicable_if")[0]
             if not np.all(applies):
                 raise self._error(rule, f"does not apply here: it applies only if "
                                         f"{rule.applicable_text}")
         if rule.default is not None:
-            return rule.default
+            return rule.default if rule.kind == "text" else rule.default.magnitude
         if rule.formula is None:
             raise self._error(rule, f"is a missing input ({rule.title}, in {rule.unit_label}): "
                                     f"give it in the study's inputs or with --set "
                                     f"{rule.name}=VALUE", kind=MissingInput)
         try:
-            value = self._eval(rule, rule.formula, "variations" if rule.variations else "formula")
+            value, unit = self._eval(rule, rule.formula,
+                                     "variations" if rule.variations else "formula")
         except NoBranch:
             # Where no variation applies the rule has no value to offer: the user may give one.
             raise self._error(rule, f"has no variation that applies here: give it in the study's "
@@ -139,19 +175,20 @@ class Evaluator:
         if rule.kind == "text":
             return value
         # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
-        value = value.to(rule.unit)
-        if not all_finite(value.magnitude):
+        if unit != rule.unit:
+            value = value * conversion_factor(unit, rule.unit)
+        if not all_finite(value):
             raise self._error(rule, f"is not a finite number in {unit_text(rule.unit)}: an "
                                     f"input is too large")
-        problem = bound_violation(rule, value)
+        bounded = rule.minimum is not None or rule.maximum is not None
+        problem = bounded and bound_violation(rule, Quantity(value, rule.unit))
         if problem:
             raise self._error(rule, f"= {problem}")
         return value
 
-    def _eval(self, rule: Rule, node: Node, key: str) -> Value:
+    def _eval(self, rule: Rule, node: Node, key: str) -> tuple[Any, pint.Unit | None]:
         try:
-            with np.errstate(all="ignore"):
-                return self._interpreter.eval(node)
+            return self.evaluate(node)
         except FormulaError as exc:
             raise self._error(rule, f"cannot be computed: {exc}", key=key) from None
 
@@ -161,4 +198,3 @@ class Evaluator:
         callers = self._stack[:-1]  # the last one is the rule itself
         needed = f" (needed by {' <- '.join(reversed(callers))})" if callers else ""
         return kind(f"rule '{rule.name}' {message}{needed}", rule.where(key))
-

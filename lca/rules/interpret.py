@@ -34,6 +34,8 @@ Value = Union[pint.Quantity, bool, np.ndarray, str, Choice]
 
 
 MAX_POWER = 64  # the largest exponent a formula may write, in size: 10 ** 64 is far beyond any LCA
+NOT_FINITE = ("the result is not a finite number (an input is too large, or the formula "
+              "overflows)")
 
 
 class NoBranch(Exception):
@@ -54,8 +56,7 @@ class Interpreter:
         # operations are checked: numbers are finite when parsed, references when computed.
         if (not self.static and isinstance(node, (Unary, Binary, Call))
                 and isinstance(value, pint.Quantity) and not all_finite(value.magnitude)):
-            raise FormulaError("the result is not a finite number (an input is too large, or "
-                               "the formula overflows)", node.pos)
+            raise FormulaError(NOT_FINITE, node.pos)
         return value
 
     # Leaves

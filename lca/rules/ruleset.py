@@ -7,7 +7,7 @@ All problems found are reported together, each with its file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -15,6 +15,7 @@ import numpy as np
 import pint
 
 from lca.errors import InputError, Where, did_you_mean
+from lca.rules.compiled import Compiled, NotCompiled, compile_formula
 from lca.rules.expression import FormulaError, Node, references
 from lca.rules.interpret import Choice, Interpreter, Value, kind_of
 from lca.rules.rule import Rule, rule_from_yaml
@@ -29,12 +30,27 @@ class RuleSet:
     rules: dict[str, Rule]
     uses: dict[str, tuple[str, ...]]
     used_by: dict[str, tuple[str, ...]]
+    # Formulas compiled so far, by the identity of their syntax tree (kept alive here); None
+    # for one left to the interpreter.
+    _compiled: dict[int, tuple[Node, Compiled | None]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, name: str) -> Rule:
         return self.rules[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self.rules
+
+    def compiled(self, node: Node) -> Compiled | None:
+        """A formula over these rules compiled (once), or None if the interpreter must run it."""
+        entry = self._compiled.get(id(node))
+        if entry is None:
+            try:
+                entry = (node, compile_formula(node, self.rules))
+            except NotCompiled:
+                entry = (node, None)
+            self._compiled[id(node)] = entry
+        return entry[1]
 
     def require(self, name: str, where: Where) -> Rule:
         """The rule of that name, or an input error suggesting the near names."""
