@@ -14,9 +14,9 @@ from lca.inventory.data import (INDICATORS, Factor, Indicator, load_locations,
 from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, electricity_key,
                                     manufacturing_key)
 from lca.rules.evaluate import Evaluator
-from lca.rules.explain import describe
+from lca.rules.explain import applied_formula, sources
 from lca.study import FunctionalUnit, Study
-from lca.units import Quantity, unit_text
+from lca.units import unit_text
 
 Datasets = dict[Key, dict[str, Any]]
 
@@ -98,17 +98,17 @@ def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     rows = []
     for name in evaluator.evaluated():
-        value = evaluator.value(name)
-        item = describe(evaluator, name)
-        quantity = isinstance(value, Quantity)
+        rule = evaluator.rules[name]
+        magnitude, unit = evaluator.measure(name)
+        override = evaluator.overrides.get(name)
         rows.append({
-            "rule": name, "title": item.title,
-            "value": float(value.magnitude) if quantity else str(value),
-            "unit": unit_text(value.units) if quantity else "",
+            "rule": name, "title": rule.title,
+            "value": str(magnitude) if unit is None else float(magnitude),
+            "unit": "" if unit is None else unit_text(unit),
             "origin": origin(evaluator, name).value,
-            "where": str(item.given.where) if item.given else str(evaluator.rules[name].where()),
-            "formula": item.formula or "",
-            "source": "; ".join(item.sources)})
+            "where": str(override.where if override is not None else rule.where()),
+            "formula": applied_formula(evaluator, name) or "",
+            "source": "; ".join(sources(evaluator, name)[0])})
     return rows
 
 

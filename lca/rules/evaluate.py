@@ -39,11 +39,42 @@ def make_override(rule: Rule, raw: Any, provenance: Provenance | Where) -> Overr
     """
     if isinstance(provenance, Where):
         provenance = Provenance(Origin.STUDY, provenance)
-    where = provenance.where
+    # Every unit of a study checks the study's and its preset's values again: a value checked
+    # once is taken as it is (only values that passed are remembered, so errors still name
+    # the place of each).
+    key = _memo_key(rule, raw)
+    hit = _CHECKED.get(key) if key is not None else None
+    if hit is not None and hit[0] is rule:
+        return Override(hit[1], provenance)
+    value = _checked(rule, raw, provenance.where)
+    if key is not None:
+        if len(_CHECKED) >= _MAX_CHECKED:
+            _CHECKED.clear()
+        _CHECKED[key] = (rule, value)
+    return Override(value, provenance)
+
+
+# Checked values by rule and raw value; the rule is kept with its value so that an identity
+# reused by another rule object is not taken for it.
+_CHECKED: dict[tuple[Any, ...], tuple[Rule, Any]] = {}
+_MAX_CHECKED = 100_000  # distinct values remembered (sweeps give many), then forgotten
+
+
+def _memo_key(rule: Rule, raw: Any) -> tuple[Any, ...] | None:
+    """What identifies a raw value given for a rule, or None for one not remembered (arrays)."""
+    if isinstance(raw, (str, bool, int, float)):
+        return id(rule), type(raw), raw
+    if isinstance(raw, pint.Quantity) and isinstance(raw.magnitude, (int, float)):
+        return id(rule), type(raw.magnitude), raw.magnitude, raw.units
+    return None
+
+
+def _checked(rule: Rule, raw: Any, where: Where) -> Any:
+    """A raw value as an override holds it, or the input error saying why it cannot be."""
     if rule.kind == "text":
         if raw not in rule.choices:
             raise InputError(f"{rule.name} is one of {', '.join(rule.choices)}, not {raw!r}", where)
-        return Override(str(raw), provenance)
+        return str(raw)
     if isinstance(raw, np.ndarray):
         # Arrays come from code (Monte Carlo samples drawn in the rule's unit), never from text.
         value = Quantity(raw.astype(float), rule.unit)
@@ -59,7 +90,7 @@ def make_override(rule: Rule, raw: Any, provenance: Provenance | Where) -> Overr
     problem = bound_violation(rule, value)
     if problem:
         raise InputError(f"{rule.name} = {problem}", where)
-    return Override(value, provenance)
+    return value
 
 
 class MissingInput(InputError):
@@ -84,12 +115,20 @@ class Evaluator:
 
     def value(self, name: str) -> Value:
         """The value of a rule, in its declared unit (an override as it was given)."""
-        self.rules.require(name, Where(key=name))
-        magnitude = self._resolve(name)
+        magnitude, unit = self.measure(name)
         if name in self.overrides:
             return self.overrides[name].value
-        unit = self.rules[name].unit
         return magnitude if unit is None else Quantity(magnitude, unit)
+
+    def measure(self, name: str) -> tuple[Any, pint.Unit | None]:
+        """The magnitude and unit `value` gives (None for text), without making a quantity:
+        the inputs table reads 300 values per unit."""
+        self.rules.require(name, Where(key=name))
+        magnitude = self._resolve(name)
+        given = self.overrides.get(name)
+        if given is not None and isinstance(given.value, pint.Quantity):
+            return given.value.magnitude, given.value.units
+        return magnitude, self.rules[name].unit
 
     def magnitude(self, name: str) -> Any:
         """The value of a rule as a number (or array) in its declared unit, or its text."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pint
@@ -11,7 +12,6 @@ from lca.core.provenance import Citation, Provenance
 from lca.data.references import citation_or_none, registry
 from lca.rules.evaluate import Evaluator
 from lca.rules.expression import Cond
-from lca.rules.interpret import Interpreter
 from lca.rules.rule import Rule, Uncertainty
 from lca.units import format_number, unit_text
 
@@ -35,16 +35,19 @@ class Explanation:
 def format_value(value: object) -> str:
     """A value with its unit; an array shows its mean and 95 % range."""
     if isinstance(value, pint.Quantity):
-        unit = value.units
-        magnitude = value.magnitude
-        suffix = "" if unit_text(unit) == "1" else f" {unit_text(unit)}"
-        if np.ndim(magnitude):
-            low, high = np.percentile(magnitude, [2.5, 97.5])
-            return (f"mean {format_number(np.mean(magnitude))}{suffix} "
-                    f"(95 % in {format_number(low)} to {format_number(high)}, "
-                    f"{np.size(magnitude)} samples)")
-        return f"{format_number(magnitude)}{suffix}"
+        return format_magnitude(value.magnitude, value.units)
     return repr(value) if isinstance(value, str) else str(value)
+
+
+def format_magnitude(magnitude: Any, unit: pint.Unit) -> str:
+    """A magnitude in `unit` as `format_value` shows the quantity."""
+    suffix = "" if unit_text(unit) == "1" else f" {unit_text(unit)}"
+    if np.ndim(magnitude):
+        low, high = np.percentile(magnitude, [2.5, 97.5])
+        return (f"mean {format_number(np.mean(magnitude))}{suffix} "
+                f"(95 % in {format_number(low)} to {format_number(high)}, "
+                f"{np.size(magnitude)} samples)")
+    return f"{format_number(magnitude)}{suffix}"
 
 
 def formula_text(rule: Rule) -> str | None:
@@ -60,12 +63,11 @@ def formula_text(rule: Rule) -> str | None:
 def applied_variation(rule: Rule, evaluator: Evaluator) -> str | None:
     """The formula of the variation that gave the value (None for vectorised conditions)."""
     node = rule.formula
-    interpreter = Interpreter(evaluator.value)
     for condition, expression in rule.variations:
         if condition is None:
             return f"{expression}   [the variation that applies otherwise]"
         assert isinstance(node, Cond)
-        test = interpreter.eval(node.test)
+        test = evaluator.evaluate(node.test)[0]
         if isinstance(test, np.ndarray):
             return None
         if test:
@@ -74,28 +76,61 @@ def applied_variation(rule: Rule, evaluator: Evaluator) -> str | None:
     return None
 
 
+def applied_formula(evaluator: Evaluator, name: str) -> str | None:
+    """The formula that gave an evaluated rule's value (its applied variation), or None for a
+    value given or a default."""
+    if evaluator.how(name) != "formula":
+        return None
+    rule = evaluator.rules[name]
+    return applied_variation(rule, evaluator) or formula_text(rule)
+
+
+def value_text(evaluator: Evaluator, name: str) -> str:
+    """An evaluated rule's value as `format_value` shows it."""
+    magnitude, unit = evaluator.measure(name)
+    return format_value(magnitude) if unit is None else format_magnitude(magnitude, unit)
+
+
+def sources(evaluator: Evaluator, name: str) -> tuple[list[str], list[Citation]]:
+    """The sources of an evaluated rule's value as text, and the registry entries behind them
+    (none for a study's own text): the override's, else the rule's."""
+    override = evaluator.overrides.get(name)
+    if override is not None and override.source:
+        citation = (override.source if isinstance(override.source, Citation)
+                    else citation_or_none(override.source))
+        return [override.citation], [citation] if citation is not None else []
+    return _rule_sources(evaluator.rules[name])
+
+
+def _rule_sources(rule: Rule) -> tuple[list[str], list[Citation]]:
+    """A rule's own sources, as text and citations, formatted once per rule (the caller
+    copies nothing: the lists are not changed)."""
+    entry = _RULE_SOURCES.get(id(rule))
+    if entry is None or entry[0] is not rule:
+        entry = _RULE_SOURCES[id(rule)] = (rule, [str(c) for c in rule.sources],
+                                           list(rule.sources))
+    return entry[1], entry[2]
+
+
+# Sources by rule identity, with the rule kept so that an identity is not reused.
+_RULE_SOURCES: dict[int, tuple[Rule, list[str], list[Citation]]] = {}
+
+
 def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explanation:
     """One evaluated rule's value and how it was obtained, without its inputs."""
     rule = evaluator.rules[name]
     how = evaluator.how(name)
     override = evaluator.overrides.get(name)
-    sources, cited = [str(c) for c in rule.sources], list(rule.sources)
-    if override is not None and override.source:
-        sources = [override.citation]
-        citation = (override.source if isinstance(override.source, Citation)
-                    else citation_or_none(override.source))
-        cited = [citation] if citation is not None else []
+    texts, cited = sources(evaluator, name)
     return Explanation(
-        name=name, title=rule.title, value=format_value(evaluator.value(name)), how=how,
-        formula=(applied_variation(rule, evaluator) or formula_text(rule))
-        if how == "formula" else None,
-        given=override.provenance if override is not None else None, sources=sources,
-        cited=cited, repeated=repeated)
+        name=name, title=rule.title, value=value_text(evaluator, name), how=how,
+        formula=applied_formula(evaluator, name), given=override.provenance if override is not None else None, sources=list(texts),
+        cited=list(cited), repeated=repeated)
 
 
 def citations(evaluator: Evaluator) -> list[tuple[Citation, str]]:
     """(citation, rule) for every registry entry behind a value the evaluator read."""
-    return [(c, name) for name in evaluator.evaluated() for c in describe(evaluator, name).cited]
+    return [(c, name) for name in evaluator.evaluated() for c in sources(evaluator, name)[1]]
 
 
 def explain(evaluator: Evaluator, name: str) -> Explanation:
