@@ -149,9 +149,10 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(unit: str, row: dict[str, Any]) -> None:
-        entry = rows.setdefault((row["dataset"], row["indicator"]), row | {"used_by": []})
-        if unit not in entry["used_by"]:
-            entry["used_by"].append(unit)
+        # used_by is a dict while it fills (in order, each unit once; a list at 1,000 units
+        # made this quadratic), a list in the rows returned.
+        entry = rows.setdefault((row["dataset"], row["indicator"]), row | {"used_by": {}})
+        entry["used_by"][unit] = None
 
     for foreground, evaluator in pairs:
         unit = foreground.activities[foreground.unit]["name"]
@@ -185,6 +186,8 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
                        "unit": indicators[item.indicator].unit, "status": "missing",
                        "source": item.reason, "year": "", "licence": "",
                        "where": f"{item.stage}: {', '.join(item.parts)}"})
+    for entry in rows.values():
+        entry["used_by"] = list(entry["used_by"])
     order = {i: n for n, i in enumerate(INDICATORS)}
     return sorted(rows.values(), key=lambda r: (r["status"] == "missing", r["dataset"],
                                                 order.get(r["indicator"], 99)))

@@ -146,7 +146,8 @@ class _Compiler:
 
         def divide(r: Resolve) -> Any:
             numerator, denominator = left(r), right(r)
-            if np.any(denominator == 0):
+            zero = denominator == 0
+            if zero.any() if isinstance(zero, np.ndarray) else zero:
                 raise FormulaError("division by zero", pos)
             return numerator / denominator
 

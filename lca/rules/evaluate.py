@@ -14,10 +14,11 @@ import pint
 
 from lca.core.provenance import Given, Origin, Provenance
 from lca.errors import InputError, Where
+from lca.rules.compiled import Compiled
 from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter, NoBranch, Value, all_finite
 from lca.rules.rule import Rule, convert
-from lca.rules.ruleset import RuleSet, bound_violation
+from lca.rules.ruleset import RuleSet, bound_violation, magnitude_violation
 from lca.units import Quantity, conversion_factor, dimension_text, parse_quantity, unit_text
 
 
@@ -139,13 +140,18 @@ class Evaluator:
         """A formula over these rules (the foreground template's amounts and conditions): its
         magnitude and unit (None for text and conditions)."""
         compiled = self.rules.compiled(node)
-        with np.errstate(all="ignore"):
-            if compiled is None:
-                value = self._interpreter.eval(node)
-                if isinstance(value, pint.Quantity):
-                    return value.magnitude, value.units
-                return value, None
-            return compiled.run(self._resolve), compiled.unit
+        if not self._stack:  # the outermost call sets numpy's error state once
+            with np.errstate(all="ignore"):
+                return self._evaluate(node, compiled)
+        return self._evaluate(node, compiled)
+
+    def _evaluate(self, node: Node, compiled: Compiled | None) -> tuple[Any, pint.Unit | None]:
+        if compiled is None:
+            value = self._interpreter.eval(node)
+            if isinstance(value, pint.Quantity):
+                return value.magnitude, value.units
+            return value, None
+        return compiled.run(self._resolve), compiled.unit
 
     def used(self, name: str) -> list[str]:
         """The rules that the value of `name` was computed from (after it was evaluated)."""
@@ -171,8 +177,14 @@ class Evaluator:
     def _resolve(self, name: str) -> Any:
         if self._stack:
             self._note_use(name)
+        elif name not in self._values:  # the outermost call sets numpy's error state once
+            with np.errstate(all="ignore"):
+                return self._resolve_new(name)
         if name in self._values:
             return self._values[name]
+        return self._resolve_new(name)
+
+    def _resolve_new(self, name: str) -> Any:
         self._stack.append(name)
         self._used[name] = []
         try:
@@ -195,7 +207,7 @@ class Evaluator:
             return given.magnitude if given.units == rule.unit else given.m_as(rule.unit)
         if rule.applicable_if is not None:
             applies = self._eval(rule, rule.applicable_if, "applicable_if")[0]
-            if not np.all(applies):
+            if not (applies.all() if isinstance(applies, np.ndarray) else applies):
                 raise self._error(rule, f"does not apply here: it applies only if "
                                         f"{rule.applicable_text}")
         if rule.default is not None:
@@ -214,13 +226,12 @@ class Evaluator:
         if rule.kind == "text":
             return value
         # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
-        if unit != rule.unit:
+        if unit is not rule.unit:
             value = value * conversion_factor(unit, rule.unit)
         if not all_finite(value):
             raise self._error(rule, f"is not a finite number in {unit_text(rule.unit)}: an "
                                     f"input is too large")
-        bounded = rule.minimum is not None or rule.maximum is not None
-        problem = bounded and bound_violation(rule, Quantity(value, rule.unit))
+        problem = magnitude_violation(rule, value)
         if problem:
             raise self._error(rule, f"= {problem}")
         return value

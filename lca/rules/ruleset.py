@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import pint
@@ -193,12 +193,20 @@ def _check_bounds(rule: Rule) -> list[InputError]:
 
 def bound_violation(rule: Rule, value: pint.Quantity) -> str | None:
     """Why a value breaks the rule's bounds ('1.5 is above the maximum 1'), or None."""
-    magnitude = np.asarray(value.to(rule.unit).magnitude)
+    return magnitude_violation(rule, value.to(rule.unit).magnitude)
+
+
+def magnitude_violation(rule: Rule, magnitude: Any) -> str | None:
+    """Why a magnitude in the rule's unit breaks its bounds, or None."""
+    low, high = rule.minimum, rule.maximum
+    if low is None and high is None:
+        return None
+    magnitude = np.asarray(magnitude)
     unit = "" if rule.unit.dimensionless else f" {unit_text(rule.unit)}"
-    if rule.minimum is not None and np.any(magnitude < rule.minimum.magnitude):
+    if low is not None and np.any(magnitude < low.magnitude):
         return (f"{format_number(magnitude.min())}{unit} is below the minimum "
-                f"{format_number(rule.minimum.magnitude)}{unit}")
-    if rule.maximum is not None and np.any(magnitude > rule.maximum.magnitude):
+                f"{format_number(low.magnitude)}{unit}")
+    if high is not None and np.any(magnitude > high.magnitude):
         return (f"{format_number(magnitude.max())}{unit} is above the maximum "
-                f"{format_number(rule.maximum.magnitude)}{unit}")
+                f"{format_number(high.magnitude)}{unit}")
     return None
