@@ -6,14 +6,16 @@ per-unit `inputs` and `inventory`, and `data_quality`, which the workbook and th
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from lca.core.provenance import PUBLISHED, Origin
+from lca.errors import Where
 from lca.inventory.data import (INDICATORS, Factor, Indicator, load_locations,
                                 load_manufacturing)
 from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, electricity_key,
                                     manufacturing_key)
-from lca.rules.evaluate import Evaluator
+from lca.rules.evaluate import Evaluator, quiet
 from lca.rules.explain import applied_formula, sources
 from lca.study import FunctionalUnit, Study
 from lca.units import unit_text
@@ -96,20 +98,28 @@ def origin(evaluator: Evaluator, rule: str) -> Origin:
 
 def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
-    rows = []
-    for name in evaluator.evaluated():
-        rule = evaluator.rules[name]
-        magnitude, unit = evaluator.measure(name)
-        override = evaluator.overrides.get(name)
-        rows.append({
-            "rule": name, "title": rule.title,
-            "value": str(magnitude) if unit is None else float(magnitude),
-            "unit": "" if unit is None else unit_text(unit),
-            "origin": origin(evaluator, name).value,
-            "where": str(override.where if override is not None else rule.where()),
-            "formula": applied_formula(evaluator, name) or "",
-            "source": "; ".join(sources(evaluator, name)[0])})
-    return rows
+    with quiet():  # numpy's error state set once, for the variations' conditions
+        return [_input_row(evaluator, name) for name in evaluator.evaluated()]
+
+
+def _input_row(evaluator: Evaluator, name: str) -> dict[str, Any]:
+    """One row of `inputs_used`."""
+    rule = evaluator.rules[name]
+    magnitude, unit = evaluator.measure(name)
+    override = evaluator.overrides.get(name)
+    return {
+        "rule": name, "title": rule.title,
+        "value": str(magnitude) if unit is None else float(magnitude),
+        "unit": "" if unit is None else unit_text(unit),
+        "origin": origin(evaluator, name).value,
+        "where": _place(override.where if override is not None else rule.where()),
+        "formula": applied_formula(evaluator, name) or "",
+        "source": "; ".join(sources(evaluator, name)[0])}
+
+
+@lru_cache(maxsize=65536)  # the same places (a rule's, a study input's) at every unit
+def _place(where: Where) -> str:
+    return str(where)
 
 
 def inventory(foreground: Foreground, datasets: Datasets) -> list[dict[str, Any]]:

@@ -216,11 +216,29 @@ def dimension_text(unit: pint.Unit) -> str:
     return str(dims)
 
 
-@cache  # a formula's factors are computed once, when it is compiled
 def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
     """What a magnitude in `source` is multiplied by to be in `target`: the factor pint's own
     `Quantity.to` multiplies by. A ValueError for offset units (degrees Celsius), whose
     conversion is not a factor; pint's DimensionalityError for units of other dimensions."""
+    # Evaluation asks for the factors between the same unit objects (a compiled formula's, a
+    # rule's) hundreds of thousands of times: found by identity, without comparing units.
+    key = (id(source), id(target))
+    hit = _FACTORS.get(key)
+    if hit is not None and hit[0] is source and hit[1] is target:
+        return hit[2]
+    if len(_FACTORS) >= _MAX_FACTORS:
+        _FACTORS.clear()
+    factor = _conversion_factor(source, target)
+    _FACTORS[key] = (source, target, factor)  # the units kept, so their identities stay theirs
+    return factor
+
+
+_FACTORS: dict[tuple[int, int], tuple[pint.Unit, pint.Unit, float]] = {}
+_MAX_FACTORS = 10_000
+
+
+@cache
+def _conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
     if any(Quantity(0.0, unit).to_base_units().magnitude != 0 for unit in (source, target)):
         raise ValueError(f"{unit_text(source)} to {unit_text(target)} is not a factor")
     return float(Quantity(1.0, source).to(target).magnitude)

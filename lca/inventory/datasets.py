@@ -15,9 +15,10 @@ Every exchange keeps the rule it came from; every biosphere exchange keeps its s
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, reduce
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from lca.inventory.data import (BW_UNITS, INDICATORS, Dataset, Indicator, Locati
 from lca.inventory.template import (DATACENTRE_PARTS, PART_NAMES, PARTS, ROOT, SERVER_PARTS,
                                     SERVICE_PARTS, Template, TemplateActivity, TemplateExchange,
                                     checked_template)
-from lca.rules.evaluate import Evaluator, MissingInput
+from lca.rules.evaluate import Evaluator, MissingInput, quiet
 from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter
 from lca.rules.rule import parse_formula
@@ -60,6 +61,12 @@ def magnitude(quantity: Quantity) -> Amount:
 def _bw_unit(name: str) -> pint.Unit:
     """The pint unit of a Brightway unit name ('kilowatt hour')."""
     return ureg.Unit(BW_UNITS[name])
+
+
+@cache  # a few dozen combinations of the template's units, asked for at every unit
+def _factor(units: tuple[pint.Unit, ...], per: str, target: str) -> float:
+    """The factor from a product of units per one `per` to `target` (Brightway unit names)."""
+    return conversion_factor(reduce(operator.mul, units, _bw_unit(per)), _bw_unit(target))
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,10 @@ class _Builder:
         self.missing: list[Missing | tuple[Missing, Key]] = []
 
     def build(self) -> Foreground:
+        with quiet():  # numpy's error state set once for the unit's evaluations
+            return self._build()
+
+    def _build(self) -> Foreground:
         unit = self._activity(ROOT)
         assert unit is not None  # the unit's activity has exchanges: checked with the template
         self._check_amounts()
@@ -200,11 +211,12 @@ class _Builder:
         """The product of template formulas per one `per` (a Brightway unit), in the
         Brightway unit `target`: magnitudes multiplied, and one conversion factor."""
         value: Any = 1.0
-        unit = _bw_unit(per)
+        units = []
         for node in nodes:
-            magnitude_, unit_ = self.ev.evaluate(node)
-            value, unit = value * magnitude_, unit * unit_
-        value = value * conversion_factor(unit, _bw_unit(target))
+            magnitude_, unit = self.ev.evaluate(node)
+            value = value * magnitude_
+            units.append(unit)
+        value = value * _factor(tuple(units), per, target)
         return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
     def _process(self, spec: TemplateActivity) -> Key | None:

@@ -7,7 +7,9 @@ actually used are recorded, which is what an explanation shows.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import pint
@@ -94,6 +96,25 @@ def _checked(rule: Rule, raw: Any, where: Where) -> Any:
     return value
 
 
+_QUIET = threading.local()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """numpy's floating-point warnings off: overflow and division by zero are refused by the
+    evaluation itself, with the rule's name. Entered once around many evaluations (a unit's
+    foreground), the nested entries cost nothing."""
+    if getattr(_QUIET, "on", False):
+        yield
+        return
+    _QUIET.on = True
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _QUIET.on = False
+
+
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -141,7 +162,7 @@ class Evaluator:
         magnitude and unit (None for text and conditions)."""
         compiled = self.rules.compiled(node)
         if not self._stack:  # the outermost call sets numpy's error state once
-            with np.errstate(all="ignore"):
+            with quiet():
                 return self._evaluate(node, compiled)
         return self._evaluate(node, compiled)
 
@@ -178,7 +199,7 @@ class Evaluator:
         if self._stack:
             self._note_use(name)
         elif name not in self._values:  # the outermost call sets numpy's error state once
-            with np.errstate(all="ignore"):
+            with quiet():
                 return self._resolve_new(name)
         if name in self._values:
             return self._values[name]

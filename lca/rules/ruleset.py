@@ -201,6 +201,9 @@ def magnitude_violation(rule: Rule, magnitude: Any) -> str | None:
     low, high = rule.minimum, rule.maximum
     if low is None and high is None:
         return None
+    if isinstance(magnitude, float) and (low is None or magnitude >= low.magnitude) and \
+            (high is None or magnitude <= high.magnitude):
+        return None  # the common case, without numpy
     magnitude = np.asarray(magnitude)
     unit = "" if rule.unit.dimensionless else f" {unit_text(rule.unit)}"
     if low is not None and np.any(magnitude < low.magnitude):
