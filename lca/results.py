@@ -10,7 +10,7 @@ from lca.scoring.engine import STAGES, MarketShift, UnitScores
 from lca.inventory.data import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
 from lca.study import Count
-from lca.units import Quantity, unit_text
+from lca.units import Quantity, conversion_factor, unit_named, unit_text
 
 # The reference flows each functional unit reports: key -> (rule, unit).
 QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),
@@ -29,7 +29,8 @@ def flow(evaluator: Any, key: str, count: float) -> Any:
     rules describe one) times the count; the server share is a ratio, not a flow. A float, or an
     array when the rules were given arrays (Monte Carlo, sweep)."""
     rule, unit = QUANTITIES[key]
-    value = evaluator.value(rule).to(unit).magnitude
+    magnitude, given_unit = evaluator.measure(rule)  # no quantity made: 12 flows per unit
+    value = magnitude * conversion_factor(given_unit, unit_named(unit))
     return value if key == "server_share" else value * count
 
 

@@ -216,6 +216,12 @@ def dimension_text(unit: pint.Unit) -> str:
     return str(dims)
 
 
+@cache
+def unit_named(text: str) -> pint.Unit:
+    """The unit a (trusted, written in the code) unit text names, parsed once."""
+    return ureg.Unit(text)
+
+
 def conversion_factor(source: pint.Unit, target: pint.Unit) -> float:
     """What a magnitude in `source` is multiplied by to be in `target`: the factor pint's own
     `Quantity.to` multiplies by. A ValueError for offset units (degrees Celsius), whose

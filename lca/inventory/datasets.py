@@ -35,7 +35,7 @@ from lca.rules.expression import FormulaError, Node
 from lca.rules.interpret import Interpreter
 from lca.rules.rule import parse_formula
 from lca.study import FunctionalUnit, Include
-from lca.units import Quantity, conversion_factor, ureg
+from lca.units import Quantity, conversion_factor, unit_named
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"
@@ -57,10 +57,9 @@ def magnitude(quantity: Quantity) -> Amount:
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
 
-@cache
 def _bw_unit(name: str) -> pint.Unit:
     """The pint unit of a Brightway unit name ('kilowatt hour')."""
-    return ureg.Unit(BW_UNITS[name])
+    return unit_named(BW_UNITS[name])
 
 
 @cache  # a few dozen combinations of the template's units, asked for at every unit
