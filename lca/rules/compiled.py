@@ -190,8 +190,13 @@ class _Compiler:
     def _power(self, node: Binary, base: Compiled, exponent: Compiled) -> Compiled:
         power = _scaled(exponent.run, factor(exponent.unit, _DIMENSIONLESS))
         if not references(node.right):
-            # A written exponent is a constant: one beyond MAX_POWER is the interpreter's error.
-            if np.any(np.abs(power(lambda name: None)) > MAX_POWER):
+            # A written exponent is a constant: one beyond MAX_POWER, or one that cannot be
+            # computed, is the interpreter's error to report.
+            try:
+                constant = power(lambda name: None)
+            except FormulaError:
+                raise NotCompiled() from None
+            if np.any(np.abs(constant) > MAX_POWER):
                 raise NotCompiled()
         if base.unit.dimensionless:
             value = _scaled(base.run, factor(base.unit, _DIMENSIONLESS))
