@@ -340,7 +340,10 @@ class _Builder:
         gives amounts that overflow in Brightway's matrices (a NaN score, a singular matrix)."""
         for activity in self.activities.values():
             for exchange in activity["exchanges"]:
-                amount = np.abs(exchange["amount"])
+                amount = exchange["amount"]
+                if isinstance(amount, float) and abs(amount) <= MAX_AMOUNT:
+                    continue  # the common case, without numpy (NaN fails the comparison)
+                amount = np.abs(amount)
                 if not np.all(np.isfinite(amount)) or np.any(amount > MAX_AMOUNT):
                     rule = exchange.get("rule", exchange["input"][1])
                     raise InputError(

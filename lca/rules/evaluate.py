@@ -128,8 +128,15 @@ class Evaluator:
     def __init__(self, rules: RuleSet, overrides: Mapping[str, Override] | None = None):
         self.rules = rules
         self.overrides = dict(overrides or {})
-        for name in self.overrides:
-            rules.require(name, self.overrides[name].where)
+        # Given quantities as (magnitude as given, unit as given, magnitude in the rule's unit),
+        # read once: pint makes a new unit object at every `.units`.
+        self._given: dict[str, tuple[Any, pint.Unit, Any]] = {}
+        for name, given in self.overrides.items():
+            rule = rules.require(name, given.where)
+            if isinstance(given.value, pint.Quantity):
+                value, unit = given.value.magnitude, given.value.units
+                self._given[name] = (value, unit,
+                                     value if unit == rule.unit else given.value.m_as(rule.unit))
         self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
         self._used: dict[str, list[str]] = {}
         self._stack: list[str] = []
@@ -147,9 +154,9 @@ class Evaluator:
         the inputs table reads 300 values per unit."""
         self.rules.require(name, Where(key=name))
         magnitude = self._resolve(name)
-        given = self.overrides.get(name)
-        if given is not None and isinstance(given.value, pint.Quantity):
-            return given.value.magnitude, given.value.units
+        given = self._given.get(name)
+        if given is not None:
+            return given[0], given[1]
         return magnitude, self.rules[name].unit
 
     def magnitude(self, name: str) -> Any:
@@ -222,10 +229,8 @@ class Evaluator:
 
     def _compute(self, rule: Rule) -> Any:
         if rule.name in self.overrides:
-            given = self.overrides[rule.name].value
-            if not isinstance(given, pint.Quantity):
-                return given
-            return given.magnitude if given.units == rule.unit else given.m_as(rule.unit)
+            given = self._given.get(rule.name)
+            return self.overrides[rule.name].value if given is None else given[2]
         if rule.applicable_if is not None:
             applies = self._eval(rule, rule.applicable_if, "applicable_if")[0]
             if not (applies.all() if isinstance(applies, np.ndarray) else applies):
