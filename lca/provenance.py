@@ -6,17 +6,16 @@ per-unit `inputs` and `inventory`, and `data_quality`, which the workbook and th
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from lca.core.provenance import PUBLISHED, Origin
-from lca.errors import Where
+from lca.core.provenance import PUBLISHED, Origin, Provenance
 from lca.inventory.data import (INDICATORS, Factor, Indicator, load_locations,
                                 load_manufacturing)
 from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, electricity_key,
                                     manufacturing_key)
 from lca.rules.evaluate import Evaluator, quiet
 from lca.rules.explain import applied_formula, sources
+from lca.rules.rule import Rule
 from lca.study import FunctionalUnit, Study
 from lca.units import unit_text
 
@@ -107,19 +106,36 @@ def _input_row(evaluator: Evaluator, name: str) -> dict[str, Any]:
     rule = evaluator.rules[name]
     magnitude, unit = evaluator.measure(name)
     override = evaluator.overrides.get(name)
+    given, where, source = _described(evaluator, name, rule,
+                                      override.provenance if override is not None else None)
     return {
         "rule": name, "title": rule.title,
         "value": str(magnitude) if unit is None else float(magnitude),
         "unit": "" if unit is None else unit_text(unit),
-        "origin": origin(evaluator, name).value,
-        "where": _place(override.where if override is not None else rule.where()),
+        "origin": given, "where": where,
         "formula": applied_formula(evaluator, name) or "",
-        "source": "; ".join(sources(evaluator, name)[0])}
+        "source": source}
 
 
-@lru_cache(maxsize=65536)  # the same places (a rule's, a study input's) at every unit
-def _place(where: Where) -> str:
-    return str(where)
+def _described(evaluator: Evaluator, name: str, rule: Rule, given: Provenance | None
+               ) -> tuple[str, str, str]:
+    """A row's origin, place and sources, which depend on the rule and on who gave its value
+    only: described once for all the units that share them (a study's inputs, its preset, the
+    rules' defaults and formulas), not once per unit."""
+    key = (id(rule), given)
+    hit = _DESCRIBED.get(key)
+    if hit is None or hit[0] is not rule:
+        if len(_DESCRIBED) >= _MAX_DESCRIBED:  # a unit's own inputs are its own: bounded
+            _DESCRIBED.clear()
+        where = given.where if given is not None else rule.where()
+        hit = _DESCRIBED[key] = (rule, (origin(evaluator, name).value, str(where),
+                                        "; ".join(sources(evaluator, name)[0])))
+    return hit[1]
+
+
+# Described rows by rule identity and provenance (the rule kept, so its identity stays its own).
+_DESCRIBED: dict[tuple[int, Provenance | None], tuple[Rule, tuple[str, str, str]]] = {}
+_MAX_DESCRIBED = 100_000
 
 
 def inventory(foreground: Foreground, datasets: Datasets) -> list[dict[str, Any]]:
