@@ -18,7 +18,7 @@ import math
 import operator
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache, reduce
+from functools import cache, lru_cache, reduce
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,9 @@ from lca.inventory.template import (DATACENTRE_PARTS, PART_NAMES, PARTS, ROOT, S
                                     SERVICE_PARTS, Template, TemplateActivity, TemplateExchange,
                                     checked_template)
 from lca.rules.evaluate import Evaluator, MissingInput, quiet
-from lca.rules.expression import FormulaError, Node
+from lca.rules.expression import FormulaError, Node, parse
 from lca.rules.interpret import Interpreter
-from lca.rules.rule import parse_formula
+from lca.rules.rule import is_unit, parse_formula
 from lca.study import FunctionalUnit, Include
 from lca.units import Quantity, conversion_factor, unit_named
 
@@ -66,6 +66,15 @@ def _bw_unit(name: str) -> pint.Unit:
 def _factor(units: tuple[pint.Unit, ...], per: str, target: str) -> float:
     """The factor from a product of units per one `per` to `target` (Brightway unit names)."""
     return conversion_factor(reduce(operator.mul, units, _bw_unit(per)), _bw_unit(target))
+
+
+@lru_cache(maxsize=1024)  # every unit of a study often carries the same share of another
+def _parsed(text: str) -> Node | None:
+    """A share's formula parsed, or None if it does not parse."""
+    try:
+        return parse(text, is_unit)
+    except FormulaError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -391,9 +400,12 @@ class _Builder:
             self.ev.rules.require(name, include.where)
             return self.ev.value(name)
 
+        node = _parsed(include.share)
+        if node is None:  # parsed again, to raise the error with its place
+            node = parse_formula(include.share, include.where)
         try:
             with np.errstate(all="ignore"):
-                quantity = Interpreter(resolve).eval(parse_formula(include.share, include.where))
+                quantity = Interpreter(resolve).eval(node)
         except FormulaError as exc:
             raise InputError(f"the share of '{include.unit}' cannot be computed: {exc}",
                              include.where) from None

@@ -263,8 +263,12 @@ class Evaluator:
         return value
 
     def _eval(self, rule: Rule, node: Node, key: str) -> tuple[Any, pint.Unit | None]:
+        # Within a rule's evaluation (numpy's error state already set): straight to its run.
+        compiled = self.rules.compiled(node)
         try:
-            return self.evaluate(node)
+            if compiled is not None:
+                return compiled.run(self._resolve), compiled.unit
+            return self._evaluate(node, None)
         except FormulaError as exc:
             raise self._error(rule, f"cannot be computed: {exc}", key=key) from None
 
