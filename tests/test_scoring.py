@@ -81,7 +81,8 @@ def test_market_based_shift_is_the_hand_arithmetic() -> None:
     kWh at the meter (energy_kwh) x (0.545 net - the location's gross kg CO2-eq/kWh), the
     factors the document states. Scored in memory: no Brightway project."""
     prepared = prepare(EXAMPLES / "patterson-2021.yaml")
-    doc = score_variant(prepared, open_data(prepared.background, load_indicators(), _methods()))
+    doc = score_variant(prepared, open_data(prepared.background, load_indicators(),
+                                          _methods())).to_json()
     unit = next(u for u in doc["functional_units"] if u["name"] == "T5")
     (factor,) = unit["market_based"]["factors"]
     assert factor["market_based"] == pytest.approx(0.545)  # Patterson et al. 2021, Table 4
@@ -173,7 +174,7 @@ def test_monte_carlo_gives_the_numbers_of_the_walk_it_replaced() -> None:
                                    "pe": [16.463692424125124, 6.287780461490277,
                                           46.339910269223566, 11.014532084733384]}}
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
-    doc, _ = results_scored(prepared, PROJECT)
+    doc = results_scored(prepared, PROJECT)[0].to_json()
     section = monte_carlo(prepared, load_indicators(), 2000, 42, doc)
     for unit in section["functional_units"]:
         for indicator, expected in before[unit["functional_unit"]].items():

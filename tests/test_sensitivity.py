@@ -35,7 +35,7 @@ def llama():
     indicators = load_indicators()
     methods = {i: method_name(ind) for i, ind in indicators.items()}
     background = open_data(prepared.background, indicators, methods)
-    return prepared, score_variant(prepared, background), background, indicators
+    return prepared, score_variant(prepared, background).to_json(), background, indicators
 
 
 @pytest.fixture(scope="module")
