@@ -35,9 +35,9 @@ from typing import Any, Callable
 import numpy as np
 
 from lca.assess import Prepared, foreground_name, prepare, run
-from lca.inventory import brightway as bw
-from lca.inventory.data import load_indicators
-from lca.uncertainty.montecarlo import background_scores, monte_carlo, uncertain_rules
+from lca.brightway import project as bw
+from lca.data.opendata import load_indicators
+from lca.analysis.montecarlo import background_scores, monte_carlo, uncertain_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = ROOT / "examples" / "llama-3.1-405b.yaml"

@@ -6,26 +6,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca import provenance
+from lca.report import sections as provenance
 from lca.core.provenance import CHOSEN
 from lca.data.references import cited, citation_or_none
-from lca.errors import InputError, Where
-from lca.inventory import brightway as bw
-from lca.inventory import linking
-from lca.inventory.data import INDICATORS, Indicator, Location, load_indicators
+from lca.core.errors import InputError, Where
+from lca.brightway import project as bw
+from lca.brightway import linking
+from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
-from lca.measured import check_landed
-from lca.resolve import ResolvedStudy, resolve
-from lca.results import QUANTITIES, Results, document, flow, unit_result
-from lca.rules.evaluate import Evaluator
-from lca.rules.explain import citations
-from lca.rules.ruleset import RuleSet
+from lca.study.measured import check_landed
+from lca.study.resolve import ResolvedStudy, resolve
+from lca.report.document import QUANTITIES, Results, document, flow, unit_result
+from lca.core.rules.evaluate import Evaluator
+from lca.core.rules.explain import citations
+from lca.core.rules.ruleset import RuleSet
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
-from lca.situation import Setting, load_model
-from lca.study import FunctionalUnit, Study, load_study
+from lca.study.situation import Setting, load_model
+from lca.study.file import FunctionalUnit, Study, load_study
 
 
 def foreground_name(title: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import genai_lca as gl
-from lca.units import Quantity
+from lca.core.units import Quantity
 from lca.cli import main
 from tests.conftest import ROOT
 

@@ -11,7 +11,7 @@ from lca.assess import assess
 from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report import interpretation
-from lca.rules.ruleset import RuleSet
+from lca.core.rules.ruleset import RuleSet
 from tests.conftest import ROOT
 
 

@@ -7,10 +7,10 @@ import pytest
 
 from lca.assess import assess, prepare, run
 from lca.cli import main
-from lca.inventory.data import load_indicators
-from lca.situation import Setting
-from lca.uncertainty import montecarlo as mc
-from lca.uncertainty.analysis import uncertainty
+from lca.data.opendata import load_indicators
+from lca.study.situation import Setting
+from lca.analysis import montecarlo as mc
+from lca.analysis.uncertainty import uncertainty
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

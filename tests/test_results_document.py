@@ -1,4 +1,4 @@
-"""The typed results (lca.results: `UnitResult`, `Results`) and their one writer, `to_json`:
+"""The typed results (lca.report.document: `UnitResult`, `Results`) and their one writer, `to_json`:
 the sums of a unit's impact by hand, the optional parts written only when present, and the typed
 path giving the same document as the one `assess` prints."""
 
@@ -8,9 +8,9 @@ import pytest
 
 from lca.assess import prepare, results, run
 from lca.scoring.engine import STAGES
-from lca.compare import allocation_results
+from lca.analysis.compare import allocation_results
 from lca.inventory.datasets import PARTS
-from lca.results import impact
+from lca.report.document import impact
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from lca.assess import prepare, results_scored, score_variant
-from lca.compare import compare_allocations
-from lca.inventory import brightway as bw
-from lca.inventory.data import load_indicators
+from lca.analysis.compare import compare_allocations
+from lca.brightway import project as bw
+from lca.data.opendata import load_indicators
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, PARTS, Foreground
 from lca.scoring.background import Background, open_data
 from lca.scoring.engine import STAGES, calculate, totals
-from lca.uncertainty.montecarlo import monte_carlo
+from lca.analysis.montecarlo import monte_carlo
 from tests import bw_reference
 from tests.conftest import ROOT
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
-from lca.errors import InputError, Where
-from lca.resolve import evaluators
-from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import Setting
-from lca.study import load_study
+from lca.core.errors import InputError, Where
+from lca.study.resolve import evaluators
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.study.situation import Setting
+from lca.study.file import load_study
 from tests.conftest import ROOT
 
 STUDY = ROOT / "examples" / "llama-3.1-8b-serving.yaml"

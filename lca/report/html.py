@@ -19,7 +19,7 @@ from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PART_NAMES
 from lca.report import interpretation, tables
 from lca.report.text import shown_parts
-from lca.units import significant
+from lca.core.units import significant
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -13,7 +13,7 @@ import pandas as pd
 from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report.text import location_text
-from lca.results import MARKET_BASIS
+from lca.report.document import MARKET_BASIS
 
 Doc = dict[str, Any]
 

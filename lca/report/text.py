@@ -9,8 +9,8 @@ from typing import Any
 
 from lca.scoring.engine import STAGES
 from lca.inventory.datasets import DATACENTRE_PARTS, PARTS
-from lca.texttable import aligned
-from lca.units import format_number
+from lca.report.texttable import aligned
+from lca.core.units import format_number
 
 TOP = 6  # inputs printed per functional unit
 MARKET_ROW = "  market-based"  # the label of the market-based row under climate change
