@@ -26,15 +26,15 @@ import pint
 
 from lca.analysis import compare as _compare
 from lca.assess import Prepared, prepare, run
-from lca.scoring.engine import STAGES
-from lca.core.errors import InputError, Where
 from lca.brightway.project import DEFAULT_PROJECT, session
-from lca.report import tables
+from lca.core.errors import InputError, Where
 from lca.core.rules.evaluate import MissingInput, make_override
 from lca.core.rules.ruleset import RuleSet
-from lca.study.situation import Setting, load_model
+from lca.report import tables
+from lca.scoring.engine import STAGES
 from lca.study.file import Study as StudyData
 from lca.study.file import load_study, study_from_dict
+from lca.study.situation import Setting, load_model
 
 __all__ = ["Assessment", "Impact", "InputError", "MissingInput", "ScenarioComparison", "Study",
            "UnitResult", "compare", "load"]

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lca import __version__
-from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.core.errors import InputError, Where
+from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.report.texttable import fit
 
 if TYPE_CHECKING:  # for the annotations only; the command imports it when it runs

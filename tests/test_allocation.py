@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from lca.analysis.compare import compare_allocations
 from lca.assess import assess
 from lca.cli import main
-from lca.analysis.compare import compare_allocations
 from lca.inventory.datasets import PARTS
 from lca.study.situation import Setting
 from tests.conftest import ROOT, Validated

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from lca.core.errors import InputError, Where
+from lca.core.provenance import Given, Origin, given
+from lca.core.rules.evaluate import Evaluator, make_override
 from lca.data.catalog import (DATACENTERS, GPUS, SERVERS, load_catalog, load_hardware,
                               select_hardware)
-from lca.core.errors import InputError, Where
 from lca.data.opendata import load_locations, load_manufacturing
 from lca.inventory.datasets import BACKGROUND, background_datasets, foreground_datasets
-from lca.core.provenance import Given, Origin, given
-from lca.study.resolve import evaluators
-from lca.core.rules.evaluate import Evaluator, make_override
 from lca.study.file import HardwareChoice, load_study
+from lca.study.resolve import evaluators
 from tests.conftest import ROOT
 
 # Every GPU with a server it fits: each server with its default GPU, and the GPUs no server

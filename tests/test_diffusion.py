@@ -11,8 +11,8 @@ import pytest
 
 from lca.assess import assess, plausibility, prepare
 from lca.cli import main
-from lca.report.interpretation import caveats
 from lca.core.rules.ruleset import RuleSet
+from lca.report.interpretation import caveats
 from lca.study.situation import parse_set
 from tests.conftest import ROOT
 

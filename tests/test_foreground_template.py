@@ -9,14 +9,14 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from lca.study import situation
 from lca.assess import prepare
 from lca.cli import main
 from lca.core.errors import InputError
+from lca.core.rules.interpret import Interpreter
 from lca.data import opendata as data
 from lca.inventory import template
 from lca.inventory.datasets import BACKGROUND, Foreground
-from lca.core.rules.interpret import Interpreter
+from lca.study import situation
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

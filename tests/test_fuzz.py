@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lca.core.errors import InputError, Where
-from lca.study.resolve import evaluators
 from lca.core.rules.evaluate import make_override
 from lca.core.rules.expression import FormulaError
 from lca.core.rules.interpret import Interpreter
 from lca.core.rules.rule import parse_formula
-from lca.study.file import load_study
 from lca.core.units import COUNT_MULTIPLIERS, Quantity, parse_quantity, ureg
+from lca.study.file import load_study
+from lca.study.resolve import evaluators
 from tests.conftest import ROOT
 
 BUDGET = settings(max_examples=150, deadline=None, derandomize=True, database=None,

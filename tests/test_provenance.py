@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
-from lca.core.provenance import Origin
-from lca.data.opendata import load_indicators
-from lca.report.document import Results, UnitResult
-from lca.core.rules.explain import explain, render
-from lca.study.situation import Setting, parse_set
 from lca.analysis.montecarlo import uncertain_rules
 from lca.analysis.validate import cases_file, load_cases
+from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
+from lca.core.provenance import Origin
+from lca.core.rules.explain import explain, render
+from lca.data.opendata import load_indicators
+from lca.report.document import Results, UnitResult
+from lca.study.situation import Setting, parse_set
 from tests.conftest import ROOT
 
 FLAGSHIP = "examples/llama-3.1-405b.yaml"

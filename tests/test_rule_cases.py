@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from lca.data.catalog import select_hardware
-from lca.core.provenance import Origin, given
 from lca.core.errors import Where
+from lca.core.provenance import Origin, given
 from lca.core.rules.evaluate import Evaluator, make_override
-from lca.study.file import HardwareChoice
 from lca.core.units import parse_quantity
 from lca.core.yamlsource import read_yaml
+from lca.data.catalog import select_hardware
+from lca.study.file import HardwareChoice
 
 CASES_DIR = Path(__file__).parent / "rules"
 

@@ -10,11 +10,11 @@ import pint
 import pytest
 from scipy.stats import truncnorm
 
+from lca.analysis.sampling import sample
 from lca.core.errors import InputError
 from lca.core.rules.explain import distribution_text as describe
 from lca.core.rules.rule import Rule
 from lca.core.rules.ruleset import bound_violation, load_rules
-from lca.analysis.sampling import sample
 from lca.core.units import Quantity
 
 N = 200_000

@@ -12,12 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from lca.assess import assess
-from lca.scoring.engine import STAGES
 from lca.analysis.compare import compare_scenarios
-from lca.inventory.datasets import PARTS
+from lca.assess import assess
 from lca.data.paths import data_dir
+from lca.inventory.datasets import PARTS
 from lca.report.document import QUANTITIES
+from lca.scoring.engine import STAGES
 from tests.conftest import ROOT
 
 SCHEMA_FILE = data_dir("docs") / "results.schema.json"

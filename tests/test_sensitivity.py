@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lca.assess import prepare, score_variant
-from lca.brightway.project import method_name
-from lca.data.opendata import load_indicators
-from lca.core.rules.rule import Rule
-from lca.core.rules.ruleset import load_rules
-from lca.scoring.background import open_data
 from lca.analysis import montecarlo as mc
 from lca.analysis import sensitivity as sens
 from lca.analysis.sampling import quantile, sample
+from lca.assess import prepare, score_variant
+from lca.brightway.project import method_name
+from lca.core.rules.rule import Rule
+from lca.core.rules.ruleset import load_rules
 from lca.core.units import Quantity
+from lca.data.opendata import load_indicators
+from lca.scoring.background import open_data
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from lca.analysis.validate import Outcome, load_cases
 from lca.assess import assess, prepare
 from lca.cli import main
 from lca.report import tables
 from lca.report.interpretation import caveats
 from lca.report.text import service_lines, service_parts
-from lca.analysis.validate import Outcome, load_cases
 from tests.conftest import ROOT
 from tests.test_allocation import write
 from tests.test_assessment import unit

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from lca.assess import assess, foreground_name
-from lca.cli import main
 from lca.brightway import project as bw
+from lca.cli import main
 from lca.study.situation import Setting
 from tests.conftest import ROOT
 

@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, results_scored, run, score_variant
-from lca.core.errors import InputError, Where
+from lca.assess import Prepared, Scored, prepare, run, score, score_variant
 from lca.brightway import project as bw
-from lca.report.document import Results
+from lca.core.errors import InputError, Where
 from lca.core.rules.explain import format_value
 from lca.core.rules.ruleset import RuleSet
-from lca.study.situation import Setting, load_model
 from lca.study.file import Study
+from lca.study.situation import Setting, load_model
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate 
 
 def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                       rules: RuleSet | None = None, own: Prepared | None = None) -> Results:
+                       rules: RuleSet | None = None, own: Prepared | None = None) -> Scored:
     """The study's results (a file, or a study already read), with an `allocation_comparison`
     of every allocation rule; `own` is the study already prepared with `settings`, when the
     caller has it.
@@ -44,19 +43,19 @@ def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
     others = {alloc: prepare(study_path, [*settings, Setting("allocation", alloc,
                                                               "--allocation all")], rules=rules)
               for alloc in ids if alloc != own.allocation}
-    typed, background = results_scored(own, project)
-    docs = {own.allocation: typed.to_json()} | {
-        alloc: score_variant(each, background).to_json() for alloc, each in others.items()}
-    typed.allocation_comparison = comparison([Column(a, docs[a]) for a in ids],
-                                             server_share=True)
-    return typed
+    scored = score(own, project)
+    docs = {own.allocation: scored.results.to_json()} | {
+        alloc: score_variant(each, scored.background).to_json() for alloc, each in others.items()}
+    scored.results.allocation_comparison = comparison([Column(a, docs[a]) for a in ids],
+                                                      server_share=True)
+    return scored
 
 
 def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
                         project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
                         rules: RuleSet | None = None) -> dict[str, Any]:
     """The results document of `allocation_results`, as JSON data."""
-    return allocation_results(study_path, settings, project, model_dir, rules).to_json()
+    return allocation_results(study_path, settings, project, model_dir, rules).results.to_json()
 
 
 def compare_scenarios(paths: list[Path], settings: list[Setting] = (),

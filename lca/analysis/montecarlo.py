@@ -18,19 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from lca.analysis.sampling import sample
 from lca.assess import Prepared, foreground_name
-from lca.core.provenance import CHOSEN, Origin, Provenance
-from lca.core.errors import Where
 from lca.brightway.project import method_name
+from lca.core.errors import Where
+from lca.core.provenance import CHOSEN, Origin, Provenance
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.core.rules.explain import distribution_text
 from lca.data.opendata import Indicator
 from lca.inventory.datasets import Amount, Foreground, Key, foreground_datasets
 from lca.report.sections import origin
-from lca.core.rules.evaluate import Evaluator, make_override
-from lca.core.rules.explain import distribution_text
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import totals
 from lca.study.file import FunctionalUnit
-from lca.analysis.sampling import sample
 
 FIXED = (*CHOSEN, Origin.PRESET)  # who set the values Monte Carlo holds (Uncertain)
 CHUNK = 5_000  # samples per evaluation: bounds memory, gives the progress bar its steps
@@ -116,19 +116,16 @@ def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
 
 
 def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
-                seed: int, deterministic: dict[str, Any],
-                background: Background | None = None) -> dict[str, Any]:
+                seed: int, deterministic: dict[str, Any], background: Background
+                ) -> dict[str, Any]:
     """The `uncertainty` section of the results document: statistics per unit and indicator.
 
-    `deterministic` is the Brightway results document of the same study, shown beside them.
-    Brightway must hold the study (run `assess.run` first): the background scores come from it,
-    unless they are given (`background_scores`, to share them with the sensitivity analyses).
+    `deterministic` is the results document of the same study, shown beside them; `background`
+    the scores Brightway solved for it (`assess.score`), which the samples do not change.
     """
     from tqdm import tqdm
 
     samples = draw(prepared, iterations, seed)
-    if background is None:
-        background = background_scores(prepared.background, indicators)
     chunks = range(0, iterations, CHUNK)
     results: list[dict[str, list[np.ndarray]]] = [{i: [] for i in indicators} for _ in samples]
     for start in tqdm(chunks, desc="Monte Carlo", unit="chunk", disable=not sys.stderr.isatty()):

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from lca.assess import Prepared
-from lca.data.opendata import Indicator
-from lca.scoring.background import Background
-from lca.core.rules.evaluate import Evaluator
 from lca.analysis.montecarlo import evaluate, uncertain_rules
 from lca.analysis.sampling import quantile
+from lca.assess import Prepared
+from lca.core.rules.evaluate import Evaluator
 from lca.core.units import unit_text
+from lca.data.opendata import Indicator
+from lca.scoring.background import Background
 
 # Sobol' points are in [0, 1): 0 would map an unbounded tail to -inf.
 _U_MIN = 1e-12

@@ -19,19 +19,19 @@ import numpy as np
 import pandas as pd
 import pint
 
+from lca.analysis.montecarlo import background_scores, indicator_totals, with_arrays
 from lca.assess import Prepared, foreground_name, prepare
-from lca.core.provenance import Origin, given
-from lca.core.errors import InputError, Where
 from lca.brightway import project as bw
+from lca.core.errors import InputError, Where
+from lca.core.provenance import Origin, given
+from lca.core.rules.evaluate import make_override
+from lca.core.rules.ruleset import RuleSet
+from lca.core.units import ureg
 from lca.data.opendata import load_indicators, resolve_location
 from lca.inventory.datasets import foreground_datasets
 from lca.report.document import QUANTITIES, flow
-from lca.core.rules.evaluate import make_override
-from lca.core.rules.ruleset import RuleSet
-from lca.study.situation import Setting
 from lca.study.file import Study
-from lca.core.units import ureg
-from lca.analysis.montecarlo import background_scores, indicator_totals, with_arrays
+from lca.study.situation import Setting
 
 LOCATION = "location"  # not a rule: the study's location, whose grid factors the data fill in
 # Reference flows reported beside the scores (results.QUANTITIES, FLOPs left out: not every

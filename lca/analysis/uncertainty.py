@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, prepare, results
+from lca.analysis import montecarlo
 from lca.analysis.compare import allocation_results
-from lca.defaults import DEFAULT_PROJECT, SOBOL_N
+from lca.analysis.sensitivity import sampled_rules, sobol, tornado
+from lca.assess import Prepared, Scored, prepare, score
 from lca.core.errors import InputError, Where
 from lca.data.opendata import INDICATORS, Indicator, load_indicators
-from lca.analysis import montecarlo
+from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.study.situation import Setting, load_model
-from lca.analysis.sensitivity import sampled_rules, sobol, tornado
 
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
 MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold at once
@@ -63,15 +63,16 @@ def check_run(prepared: Prepared, iterations: int, seed: int, sobol_n: int) -> N
 
 
 def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: int, seed: int,
-            deterministic: dict[str, Any], sobol_n: int = SOBOL_N) -> dict[str, Any]:
+            scored: Scored, sobol_n: int = SOBOL_N) -> dict[str, Any]:
     """Monte Carlo statistics, tornado swings and Sobol' indices per unit and indicator.
 
-    Brightway must hold the study (`assess.run` first). The same seed drives the Monte Carlo
-    draws and the Sobol' design, so the whole section is reproducible.
+    Everything is scored over the background Brightway solved once for the study (`scored`,
+    from `assess.score`). The same seed drives the Monte Carlo draws and the Sobol' design, so
+    the whole section is reproducible.
     """
-    background = montecarlo.background_scores(prepared.background, indicators)
-    section = montecarlo.monte_carlo(prepared, indicators, iterations, seed, deterministic,
-                                     background)
+    background = scored.background
+    section = montecarlo.monte_carlo(prepared, indicators, iterations, seed,
+                                     scored.results.to_json(), background)
     swings = tornado(prepared, background, indicators, *TORNADO)
     indices = sobol(prepared, background, indicators, n=sobol_n, seed=seed)
     inputs = {row["rule"] for unit in indices for rows in unit.values() for row in rows}
@@ -100,8 +101,8 @@ def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Set
     rules = load_model(model_dir)
     prepared = prepare(study_path, settings, rules=rules)
     check_run(prepared, iterations, seed, sobol_n)
-    out = (allocation_results(prepared.study, settings, project, rules=rules, own=prepared)
-           if allocations else results(prepared, project))
-    out.uncertainty = analyse(prepared, load_indicators(), iterations, seed, out.to_json(),
-                              sobol_n)
-    return out.to_json()
+    scored = (allocation_results(prepared.study, settings, project, rules=rules, own=prepared)
+              if allocations else score(prepared, project))
+    scored.results.uncertainty = analyse(prepared, load_indicators(), iterations, seed, scored,
+                                         sobol_n)
+    return scored.results.to_json()

@@ -16,20 +16,20 @@ from typing import Any
 import pint
 
 from lca.assess import Prepared, prepare, run
-from lca.core.provenance import Origin
-from lca.data.references import parse_citation
-from lca.scoring.engine import STAGES
-from lca.core.errors import InputError, Where, did_you_mean
 from lca.brightway.project import DEFAULT_PROJECT
-from lca.data.opendata import Indicator, load_indicators
-from lca.inventory.datasets import PARTS
-from lca.data.paths import data_dir
+from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.provenance import Origin
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.ruleset import RuleSet
-from lca.study.situation import Setting, load_model
-from lca.study.file import load_study
 from lca.core.units import Quantity, parse_quantity, unit_text
 from lca.core.yamlsource import YamlDocument, read_yaml
+from lca.data.opendata import Indicator, load_indicators
+from lca.data.paths import data_dir
+from lca.data.references import parse_citation
+from lca.inventory.datasets import PARTS
+from lca.scoring.engine import STAGES
+from lca.study.file import load_study
+from lca.study.situation import Setting, load_model
 
 CASE_KEYS = ("case", "study", "source", "tolerance", "figures")
 FIGURE_KEYS = ("figure", "functional_unit", "read", "published", "tolerance", "settings", "note")

@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from lca.core.errors import InputError, Where
 from lca.brightway import project as bw
 from lca.brightway import bwcompat
+from lca.core.errors import InputError, Where
 from lca.data.opendata import load_indicators, load_locations, load_manufacturing
 from lca.inventory.datasets import BW_UNITS, Key, background_datasets, biosphere_datasets
 

@@ -27,8 +27,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from lca.core.errors import InputError, Where, did_you_mean, near_names
 from lca.brightway import project as bw
+from lca.core.errors import InputError, Where, did_you_mean, near_names
+from lca.core.yamlsource import YamlDocument, read_yaml
 from lca.data.opendata import Dataset, Indicator, resolve_location
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, PARTS, Foreground, Key, electricity_key,
                                     manufacturing_key)
@@ -36,7 +37,6 @@ from lca.scoring import crosscheck
 from lca.scoring.background import from_brightway
 from lca.scoring.engine import STAGES, calculate
 from lca.study.file import BackgroundLink
-from lca.core.yamlsource import YamlDocument, read_yaml
 
 LINKED_PREFIX = "genai-lca linked: "
 LINKED_ROLE = "linked foreground"

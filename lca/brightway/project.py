@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from lca import __version__
-from lca.defaults import DEFAULT_PROJECT
-from lca.core.errors import InputError, Where
 from lca.brightway import bwcompat
+from lca.core.errors import InputError, Where
 from lca.data.opendata import Indicator
+from lca.defaults import DEFAULT_PROJECT  # noqa: F401 (re-exported: callers say bw.DEFAULT_PROJECT)
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, Key, biosphere_datasets
 
 MARK = "genai-lca"

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from lca.core.provenance import Given, Origin, given
-from lca.data.references import parse_citation
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.provenance import Given, Origin, given
+from lca.core.yamlsource import read_yaml
 from lca.data.opendata import Factor
 from lca.data.paths import data_dir
+from lca.data.references import parse_citation
 from lca.study.file import HardwareChoice
-from lca.core.yamlsource import read_yaml
 
 PROVENANCE = ("value", "source", "year", "licence")
 

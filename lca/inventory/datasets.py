@@ -22,17 +22,16 @@ from typing import Any
 import numpy as np
 
 from lca.core.errors import InputError
-from lca.data.opendata import (BW_UNITS, INDICATORS, Dataset, Indicator, Location, load_indicators,
-                               load_manufacturing)
-from lca.inventory.template import (DATACENTRE_PARTS, PART_NAMES, PARTS, ROOT, SERVER_PARTS,
-                                    SERVICE_PARTS, Template, TemplateActivity, TemplateExchange,
-                                    checked_template)
 from lca.core.rules.evaluate import Evaluator, MissingInput
 from lca.core.rules.expression import FormulaError, Node
 from lca.core.rules.interpret import Interpreter
 from lca.core.rules.rule import parse_formula
-from lca.study.file import FunctionalUnit, Include
 from lca.core.units import Quantity
+from lca.data.opendata import (BW_UNITS, INDICATORS, Dataset, Indicator, Location, load_indicators,
+                               load_manufacturing)
+from lca.inventory.template import (PARTS, ROOT, Template, TemplateActivity, TemplateExchange,
+                                    checked_template)
+from lca.study.file import FunctionalUnit, Include
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"

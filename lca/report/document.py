@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lca.scoring.engine import STAGES, MarketShift, UnitScores
+from lca.core.units import Quantity, unit_text
 from lca.data.opendata import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
+from lca.scoring.engine import STAGES, MarketShift, UnitScores
 from lca.study.file import Count
-from lca.core.units import Quantity, unit_text
 
 # The reference flows each functional unit reports: key -> (rule, unit).
 QUANTITIES = {"flops": ("flops", "FLOP"), "gpu_hours": ("gpu.hours", "h"),

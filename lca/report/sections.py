@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from lca.core.provenance import PUBLISHED, Origin
-from lca.data.opendata import INDICATORS, Factor, Indicator, load_locations, load_manufacturing
-from lca.inventory.datasets import BIOSPHERE, Foreground, Key, electricity_key, manufacturing_key
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.explain import describe
-from lca.study.file import FunctionalUnit, Study
 from lca.core.units import Quantity, unit_text
+from lca.data.opendata import INDICATORS, Factor, Indicator, load_locations, load_manufacturing
+from lca.inventory.datasets import BIOSPHERE, Foreground, Key, electricity_key, manufacturing_key
+from lca.study.file import FunctionalUnit, Study
 
 Datasets = dict[Key, dict[str, Any]]
 

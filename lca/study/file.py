@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lca.core.provenance import Given, Origin, given
 from lca.core.errors import InputError, Where, did_you_mean
-from lca.study.measured import Measurement, read_codecarbon
+from lca.core.provenance import Given, Origin, given
 from lca.core.yamlsource import YamlDocument, read_yaml
+from lca.study.measured import Measurement, read_codecarbon
 
 STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
               "inputs", "functional_units", "background")

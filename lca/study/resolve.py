@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lca.data.catalog import (DATACENTERS, Entry, Hardware, Selection, load_catalog, load_hardware,
-                              select_datacenter, select_hardware)
 from lca.core.provenance import Given, Origin
-from lca.data.opendata import (Dataset, Location, PartProfiles, load_locations, load_manufacturing,
-                               resolve_location)
 from lca.core.rules.evaluate import Evaluator, Override
 from lca.core.rules.ruleset import RuleSet
-from lca.study.situation import Setting, situation
+from lca.data.catalog import (DATACENTERS, Entry, Hardware, Selection, load_catalog, load_hardware,
+                              select_datacenter, select_hardware)
+from lca.data.opendata import (Dataset, Location, PartProfiles, load_locations, load_manufacturing,
+                               resolve_location)
 from lca.study.file import FunctionalUnit, HardwareChoice, Study
+from lca.study.situation import Setting, situation
 
 
 @dataclass(frozen=True)

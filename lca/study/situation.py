@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.errors import InputError, Where
-from lca.data.opendata import Dataset, Factor, Location, PartProfiles
-from lca.inventory.template import checked_template
-from lca.data.paths import data_dir, model_files, rule_files
+from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.rules.evaluate import Override, make_override
 from lca.core.rules.ruleset import RuleSet, load_rules
-from lca.study.file import FunctionalUnit, Study
 from lca.core.units import Quantity
+from lca.data.opendata import Dataset, Factor, Location, PartProfiles
+from lca.data.paths import data_dir, model_files, rule_files
+from lca.inventory.template import checked_template
+from lca.study.file import FunctionalUnit, Study
 
 
 # Values a study may give only with their source: a market-based factor is a claim about

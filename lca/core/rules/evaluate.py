@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from lca.core.provenance import Given, Origin, Provenance
 from lca.core.errors import InputError, Where
+from lca.core.provenance import Given, Origin, Provenance
 from lca.core.rules.expression import FormulaError, Node
 from lca.core.rules.interpret import Interpreter, NoBranch, Value, all_finite
 from lca.core.rules.rule import Rule, convert
