@@ -30,13 +30,13 @@ def wall(command: list[str]) -> tuple[float, str]:
 def payload(project: str) -> dict:
     """The databases, methods and units genai-lca writes for the study, as plain data."""
     from lca.assess import foreground_name
-    from lca.inventory.data import (load_indicators, load_locations, load_manufacturing,
-                                    resolve_location)
+    from lca.data.opendata import (load_indicators, load_locations, load_manufacturing,
+                                   resolve_location)
     from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, background_datasets,
                                         biosphere_datasets, foreground_datasets)
-    from lca.resolve import evaluators
-    from lca.situation import load_model
-    from lca.study import load_study
+    from lca.study.resolve import evaluators
+    from lca.study.situation import load_model
+    from lca.study.file import load_study
 
     study = load_study(STUDY)
     indicators = load_indicators()

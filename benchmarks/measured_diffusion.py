@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lca.catalog import select_hardware
+from lca.core.errors import Where
 from lca.core.provenance import Origin, given
-from lca.errors import Where
-from lca.rules.evaluate import Evaluator, make_override
-from lca.rules.ruleset import RuleSet
-from lca.situation import load_model
-from lca.study import HardwareChoice
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.core.rules.ruleset import RuleSet
+from lca.data.catalog import select_hardware
+from lca.study.file import HardwareChoice
+from lca.study.situation import load_model
 
 DATA = Path(__file__).resolve().parent / "data"
 SERVERS = {"H100": "dgx-h100", "B200": "dgx-b200"}   # the catalog's server of each measured GPU

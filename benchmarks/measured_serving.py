@@ -33,14 +33,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lca.catalog import select_hardware  # noqa: E402
+from lca.core.errors import Where  # noqa: E402
 from lca.core.provenance import Given, Origin, Provenance  # noqa: E402
-from lca.errors import Where  # noqa: E402
-from lca.rules.evaluate import Evaluator, Override, make_override  # noqa: E402
-from lca.rules.ruleset import RuleSet  # noqa: E402
-from lca.situation import load_model  # noqa: E402
-from lca.study import HardwareChoice  # noqa: E402
-from lca.texttable import aligned  # noqa: E402
+from lca.core.rules.evaluate import Evaluator, Override, make_override  # noqa: E402
+from lca.core.rules.ruleset import RuleSet  # noqa: E402
+from lca.data.catalog import select_hardware  # noqa: E402
+from lca.report.texttable import aligned  # noqa: E402
+from lca.study.file import HardwareChoice  # noqa: E402
+from lca.study.situation import load_model  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"
 # The leaderboard does not publish prompt lengths: assumed per task (benchmarks/data/README.md).

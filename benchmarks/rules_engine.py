@@ -13,11 +13,11 @@ from typing import Callable
 
 import numpy as np
 
-from lca.errors import Where
-from lca.resolve import evaluators, overrides_for
-from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import load_model
-from lca.study import load_study
+from lca.core.errors import Where
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.study.file import load_study
+from lca.study.resolve import evaluators, overrides_for
+from lca.study.situation import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = ("flops", "gpu.hours", "energy.facility", "embodied.gpu_share", "embodied.server_share")

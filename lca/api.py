@@ -24,17 +24,17 @@ from typing import Any
 import pandas as pd
 import pint
 
-from lca import compare as _compare
+from lca.analysis import compare as _compare
 from lca.assess import Prepared, prepare, run
-from lca.scoring.engine import STAGES
-from lca.errors import InputError, Where
-from lca.inventory.brightway import DEFAULT_PROJECT, session
+from lca.brightway.project import DEFAULT_PROJECT, session
+from lca.core.errors import InputError, Where
+from lca.core.rules.evaluate import MissingInput, make_override
+from lca.core.rules.ruleset import RuleSet
 from lca.report import tables
-from lca.rules.evaluate import MissingInput, make_override
-from lca.rules.ruleset import RuleSet
-from lca.situation import Setting, load_model
-from lca.study import Study as StudyData
-from lca.study import load_study, study_from_dict
+from lca.scoring.engine import STAGES
+from lca.study.file import Study as StudyData
+from lca.study.file import load_study, study_from_dict
+from lca.study.situation import Setting, load_model
 
 __all__ = ["Assessment", "Impact", "InputError", "MissingInput", "ScenarioComparison", "Study",
            "UnitResult", "compare", "load"]
@@ -112,8 +112,8 @@ class Study:
         """Many scenarios in one call: `scenarios` has one column per rule (or `location`) and
         one row per scenario. Returns one row per scenario and functional unit with the inputs,
         the reference flows and each indicator's total (units in `.attrs["units"]`, the unit and
-        indicator pairs lacking data in `.attrs["incomplete"]`). See `lca.sweep`."""
-        from lca.sweep import sweep
+        indicator pairs lacking data in `.attrs["incomplete"]`). See `lca.analysis.sweep`."""
+        from lca.analysis.sweep import sweep
 
         return sweep(self.data, scenarios, list(self.settings), self.rules, project)
 

@@ -6,26 +6,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca import provenance
+from lca.brightway import project as bw
+from lca.brightway import linking
+from lca.core.errors import InputError, Where
 from lca.core.provenance import CHOSEN
+from lca.core.rules.evaluate import Evaluator
+from lca.core.rules.explain import citations
+from lca.core.rules.ruleset import RuleSet
+from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
 from lca.data.references import cited, citation_or_none
-from lca.errors import InputError, Where
-from lca.inventory import brightway as bw
-from lca.inventory import linking
-from lca.inventory.data import INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
-from lca.measured import check_landed
-from lca.resolve import ResolvedStudy, resolve
-from lca.results import QUANTITIES, Results, document, flow, unit_result
-from lca.rules.evaluate import Evaluator
-from lca.rules.explain import citations
-from lca.rules.ruleset import RuleSet
+from lca.report import sections as provenance
+from lca.report.document import QUANTITIES, Results, document, flow, unit_result
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
-from lca.situation import Setting, load_model
-from lca.study import FunctionalUnit, Study, load_study
+from lca.study.file import FunctionalUnit, Study, load_study
+from lca.study.measured import check_landed
+from lca.study.resolve import ResolvedStudy, resolve
+from lca.study.situation import Setting, load_model
 
 
 def foreground_name(title: str) -> str:
@@ -89,15 +89,25 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
                     [_quantities(e, u.quantity.amount) for u, e in pairs], resolved, mapping)
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A study written to Brightway once and scored: its results, and the scores Brightway solved
+    (background and written foreground) over which its variants (`score_variant`), Monte Carlo
+    samples and sensitivity points are scored in memory, with no second solve and no reliance on
+    which project bw2data holds current."""
+
+    results: Results
+    background: Background
+
+
 def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
-    return results_scored(prepared, project)[0]
+    return score(prepared, project).results
 
 
-def results_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
-                   ) -> tuple[Results, Background]:
-    """`results`, and the scores Brightway solved (background and written foreground), over
-    which variants of the study are scored in memory (`score_variant`)."""
+def score(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Scored:
+    """Write the prepared datasets to Brightway (only what the tool owns), solve the project
+    once and score the study over it: the one Brightway step of every command."""
     study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
     indicators = load_indicators()
     database = foreground_name(study.title)
@@ -123,9 +133,6 @@ def results_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
             scores = calculate(foregrounds, written, stored=True)
             crosscheck.check(foregrounds, scores, written)
         linked = linking.assess_linked(resolved, foregrounds) if resolved else None
-    if linked is not None:
-        with bw.session(project):  # the tool's project current again: the Monte Carlo reads it
-            bw.open_project(project)
     out = _document(prepared, scores, {"project": project,
                                        "databases": [BIOSPHERE, BACKGROUND, database],
                                        "methods": [list(m) for m in methods.values()]})
@@ -133,7 +140,7 @@ def results_scored(prepared: Prepared, project: str = bw.DEFAULT_PROJECT
     out.plausibility = plausibility(prepared.pairs)
     _add_provenance(out, prepared, indicators)
     out.background = linked
-    return out, written
+    return Scored(out, written)
 
 
 def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
@@ -143,7 +150,7 @@ def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]
 
 def score_variant(prepared: Prepared, background: Background) -> Results:
     """The results of a variant of a study (another allocation) scored in memory over the
-    background of the one `results_scored` wrote: impacts and flows, nothing written, no
+    background of the one `score` wrote: impacts and flows, nothing written, no
     provenance; its `brightway` block is None."""
     return _document(prepared, calculate(prepared.foregrounds, background, stored=True), None)
 

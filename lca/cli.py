@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lca import __version__
+from lca.core.errors import InputError, Where
 from lca.defaults import DEFAULT_PROJECT, SOBOL_N
-from lca.errors import InputError, Where
-from lca.texttable import fit
+from lca.report.texttable import fit
 
 if TYPE_CHECKING:  # for the annotations only; the command imports it when it runs
-    from lca.situation import Setting
+    from lca.study.situation import Setting
 
 # Everything else (the rules engine with pint and numpy, Brightway, pandas, scipy, SALib,
 # matplotlib, jinja2, openpyxl) is imported inside the command that uses it, not here: importing
@@ -139,10 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
-    from lca.resolve import evaluators
-    from lca.rules.explain import explain, render
-    from lca.situation import load_model, parse_set
-    from lca.study import load_study
+    from lca.study.resolve import evaluators
+    from lca.core.rules.explain import explain, render
+    from lca.study.situation import load_model, parse_set
+    from lca.study.file import load_study
 
     rules = load_model(args.model)
     rules.require(args.rule, Where("command line", key="RULE"))
@@ -165,7 +165,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
 
 def _settings(args: argparse.Namespace) -> list[Setting]:
     """`--set` values, and `--allocation ID` as the value of the rule `allocation`."""
-    from lca.situation import Setting, parse_set
+    from lca.study.situation import Setting, parse_set
 
     settings = [parse_set(s) for s in args.settings]
     if args.allocation:
@@ -175,7 +175,7 @@ def _settings(args: argparse.Namespace) -> list[Setting]:
 
 def cmd_assess(args: argparse.Namespace) -> None:
     from lca.assess import assess
-    from lca.compare import compare_allocations
+    from lca.analysis.compare import compare_allocations
     from lca.report.bundle import check_out
     from lca.report.text import results_table
 
@@ -210,8 +210,8 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
 def _write_bundle(doc: dict, out: Path, project: str) -> None:
     """The export bundle, the foreground in bw2io's Excel format and the whole study as a
     Brightway package."""
-    from lca.inventory.excel import export_foreground
-    from lca.inventory.package import export_package
+    from lca.brightway.excel import export_foreground
+    from lca.brightway.package import export_package
     from lca.report.bundle import write_bundle
 
     write_bundle(doc, out)
@@ -223,8 +223,8 @@ def _write_bundle(doc: dict, out: Path, project: str) -> None:
 def cmd_uncertainty(args: argparse.Namespace) -> None:
     from lca.report.bundle import check_out
     from lca.report.text import uncertainty_table
-    from lca.uncertainty.analysis import uncertainty
-    from lca.uncertainty.sensitivity import power_of_two
+    from lca.analysis.uncertainty import uncertainty
+    from lca.analysis.sensitivity import power_of_two
 
     if args.iterations < 1:
         raise InputError(f"--iterations takes a number of samples of 1 or more, not "
@@ -245,7 +245,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from lca.inventory.excel import import_foreground
+    from lca.brightway.excel import import_foreground
 
     database = import_foreground(args.workbook, args.project)
     if not args.quiet:
@@ -254,13 +254,13 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
-    from lca.compare import compare_allocations, compare_scenarios
+    from lca.analysis.compare import compare_allocations, compare_scenarios
     from lca.report.comparison import table as comparison_table
     from lca.report.comparison import write_csv as write_comparison_csv
     from lca.report.bundle import check_out, write_json
     from lca.report.scenarios import WRITTEN as SCENARIO_FILES
     from lca.report.scenarios import write_report as write_scenario_report
-    from lca.situation import parse_set
+    from lca.study.situation import parse_set
 
     settings = [parse_set(s) for s in args.settings]
     scenarios = ([args.study] if args.study else []) + args.scenario
@@ -300,7 +300,7 @@ def cmd_compare(args: argparse.Namespace) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit status 0 when every figure is within its tolerance, 1 otherwise, as a test runner."""
-    from lca import validate
+    from lca.analysis import validate
     from lca.report import validation
 
     figures = validate.select(validate.load_cases(args.cases), args.case)
@@ -321,8 +321,8 @@ def cmd_catalog(args: argparse.Namespace) -> None:
 
 def cmd_rules(args: argparse.Namespace) -> None:
     from lca.report.listings import rules_listing
-    from lca.rules.docs import write_docs
-    from lca.situation import load_model
+    from lca.core.rules.docs import write_docs
+    from lca.study.situation import load_model
 
     rules = load_model(args.model)
     if args.doc:
@@ -339,8 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         # Brightway's session is needed by every command but not by `--help` or a usage error,
         # which exit above.
-        from lca.inventory import bwcompat
-        from lca.inventory.brightway import session
+        from lca.brightway import bwcompat
+        from lca.brightway.project import session
 
         bwcompat.VERBOSE = getattr(args, "verbose", False)
         command = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,

@@ -77,7 +77,7 @@ def write_project(project: str = PROJECT) -> None:
 
 
 if __name__ == "__main__":
-    from lca.inventory.bwcompat import chatter
+    from lca.brightway.bwcompat import chatter
 
     with chatter():  # bw2data's banner and progress lines
         write_project(*sys.argv[1:2])

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from lca.inventory import bwcompat
+from lca.brightway import bwcompat
 from lca.inventory.datasets import PARTS, Foreground, Key
 from lca.scoring.engine import STAGES, MarketShift, UnitScores
 

@@ -12,8 +12,8 @@ os.environ["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="genai-lca-tests-")
 
 import pytest  # noqa: E402
 
-from lca.rules.ruleset import RuleSet  # noqa: E402
-from lca.situation import load_model  # noqa: E402
+from lca.core.rules.ruleset import RuleSet  # noqa: E402
+from lca.study.situation import load_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,7 +80,7 @@ class Validated:
 def validated() -> Validated:
     """One run of every validation study, shared by the validation, assessment and allocation
     tests (an assessment takes about 3 s)."""
-    from lca import validate
+    from lca.analysis import validate
 
     figures = validate.load_cases()
     runs = validate.run_studies(figures, "test-validation")

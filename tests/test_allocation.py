@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from lca.analysis.compare import compare_allocations
 from lca.assess import assess
 from lca.cli import main
-from lca.compare import compare_allocations
 from lca.inventory.datasets import PARTS
-from lca.situation import Setting
+from lca.study.situation import Setting
 from tests.conftest import ROOT, Validated
 from tests.test_assessment import unit
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import genai_lca as gl
-from lca.units import Quantity
 from lca.cli import main
+from lca.core.units import Quantity
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

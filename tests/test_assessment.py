@@ -135,7 +135,7 @@ def test_location_codes(tmp_path: Path, given: str, code: str) -> None:
 def test_missing_data_are_marked_in_the_table(default) -> None:
     """Water of manufacturing is in no source: its cells carry '*' and a footnote, not a bare 0."""
     from lca.report.text import results_table as table
-    from lca.texttable import fit
+    from lca.report.texttable import fit
 
     text = table(default)
     # The first block of the 100-column table: total, manufacturing, use, gpu; then the parts.
@@ -156,7 +156,7 @@ def test_overriding_a_gpu_factor_makes_a_variant_dataset() -> None:
     Hand arithmetic: 1.7558962 GPU-h (the serving route, tests/rules/llama-3.1-405b.yaml) /
     43,830 h x 300 kg; pe 7,913 MJ per GPU as published.
     """
-    from lca.situation import Setting
+    from lca.study.situation import Setting
 
     doc = assess(DEFAULT, [Setting("gpu.embodied.gwp", "300 kg")], project="test-variant")
     u = unit(doc, "1M output tokens")

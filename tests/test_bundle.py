@@ -111,7 +111,7 @@ def test_allocation_sheet_matches_separate_runs(bundle, tmp_path) -> None:
     """The comparison sheet's `power` column equals `assess --allocation power` on its own."""
     sheet = pd.read_excel(bundle.out / "results.xlsx", sheet_name="Allocation comparison")
     from lca.assess import assess
-    from lca.situation import Setting
+    from lca.study.situation import Setting
 
     alone = assess(ROOT / "examples" / "llama-3.1-405b.yaml",
                    [Setting("allocation", "power", "--allocation")], project="test-bundle-power")

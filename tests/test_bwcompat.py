@@ -86,7 +86,7 @@ def test_a_project_of_the_other_line_is_refused_untouched() -> None:
     import bw2data
     from bw2data.project import ProjectDataset
 
-    from lca.inventory import bwcompat
+    from lca.brightway import bwcompat
 
     name = "test-other-line"
     bw2data.projects.set_current(name)

@@ -12,21 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from lca.catalog import (
-    DATACENTERS,
-    GPUS,
-    SERVERS,
-    load_catalog,
-    load_hardware,
-    select_hardware,
-)
-from lca.errors import InputError, Where
-from lca.inventory.data import load_locations, load_manufacturing
-from lca.inventory.datasets import BACKGROUND, background_datasets, foreground_datasets
+from lca.core.errors import InputError, Where
 from lca.core.provenance import Given, Origin, given
-from lca.resolve import evaluators
-from lca.rules.evaluate import Evaluator, make_override
-from lca.study import HardwareChoice, load_study
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.data.catalog import (DATACENTERS, GPUS, SERVERS, load_catalog, load_hardware,
+                              select_hardware)
+from lca.data.opendata import load_locations, load_manufacturing
+from lca.inventory.datasets import BACKGROUND, background_datasets, foreground_datasets
+from lca.study.file import HardwareChoice, load_study
+from lca.study.resolve import evaluators
 from tests.conftest import ROOT
 
 # Every GPU with a server it fits: each server with its default GPU, and the GPUs no server
@@ -261,7 +255,7 @@ def test_datacenter_preset_applied_and_overridden(model, tmp_path: Path) -> None
 def test_monte_carlo_holds_the_preset(model, tmp_path: Path) -> None:
     """An operator's published PUE is not drawn from the spread of data centres in general; a
     value the preset lacks (Google's WUE) keeps the default and its distribution."""
-    from lca.uncertainty.montecarlo import uncertain_rules
+    from lca.analysis.montecarlo import uncertain_rules
 
     path = study_file(tmp_path, "dgx-h100", "datacenter: google\n")
     (_, ev), _ = evaluators(model, load_study(path))

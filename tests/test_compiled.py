@@ -15,16 +15,16 @@ import numpy as np
 import pint
 import pytest
 
-from lca.errors import InputError, Where
-from lca.resolve import resolve
-from lca.rules.compiled import Compiled, compile_formula
-from lca.rules.evaluate import Evaluator, make_override
-from lca.rules.expression import Node
-from lca.rules.ruleset import RuleSet
-from lca.rules.rule import parse_formula
-from lca.situation import load_model
-from lca.study import load_study
-from lca.units import Quantity, ureg
+from lca.core.errors import InputError, Where
+from lca.study.resolve import resolve
+from lca.core.rules.compiled import Compiled, compile_formula
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.core.rules.expression import Node
+from lca.core.rules.ruleset import RuleSet
+from lca.core.rules.rule import parse_formula
+from lca.study.situation import load_model
+from lca.study.file import load_study
+from lca.core.units import Quantity, ureg
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 STUDIES = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "validation.yaml")

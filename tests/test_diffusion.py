@@ -11,9 +11,9 @@ import pytest
 
 from lca.assess import assess, plausibility, prepare
 from lca.cli import main
+from lca.core.rules.ruleset import RuleSet
 from lca.report.interpretation import caveats
-from lca.rules.ruleset import RuleSet
-from lca.situation import parse_set
+from lca.study.situation import parse_set
 from tests.conftest import ROOT
 
 FLUX = ROOT / "examples" / "flux.1-dev.yaml"

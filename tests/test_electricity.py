@@ -9,7 +9,7 @@ import pytest
 
 from lca.assess import assess, prepare
 from lca.cli import main
-from lca.inventory.data import load_locations
+from lca.data.opendata import load_locations
 from lca.inventory.datasets import electricity_key
 from lca.report import tables
 from tests.conftest import ROOT

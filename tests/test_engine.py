@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lca.core.errors import InputError, Where
 from lca.core.provenance import Origin
-from lca.errors import InputError, Where
-from lca.resolve import overrides_for
-from lca.rules.evaluate import Evaluator, make_override
-from lca.rules.explain import explain, render
-from lca.rules.ruleset import load_rules
-from lca.study import load_study
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.core.rules.explain import explain, render
+from lca.core.rules.ruleset import load_rules
+from lca.study.file import load_study
+from lca.study.resolve import overrides_for
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"

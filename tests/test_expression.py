@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from lca.rules.expression import Binary, Call, Cond, FormulaError, Num, Ref, parse, references
-from lca.rules.interpret import Interpreter
-from lca.rules.rule import is_unit
-from lca.units import Quantity
+from lca.core.rules.expression import Binary, Call, Cond, FormulaError, Num, Ref, parse, references
+from lca.core.rules.interpret import Interpreter
+from lca.core.rules.rule import is_unit
+from lca.core.units import Quantity
 
 
 def value(source: str, **refs: object) -> object:

@@ -9,13 +9,14 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from lca import situation
 from lca.assess import prepare
 from lca.cli import main
-from lca.errors import InputError
-from lca.inventory import data, template
+from lca.core.errors import InputError
+from lca.core.rules.interpret import Interpreter
+from lca.data import opendata as data
+from lca.inventory import template
 from lca.inventory.datasets import BACKGROUND, Foreground
-from lca.rules.interpret import Interpreter
+from lca.study import situation
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
@@ -197,7 +198,7 @@ def test_a_condition_that_splits_the_samples_is_refused(shipped: dict[str, Path]
     holds for MFU 0.3 and not for 0.5 cannot say whether the network exists."""
     from lca.assess import foreground_name
     from lca.inventory.datasets import foreground_datasets
-    from lca.uncertainty.montecarlo import with_arrays
+    from lca.analysis.montecarlo import with_arrays
 
     line = _break(shipped["template"], "when: network.access != 'none'", "when: gpu.mfu < 0.4")
     prepared = prepare(EXAMPLE)

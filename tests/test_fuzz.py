@@ -20,14 +20,14 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lca.errors import InputError, Where
-from lca.resolve import evaluators
-from lca.rules.evaluate import make_override
-from lca.rules.expression import FormulaError
-from lca.rules.interpret import Interpreter
-from lca.rules.rule import parse_formula
-from lca.study import load_study
-from lca.units import COUNT_MULTIPLIERS, Quantity, parse_quantity, ureg
+from lca.core.errors import InputError, Where
+from lca.core.rules.evaluate import make_override
+from lca.core.rules.expression import FormulaError
+from lca.core.rules.interpret import Interpreter
+from lca.core.rules.rule import parse_formula
+from lca.core.units import COUNT_MULTIPLIERS, Quantity, parse_quantity, ureg
+from lca.study.file import load_study
+from lca.study.resolve import evaluators
 from tests.conftest import ROOT
 
 BUDGET = settings(max_examples=150, deadline=None, derandomize=True, database=None,

@@ -64,7 +64,7 @@ def test_a_value_no_choice_reads_is_shown_above_the_results(tmp_path: Path) -> N
 
 
 def test_the_uncertainty_table_shows_it_too(tmp_path: Path) -> None:
-    from lca.uncertainty.analysis import uncertainty
+    from lca.analysis.uncertainty import uncertainty
     from lca.report.text import uncertainty_table
 
     path = study(tmp_path, "parts-mc", "server.manufacturing: boavizta, server.embodied.gwp: 2500 kg")

@@ -8,10 +8,10 @@ import copy
 import pytest
 
 from lca.assess import assess
-from lca.scoring.engine import STAGES
+from lca.core.rules.ruleset import RuleSet
 from lca.inventory.datasets import PARTS
 from lca.report import interpretation
-from lca.rules.ruleset import RuleSet
+from lca.scoring.engine import STAGES
 from tests.conftest import ROOT
 
 

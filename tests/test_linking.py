@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lca.brightway import project as bw
 from lca.cli import main
-from lca.inventory import brightway as bw
-from lca.inventory.data import load_manufacturing
+from lca.data.opendata import load_manufacturing
 from scripts.synthetic_background import (BIOSPHERE3, CH4_GWP100, COMPONENT, DATABASE, GWP100,
                                           US_GRID, WATER_USE, write_project)
 from tests.conftest import ROOT

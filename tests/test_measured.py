@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
-from lca.errors import Where
-from lca.measured import read_codecarbon
+from lca.core.errors import Where
+from lca.study.measured import read_codecarbon
 
 # CodeCarbon 2.x's header (as in the emissions.csv files published with models on Hugging Face,
 # e.g. nicholasKluge/Aux-RewardModelPT, codecarbon 2.4.2).

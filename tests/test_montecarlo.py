@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lca.assess import assess, prepare, run
+from lca.analysis import montecarlo as mc
+from lca.analysis.uncertainty import uncertainty
+from lca.assess import assess, prepare, score
 from lca.cli import main
-from lca.inventory.data import load_indicators
-from lca.situation import Setting
-from lca.uncertainty import montecarlo as mc
-from lca.uncertainty.analysis import uncertainty
+from lca.data.opendata import load_indicators
+from lca.study.situation import Setting
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
@@ -20,8 +20,8 @@ BLOOM = ROOT / "examples" / "bloom-176b.yaml"
 @pytest.fixture(scope="module")
 def llama():
     prepared = prepare(EXAMPLE)
-    doc = run(prepared, "test-mc")
-    return prepared, doc, mc.background_scores(prepared.background, load_indicators())
+    scored = score(prepared, "test-mc")
+    return prepared, scored.results.to_json(), scored.background
 
 
 @pytest.mark.parametrize("path, project", [(EXAMPLE, "test-mc-zero"), (BLOOM, "test-mc-bloom")])
@@ -29,9 +29,9 @@ def test_zero_spread_equals_brightway(path, project) -> None:
     """Every uncertain rule held at its value, as arrays: each sample is Brightway's result
     (within float32, the precision bw2data stores exchange amounts in)."""
     prepared = prepare(path)
-    doc = run(prepared, project)
+    scored = score(prepared, project)
+    doc, background = scored.results.to_json(), scored.background
     indicators = load_indicators()
-    background = mc.background_scores(prepared.background, indicators)
     constant = [{r: np.full(7, ev.value(r).magnitude)
                  for r in mc.uncertain_rules(ev).sampled}
                 for _, ev in prepared.pairs]

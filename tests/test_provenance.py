@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
+from lca.analysis.montecarlo import uncertain_rules
+from lca.analysis.validate import cases_file, load_cases
 from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
 from lca.core.provenance import Origin
-from lca.inventory.data import load_indicators
-from lca.results import Results, UnitResult
-from lca.rules.explain import explain, render
-from lca.situation import Setting, parse_set
-from lca.uncertainty.montecarlo import uncertain_rules
-from lca.validate import cases_file, load_cases
+from lca.core.rules.explain import explain, render
+from lca.data.opendata import load_indicators
+from lca.report.document import Results, UnitResult
+from lca.study.situation import Setting, parse_set
 from tests.conftest import ROOT
 
 FLAGSHIP = "examples/llama-3.1-405b.yaml"

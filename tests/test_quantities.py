@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
-from lca.errors import InputError, Where
-from lca.units import dimension_text, parse_quantity, parse_unit, ureg
+from lca.core.errors import InputError, Where
+from lca.core.units import dimension_text, parse_quantity, parse_unit, ureg
 
 WHERE = Where("test", 1, "value")
 

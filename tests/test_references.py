@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from lca.cli import main
+from lca.core.errors import InputError, Where
+from lca.data.paths import data_dir
 from lca.data.references import Citation, load_registry, parse_citation, registry
-from lca.errors import InputError, Where
-from lca.paths import data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("model", "inventories", "methods", "examples", "docs")  # pyproject's force-include

@@ -1,4 +1,4 @@
-"""The typed results (lca.results: `UnitResult`, `Results`) and their one writer, `to_json`:
+"""The typed results (lca.report.document: `UnitResult`, `Results`) and their one writer, `to_json`:
 the sums of a unit's impact by hand, the optional parts written only when present, and the typed
 path giving the same document as the one `assess` prints."""
 
@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from lca.analysis.compare import allocation_results
 from lca.assess import prepare, results, run
-from lca.scoring.engine import STAGES
-from lca.compare import allocation_results
 from lca.inventory.datasets import PARTS
-from lca.results import impact
+from lca.report.document import impact
+from lca.scoring.engine import STAGES
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
@@ -65,7 +65,7 @@ def test_a_stated_quantity_adds_the_per_item_figures(typed) -> None:
 def test_allocation_results_add_their_section(typed) -> None:
     """The study's own allocation is last and carries the comparison: its gwp value is the
     study's own result, and each row gives the server share of each rule."""
-    both = allocation_results(EXAMPLE, project="test-results-document")
+    both = allocation_results(EXAMPLE, project="test-results-document").results
     doc = both.to_json()
     assert list(doc)[-1] == "allocation_comparison"
     row = doc["allocation_comparison"]["rows"][0]

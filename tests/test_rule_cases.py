@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from lca.catalog import select_hardware
+from lca.core.errors import Where
 from lca.core.provenance import Origin, given
-from lca.errors import Where
-from lca.rules.evaluate import Evaluator, make_override
-from lca.study import HardwareChoice
-from lca.units import parse_quantity
-from lca.yamlsource import read_yaml
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.core.units import parse_quantity
+from lca.core.yamlsource import read_yaml
+from lca.data.catalog import select_hardware
+from lca.study.file import HardwareChoice
 
 CASES_DIR = Path(__file__).parent / "rules"
 

@@ -10,12 +10,12 @@ import pint
 import pytest
 from scipy.stats import truncnorm
 
-from lca.errors import InputError
-from lca.rules.explain import distribution_text as describe
-from lca.rules.rule import Rule
-from lca.rules.ruleset import bound_violation, load_rules
-from lca.uncertainty.sampling import sample
-from lca.units import Quantity
+from lca.analysis.sampling import sample
+from lca.core.errors import InputError
+from lca.core.rules.explain import distribution_text as describe
+from lca.core.rules.rule import Rule
+from lca.core.rules.ruleset import bound_violation, load_rules
+from lca.core.units import Quantity
 
 N = 200_000
 SEED = 20240601

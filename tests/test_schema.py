@@ -12,12 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from lca.analysis.compare import compare_scenarios
 from lca.assess import assess
-from lca.scoring.engine import STAGES
-from lca.compare import compare_scenarios
+from lca.data.paths import data_dir
 from lca.inventory.datasets import PARTS
-from lca.paths import data_dir
-from lca.results import QUANTITIES
+from lca.report.document import QUANTITIES
+from lca.scoring.engine import STAGES
 from tests.conftest import ROOT
 
 SCHEMA_FILE = data_dir("docs") / "results.schema.json"
@@ -118,7 +118,7 @@ def test_compare_scenarios_fits() -> None:
 
 
 def test_validate_fits(validated) -> None:
-    from lca.validate import as_json
+    from lca.analysis.validate import as_json
 
     doc = json.loads(json.dumps(as_json(validated.outcomes)))
     assert_valid(doc, "validation")

@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lca.analysis import montecarlo as mc
+from lca.analysis import sensitivity as sens
+from lca.analysis.sampling import quantile, sample
 from lca.assess import prepare, score_variant
-from lca.inventory.brightway import method_name
-from lca.inventory.data import load_indicators
-from lca.rules.rule import Rule
-from lca.rules.ruleset import load_rules
+from lca.brightway.project import method_name
+from lca.core.rules.rule import Rule
+from lca.core.rules.ruleset import load_rules
+from lca.core.units import Quantity
+from lca.data.opendata import load_indicators
 from lca.scoring.background import open_data
-from lca.uncertainty import montecarlo as mc
-from lca.uncertainty import sensitivity as sens
-from lca.uncertainty.sampling import quantile, sample
-from lca.units import Quantity
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "llama-3.1-405b.yaml"
@@ -35,7 +35,7 @@ def llama():
     indicators = load_indicators()
     methods = {i: method_name(ind) for i, ind in indicators.items()}
     background = open_data(prepared.background, indicators, methods)
-    return prepared, score_variant(prepared, background), background, indicators
+    return prepared, score_variant(prepared, background).to_json(), background, indicators
 
 
 @pytest.fixture(scope="module")

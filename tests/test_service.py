@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from lca.analysis.validate import Outcome, load_cases
 from lca.assess import assess, prepare
 from lca.cli import main
 from lca.report import tables
 from lca.report.interpretation import caveats
 from lca.report.text import service_lines, service_parts
-from lca.validate import Outcome, load_cases
 from tests.conftest import ROOT
 from tests.test_allocation import write
 from tests.test_assessment import unit
@@ -192,7 +192,7 @@ def test_a_factor_tolerance(tmp_path) -> None:
 
 
 def test_a_factor_below_one_is_refused(tmp_path, capsys) -> None:
-    from lca.errors import InputError
+    from lca.core.errors import InputError
     with pytest.raises(InputError, match="factor F"):
         load_cases(_cases(tmp_path, "factor 0.5"))
 

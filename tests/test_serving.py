@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -10,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from lca.cli import main
-from lca.errors import InputError, Where
-from lca.resolve import evaluators
-from lca.rules.evaluate import Evaluator, make_override
-from lca.situation import Setting
-from lca.study import load_study
+from lca.core.errors import InputError, Where
+from lca.core.rules.evaluate import Evaluator, make_override
+from lca.study.file import load_study
+from lca.study.resolve import evaluators
+from lca.study.situation import Setting
 from tests.conftest import ROOT
 
 STUDY = ROOT / "examples" / "llama-3.1-8b-serving.yaml"

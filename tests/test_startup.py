@@ -38,6 +38,6 @@ def test_help_loads_no_heavy_library() -> None:
 
 
 def test_the_importtime_reading_sees_heavy_libraries() -> None:
-    # The rules engine's units module imports pint and numpy at its top (lca/units.py), so the
+    # The rules engine's units module imports pint and numpy at its top (lca/core/units.py), so the
     # reading the test above relies on must find both there (pint may bring scipy too).
-    assert {"numpy", "pint"} <= set(STARTUP.heavy_imported(["-c", "import lca.units"]))
+    assert {"numpy", "pint"} <= set(STARTUP.heavy_imported(["-c", "import lca.core.units"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lca.texttable import aligned, fit
+from lca.report.texttable import aligned, fit
 
 NAME = "Abiotic depletion, minerals and metals (ADPe)"  # 45 characters, the longest indicator
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lca import validate
+from lca.analysis import validate
 from lca.cli import main
 from tests.conftest import ROOT, Validated
 

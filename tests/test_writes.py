@@ -2,7 +2,7 @@
 large foregrounds, and a study's identity by its title.
 
 The kill tests run `genai-lca assess` as a subprocess that kills itself (SIGKILL, as `kill -9`)
-at one named step of the Brightway writes (lca.inventory.brightway.KILL_AT), then assess again
+at one named step of the Brightway writes (lca.brightway.project.KILL_AT), then assess again
 and expect the clean run's numbers bit for bit.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from lca.assess import assess, foreground_name
+from lca.brightway import project as bw
 from lca.cli import main
-from lca.inventory import brightway as bw
-from lca.situation import Setting
+from lca.study.situation import Setting
 from tests.conftest import ROOT
 
 DEFAULT = ROOT / "examples" / "llama-3.1-405b.yaml"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from lca.errors import Where
+from lca.core.errors import Where
 
 
 class Origin(str, Enum):
@@ -75,7 +75,7 @@ class Provenance:
 @dataclass(frozen=True)
 class Given:
     """A value and its provenance: raw as read (a study's text, a catalog's number), or checked
-    against its rule (the rules engine's overrides, `lca.rules.evaluate.make_override`)."""
+    against its rule (the rules engine's overrides, `lca.core.rules.evaluate.make_override`)."""
 
     value: Any
     provenance: Provenance

@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from lca.core.errors import InputError, Where, did_you_mean
 from lca.core.provenance import Citation
-from lca.errors import InputError, Where, did_you_mean
-from lca.paths import REFERENCES_FILE, data_dir
-from lca.yamlsource import read_yaml
+from lca.core.yamlsource import read_yaml
+from lca.data.paths import REFERENCES_FILE, data_dir
 
 ENTRY_KEYS = ("authors", "publisher", "title", "year", "licence", "url", "doi", "docs", "data",
               "notes")

@@ -1,1 +1,1 @@
-"""From quantities to Brightway: the open data (pure), the datasets (pure dicts), the writer."""
+"""From quantities to Brightway datasets as plain dicts: the foreground template and its builder."""

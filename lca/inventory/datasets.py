@@ -24,18 +24,17 @@ from typing import Any
 import numpy as np
 import pint
 
-from lca.errors import InputError
-from lca.inventory.data import (BW_UNITS, INDICATORS, Dataset, Indicator, Location,
-                                load_indicators, load_manufacturing)
-from lca.inventory.template import (DATACENTRE_PARTS, PART_NAMES, PARTS, ROOT, SERVER_PARTS,
-                                    SERVICE_PARTS, Template, TemplateActivity, TemplateExchange,
+from lca.core.errors import InputError
+from lca.core.rules.evaluate import Evaluator, MissingInput, quiet
+from lca.core.rules.expression import FormulaError, Node, parse
+from lca.core.rules.interpret import Interpreter
+from lca.core.rules.rule import is_unit, parse_formula
+from lca.core.units import Quantity, conversion_factor, unit_named
+from lca.data.opendata import (BW_UNITS, INDICATORS, Dataset, Indicator, Location, load_indicators,
+                               load_manufacturing)
+from lca.inventory.template import (PARTS, ROOT, Template, TemplateActivity, TemplateExchange,
                                     checked_template)
-from lca.rules.evaluate import Evaluator, MissingInput, quiet
-from lca.rules.expression import FormulaError, Node, parse
-from lca.rules.interpret import Interpreter
-from lca.rules.rule import is_unit, parse_formula
-from lca.study import FunctionalUnit, Include
-from lca.units import Quantity, conversion_factor, unit_named
+from lca.study.file import FunctionalUnit, Include
 
 BIOSPHERE = "genai-lca indicators"
 BACKGROUND = "genai-lca open data"

@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pint
 
+from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.rules.expression import Node, references
+from lca.core.rules.rule import parse_formula
+from lca.core.rules.ruleset import RuleSet, raise_all, static_problem
+from lca.core.units import Quantity
+from lca.core.yamlsource import YamlDocument, read_yaml
+from lca.data.opendata import (BW_UNITS, INDICATORS, check_profiles, load_indicators,
+                               load_manufacturing)
+from lca.data.paths import TEMPLATE_FILE, data_dir
 from lca.data.references import parse_citation
-from lca.errors import InputError, Where, did_you_mean
-from lca.inventory.data import (BW_UNITS, INDICATORS, check_profiles, load_indicators,
-                                load_manufacturing)
-from lca.paths import TEMPLATE_FILE, data_dir
-from lca.rules.expression import Node, references
-from lca.rules.rule import parse_formula
-from lca.rules.ruleset import RuleSet, raise_all, static_problem
-from lca.units import Quantity
-from lca.yamlsource import YamlDocument, read_yaml
 
 SERVER_PARTS = ("cpu", "ram", "ssd", "chassis", "server")
 DATACENTRE_PARTS = ("gpu", *SERVER_PARTS)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lca.errors import InputError, Where
+from lca.core.errors import InputError, Where
 from lca.report import figures, html, tables
 from lca.report.workbook import write_workbook
 

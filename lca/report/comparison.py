@@ -7,8 +7,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from lca.texttable import aligned
-from lca.units import format_number
+from lca.core.units import format_number
+from lca.report.texttable import aligned
 
 
 def table(section: dict[str, Any], title: str) -> str:

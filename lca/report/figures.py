@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from lca.inventory.datasets import PART_NAMES
+from lca.core.units import format_number, significant
+from lca.inventory.template import PART_NAMES
 from lca.report.text import shown_parts
-from lca.units import format_number, significant
 
 # Okabe & Ito's palette: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",

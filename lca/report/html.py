@@ -15,11 +15,11 @@ from typing import Any
 import jinja2
 
 from lca import __version__
-from lca.scoring.engine import STAGES
-from lca.inventory.datasets import PART_NAMES
+from lca.core.units import significant
+from lca.inventory.template import PART_NAMES
 from lca.report import interpretation, tables
 from lca.report.text import shown_parts
-from lca.units import significant
+from lca.scoring.engine import STAGES
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lca.core.yamlsource import read_yaml
 from lca.data.references import parse_citation
-from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
 from lca.report.text import drivers, swing_percent, swing_text
-from lca.yamlsource import read_yaml
+from lca.scoring.engine import STAGES
 
 Doc = dict[str, Any]
 CAVEATS = Path(__file__).with_name("caveats.yaml")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import textwrap
 
-from lca.catalog import DATACENTERS, GPUS, SERVERS, Entry, load_catalog
-from lca.rules.docs import rule_kind
-from lca.rules.ruleset import RuleSet
-from lca.texttable import WIDTH, aligned
-from lca.units import format_number, parse_quantity, ureg
+from lca.core.rules.docs import rule_kind
+from lca.core.rules.ruleset import RuleSet
+from lca.core.units import format_number, parse_quantity, ureg
+from lca.data.catalog import DATACENTERS, GPUS, SERVERS, Entry, load_catalog
+from lca.report.texttable import WIDTH, aligned
 
 
 # What `genai-lca catalog` shows of each kind: (column, rule, unit to show it in; None for a

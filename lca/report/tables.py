@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from lca.scoring.engine import STAGES
 from lca.inventory.datasets import PARTS
+from lca.report.document import MARKET_BASIS
 from lca.report.text import location_text
-from lca.results import MARKET_BASIS
+from lca.scoring.engine import STAGES
 
 Doc = dict[str, Any]
 

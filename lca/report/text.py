@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lca.core.units import format_number
+from lca.inventory.template import DATACENTRE_PARTS, PARTS
+from lca.report.texttable import aligned
 from lca.scoring.engine import STAGES
-from lca.inventory.datasets import DATACENTRE_PARTS, PARTS
-from lca.texttable import aligned
-from lca.units import format_number
 
 TOP = 6  # inputs printed per functional unit
 MARKET_ROW = "  market-based"  # the label of the market-based row under climate change

@@ -3,9 +3,9 @@ published value, ours, the gap and the tolerance per figure."""
 
 from __future__ import annotations
 
-from lca.texttable import aligned
-from lca.units import format_number, unit_text
-from lca.validate import Outcome
+from lca.analysis.validate import Outcome
+from lca.core.units import format_number, unit_text
+from lca.report.texttable import aligned
 
 
 HEAD = ("case", "figure", "published", "ours", "gap", "tolerance", "result")

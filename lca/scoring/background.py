@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lca.inventory.data import Indicator
+from lca.data.opendata import Indicator
 from lca.inventory.datasets import BIOSPHERE, Key
 
 Method = tuple[str, ...]
@@ -44,7 +44,7 @@ def from_brightway(demand: Key, methods: list[Method]) -> Background:
     one solve per method."""
     from scipy.sparse.linalg import splu
 
-    from lca.inventory import bwcompat
+    from lca.brightway import bwcompat
 
     with bwcompat.chatter():
         lca = bwcompat.factorised_lca({demand: 1.0}, methods[0], factorize=False)

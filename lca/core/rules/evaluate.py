@@ -1,0 +1,280 @@
+"""Evaluation of rules in a situation: lazy, memoised, scalar or vectorised.
+
+A situation is a set of overrides (study inputs, hardware data, `--set`), each carrying where it
+came from. Only the rules a requested value needs are evaluated, each once; the inputs each rule
+actually used are recorded, which is what an explanation shows.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+import pint
+
+from lca.core.errors import InputError, Where
+from lca.core.provenance import Given, Origin, Provenance
+from lca.core.rules.compiled import Compiled
+from lca.core.rules.expression import FormulaError, Node
+from lca.core.rules.interpret import Interpreter, NoBranch, Value, all_finite
+from lca.core.rules.rule import Rule, convert
+from lca.core.rules.ruleset import RuleSet, bound_violation, magnitude_violation
+from lca.core.units import Quantity, conversion_factor, dimension_text, parse_quantity, unit_text
+
+
+# An override is a value given for a rule, checked against it, with its provenance: who gave it
+# (study, catalog, `--set` ...), its source and where. Made only by `make_override`.
+Override = Given
+
+
+def make_override(rule: Rule, raw: Any, provenance: Provenance | Where) -> Override:
+    """Check a raw value (YAML scalar, `--set` text, number or array) against a rule.
+
+    `provenance` says who gave it; a bare place is a value given as a study gives one (the
+    tests', the sweeps' and the samples' own values).
+
+    Text rules take one of their choices. Quantity rules take a value of the rule's dimension;
+    a bare number is accepted only where the rule is a pure number, so that `gpu.power: 700`
+    cannot silently mean 700 of some unit; a numpy array is taken in the rule's unit. Bounds are
+    checked here, before anything is computed.
+    """
+    if isinstance(provenance, Where):
+        provenance = Provenance(Origin.STUDY, provenance)
+    # Every unit of a study checks the study's and its preset's values again: a value checked
+    # once is taken as it is (only values that passed are remembered, so errors still name
+    # the place of each).
+    key = _memo_key(rule, raw)
+    hit = _CHECKED.get(key) if key is not None else None
+    if hit is not None and hit[0] is rule:
+        return Override(hit[1], provenance)
+    value = _checked(rule, raw, provenance.where)
+    if key is not None:
+        if len(_CHECKED) >= _MAX_CHECKED:
+            _CHECKED.clear()
+        _CHECKED[key] = (rule, value)
+    return Override(value, provenance)
+
+
+# Checked values by rule and raw value; the rule is kept with its value so that an identity
+# reused by another rule object is not taken for it.
+_CHECKED: dict[tuple[Any, ...], tuple[Rule, Any]] = {}
+_MAX_CHECKED = 100_000  # distinct values remembered (sweeps give many), then forgotten
+
+
+def _memo_key(rule: Rule, raw: Any) -> tuple[Any, ...] | None:
+    """What identifies a raw value given for a rule, or None for one not remembered (arrays)."""
+    if isinstance(raw, (str, bool, int, float)):
+        return id(rule), type(raw), raw
+    if isinstance(raw, pint.Quantity) and isinstance(raw.magnitude, (int, float)):
+        return id(rule), type(raw.magnitude), raw.magnitude, raw.units
+    return None
+
+
+def _checked(rule: Rule, raw: Any, where: Where) -> Any:
+    """A raw value as an override holds it, or the input error saying why it cannot be."""
+    if rule.kind == "text":
+        if raw not in rule.choices:
+            raise InputError(f"{rule.name} is one of {', '.join(rule.choices)}, not {raw!r}", where)
+        return str(raw)
+    if isinstance(raw, np.ndarray):
+        # Arrays come from code (Monte Carlo samples drawn in the rule's unit), never from text.
+        value = Quantity(raw.astype(float), rule.unit)
+    else:
+        value = parse_quantity(raw, where, expected=rule.unit)
+    if value.dimensionless and not rule.unit.dimensionless and isinstance(raw, (str, int, float)):
+        raise InputError(f"{rule.name} needs a unit of {dimension_text(rule.unit)}, e.g. "
+                         f"\"{raw} {rule.unit:~P}\"", where)
+    value = convert(value, rule.unit, where)
+    if not all_finite(value.magnitude):
+        raise InputError(f"{rule.name} is beyond floating point in {unit_text(rule.unit)} "
+                         f"(more than 1.8e308)", where)
+    problem = bound_violation(rule, value)
+    if problem:
+        raise InputError(f"{rule.name} = {problem}", where)
+    return value
+
+
+_QUIET = threading.local()
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """numpy's floating-point warnings off: overflow and division by zero are refused by the
+    evaluation itself, with the rule's name. Entered once around many evaluations (a unit's
+    foreground), the nested entries cost nothing."""
+    if getattr(_QUIET, "on", False):
+        yield
+        return
+    _QUIET.on = True
+    try:
+        with np.errstate(all="ignore"):
+            yield
+    finally:
+        _QUIET.on = False
+
+
+class MissingInput(InputError):
+    """A rule that is an input, needed, and given by nobody."""
+
+
+class Evaluator:
+    """Values of rules in one situation. Create one per situation; it memoises as it goes.
+
+    Formulas run compiled (`lca.rules.compiled`): values are kept as magnitudes in each rule's
+    declared unit, and `value` gives them as pint quantities to the callers that want one."""
+
+    def __init__(self, rules: RuleSet, overrides: Mapping[str, Override] | None = None):
+        self.rules = rules
+        self.overrides = dict(overrides or {})
+        # Given quantities as (magnitude as given, unit as given, magnitude in the rule's unit),
+        # read once: pint makes a new unit object at every `.units`.
+        self._given: dict[str, tuple[Any, pint.Unit, Any]] = {}
+        for name, given in self.overrides.items():
+            rule = rules.require(name, given.where)
+            if isinstance(given.value, pint.Quantity):
+                value, unit = given.value.magnitude, given.value.units
+                self._given[name] = (value, unit,
+                                     value if unit == rule.unit else given.value.m_as(rule.unit))
+        self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
+        self._used: dict[str, list[str]] = {}
+        self._stack: list[str] = []
+        self._interpreter = Interpreter(self._quantity)
+
+    def value(self, name: str) -> Value:
+        """The value of a rule, in its declared unit (an override as it was given)."""
+        magnitude, unit = self.measure(name)
+        if name in self.overrides:
+            return self.overrides[name].value
+        return magnitude if unit is None else Quantity(magnitude, unit)
+
+    def measure(self, name: str) -> tuple[Any, pint.Unit | None]:
+        """The magnitude and unit `value` gives (None for text), without making a quantity:
+        the inputs table reads 300 values per unit."""
+        self.rules.require(name, Where(key=name))
+        magnitude = self._resolve(name)
+        given = self._given.get(name)
+        if given is not None:
+            return given[0], given[1]
+        return magnitude, self.rules[name].unit
+
+    def magnitude(self, name: str) -> Any:
+        """The value of a rule as a number (or array) in its declared unit, or its text."""
+        self.rules.require(name, Where(key=name))
+        return self._resolve(name)
+
+    def evaluate(self, node: Node) -> tuple[Any, pint.Unit | None]:
+        """A formula over these rules (the foreground template's amounts and conditions): its
+        magnitude and unit (None for text and conditions)."""
+        compiled = self.rules.compiled(node)
+        if not self._stack:  # the outermost call sets numpy's error state once
+            with quiet():
+                return self._evaluate(node, compiled)
+        return self._evaluate(node, compiled)
+
+    def _evaluate(self, node: Node, compiled: Compiled | None) -> tuple[Any, pint.Unit | None]:
+        if compiled is None:
+            value = self._interpreter.eval(node)
+            if isinstance(value, pint.Quantity):
+                return value.magnitude, value.units
+            return value, None
+        return compiled.run(self._resolve), compiled.unit
+
+    def used(self, name: str) -> list[str]:
+        """The rules that the value of `name` was computed from (after it was evaluated)."""
+        return self._used.get(name, [])
+
+    def evaluated(self) -> list[str]:
+        """The rules evaluated so far, in the order they were first computed."""
+        return list(self._values)
+
+    def how(self, name: str) -> str:
+        """'override', 'default', 'formula': where the value of an evaluated rule came from."""
+        if name in self.overrides:
+            return "override"
+        return "default" if self.rules[name].default is not None else "formula"
+
+    def _quantity(self, name: str) -> Value:
+        """A rule's value as the interpreter takes it (a pint quantity), for the formulas the
+        compiler leaves to it."""
+        magnitude = self._resolve(name)
+        unit = self.rules[name].unit
+        return magnitude if unit is None else Quantity(magnitude, unit)
+
+    def _resolve(self, name: str) -> Any:
+        if self._stack:
+            self._note_use(name)
+        elif name not in self._values:  # the outermost call sets numpy's error state once
+            with quiet():
+                return self._resolve_new(name)
+        if name in self._values:
+            return self._values[name]
+        return self._resolve_new(name)
+
+    def _resolve_new(self, name: str) -> Any:
+        self._stack.append(name)
+        self._used[name] = []
+        try:
+            value = self._compute(self.rules[name])
+        finally:
+            self._stack.pop()
+        self._values[name] = value
+        return value
+
+    def _note_use(self, name: str) -> None:
+        used = self._used[self._stack[-1]]
+        if name not in used:
+            used.append(name)
+
+    def _compute(self, rule: Rule) -> Any:
+        if rule.name in self.overrides:
+            given = self._given.get(rule.name)
+            return self.overrides[rule.name].value if given is None else given[2]
+        if rule.applicable_if is not None:
+            applies = self._eval(rule, rule.applicable_if, "applicable_if")[0]
+            if not (applies.all() if isinstance(applies, np.ndarray) else applies):
+                raise self._error(rule, f"does not apply here: it applies only if "
+                                        f"{rule.applicable_text}")
+        if rule.default is not None:
+            return rule.default if rule.kind == "text" else rule.default.magnitude
+        if rule.formula is None:
+            raise self._error(rule, f"is a missing input ({rule.title}, in {rule.unit_label}): "
+                                    f"give it in the study's inputs or with --set "
+                                    f"{rule.name}=VALUE", kind=MissingInput)
+        try:
+            value, unit = self._eval(rule, rule.formula,
+                                     "variations" if rule.variations else "formula")
+        except NoBranch:
+            # Where no variation applies the rule has no value to offer: the user may give one.
+            raise self._error(rule, f"has no variation that applies here: give it in the study's "
+                                    f"inputs or with --set {rule.name}=VALUE") from None
+        if rule.kind == "text":
+            return value
+        # Declared units are part of the contract: gpu.hours is in hours, whatever the inputs.
+        if unit is not rule.unit:
+            value = value * conversion_factor(unit, rule.unit)
+        if not all_finite(value):
+            raise self._error(rule, f"is not a finite number in {unit_text(rule.unit)}: an "
+                                    f"input is too large")
+        problem = magnitude_violation(rule, value)
+        if problem:
+            raise self._error(rule, f"= {problem}")
+        return value
+
+    def _eval(self, rule: Rule, node: Node, key: str) -> tuple[Any, pint.Unit | None]:
+        # Within a rule's evaluation (numpy's error state already set): straight to its run.
+        compiled = self.rules.compiled(node)
+        try:
+            if compiled is not None:
+                return compiled.run(self._resolve), compiled.unit
+            return self._evaluate(node, None)
+        except FormulaError as exc:
+            raise self._error(rule, f"cannot be computed: {exc}", key=key) from None
+
+    def _error(self, rule: Rule, message: str, key: str | None = None,
+               kind: type[InputError] = InputError) -> InputError:
+        """An error about a rule, naming the chain of rules that needed it."""
+        callers = self._stack[:-1]  # the last one is the rule itself
+        needed = f" (needed by {' <- '.join(reversed(callers))})" if callers else ""
+        return kind(f"rule '{rule.name}' {message}{needed}", rule.where(key))

@@ -1,0 +1,163 @@
+"""The situation of each functional unit: rule overrides layered from data, study and `--set`.
+
+Later layers win: hardware catalog (the server's values, then its GPU's: the server's default
+GPU, or the one the study, or the functional unit, names) < data-centre preset (`datacenter:`) <
+study inputs < study allocation < the unit's workload and inputs < `--set`. Under all of them, the
+data fill the factors left open: the electricity factors of the unit's location (its own, else the
+study's) and the impacts of the chosen manufacturing profiles. Every override carries the
+`Provenance` its layer gave it (lca/core/provenance.py); the lookups themselves (hardware, preset,
+location) are made once per unit by `lca.study.resolve`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lca.core.errors import InputError, Where
+from lca.core.provenance import Given, Origin, Provenance, given
+from lca.core.rules.evaluate import Override, make_override
+from lca.core.rules.ruleset import RuleSet, load_rules
+from lca.core.units import Quantity
+from lca.data.opendata import Dataset, Factor, Location, PartProfiles
+from lca.data.paths import data_dir, model_files, rule_files
+from lca.inventory.template import checked_template
+from lca.study.file import FunctionalUnit, Study
+
+
+# Values a study may give only with their source: a market-based factor is a claim about
+# contracts (GHG Protocol Scope 2 Guidance, 2015, chapter 7: its quality criteria), unlike a
+# location's grid average, which the data carry.
+SOURCE_REQUIRED = ("electricity.market.gwp",)
+
+
+# What an uncited setting's source column says: who set it, not the rule's default sources.
+_SETTING_SOURCE = {Origin.COMMAND_LINE: "command line --set",
+                   Origin.VALIDATION: "setting of a validation case"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One value set for a run: `--set RULE=VALUE`, an option such as `--allocation`, or a
+    validation figure's setting (origin VALIDATION, `option` the cases file, with its line)."""
+
+    rule: str
+    raw: str
+    option: str = "--set"
+    origin: Origin = Origin.COMMAND_LINE
+    line: int | None = None
+
+    @property
+    def given(self) -> Given:
+        """The value with who set it and where: the option (or file and line) and the rule."""
+        return given(self.raw, Where(self.option, self.line, self.rule), self.origin,
+                     _SETTING_SOURCE.get(self.origin, ""))
+
+
+def parse_set(text: str) -> Setting:
+    """`gpu.mfu=0.35` -> Setting('gpu.mfu', '0.35')."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip() or not raw.strip():
+        raise InputError(f"--set takes RULE=VALUE, e.g. gpu.mfu=0.35 or gpu.power=\"400 W\"; "
+                         f"got '{text}'", Where("--set"))
+    return Setting(name.strip(), raw.strip())
+
+
+def load_model(folder: Path | None = None) -> RuleSet:
+    """The rules of a model folder (the shipped `model/` by default), checked."""
+    if folder is None:
+        return _shipped_model()
+    files = rule_files(folder)
+    if not files:
+        raise InputError("no rule files (*.yaml) in this folder", Where(str(folder)))
+    return load_rules(files)
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> RuleSet:
+    """The shipped rules, read and checked once per process, as the shipped data are, with the
+    foreground template and the manufacturing profiles that refer to them."""
+    rules = load_rules(model_files(), root=data_dir("model").parent)
+    checked_template(rules)
+    return rules
+
+
+def situation(rules: RuleSet, study: Study, unit: FunctionalUnit, settings: list[Setting],
+              catalog: dict[str, Given], location: Location | None,
+              datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
+              ) -> dict[str, Override]:
+    """All overrides of one functional unit, validated against the rules: `catalog` holds the
+    values of its hardware and data-centre preset, `location` is where it runs (both resolved
+    by `lca.study.resolve`); `datasets` and `parts` are the manufacturing data."""
+    out: dict[str, Override] = {}
+
+    def put(rule: str, value: Given, source: str = "") -> None:
+        provenance = value.provenance
+        if source and not provenance.source:  # who gave an uncited value, as its source
+            provenance = Provenance(provenance.origin, provenance.where, source)
+        out[rule] = make_override(rules.require(rule, value.where), value.value, provenance)
+
+    for rule, value in catalog.items():
+        put(rule, value)
+    for rule, value in study.inputs.items():
+        put(rule, value, f"study input ({study.file})")
+    if study.allocation is not None:
+        put("allocation", study.allocation)
+    put("workload", unit.workload)
+    for rule, value in unit.inputs.items():
+        put(rule, value, f"study input, functional unit '{unit.name}' ({study.file})")
+    for setting in settings:
+        put(setting.rule, setting.given)
+    for rule in SOURCE_REQUIRED:
+        for inputs in (study.inputs, unit.inputs):
+            if rule in inputs and not inputs[rule].source:
+                raise InputError(f"{rule} needs its source (the supplier, contract or residual "
+                                 f"mix it comes from): write {rule}: {{value: "
+                                 f"{inputs[rule].value}, source: TEXT}}", inputs[rule].where)
+    chosen = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
+    _select_given_profiles(rules, out, chosen, parts)
+    # Data layers sit under everything the study says: they fill only the factors left open.
+    for rule, value in _data_factors(rules, location, out, datasets, parts).items():
+        if rule not in out:
+            out[rule] = make_override(rules[rule], value.value, value.provenance)
+    return out
+
+
+def _select_given_profiles(rules: RuleSet, out: dict[str, Override], chosen: set[str],
+                           parts: dict[str, PartProfiles]) -> None:
+    """A manufacturing figure the study gives selects the profile that reads it.
+
+    `server.embodied.gwp` (or .pe, .water, .adpe) without `server.manufacturing` among the
+    study's own inputs selects `total` (inventories/manufacturing.yaml, `given`), over the
+    catalog's choice: otherwise the parts' profile would be used and the figure ignored. A study
+    that chooses the profile itself keeps it, and a figure it then leaves unread is reported.
+    The selection has the figure's origin and place: whoever gave the figure chose it.
+    """
+    for part in parts.values():
+        if part.given is None or part.rule in chosen:
+            continue
+        figures = sorted(r for r in chosen if r.startswith(f"{part.factors}."))
+        if figures:
+            by = out[figures[0]]
+            out[part.rule] = make_override(rules[part.rule], part.given, Provenance(
+                by.origin, by.where, f"selected by {figures[0]} given ({by.where})"))
+
+
+def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, Override],
+                  datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
+                  ) -> dict[str, Given]:
+    """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
+    in their rules' units, as the open data give them."""
+    sources: list[tuple[str, dict[str, Factor]]] = []
+    if location is not None:
+        sources.append(("electricity", location.factors))
+    for part in parts.values():
+        choice = chosen.get(part.rule)
+        prefix = part.factor_prefix(choice.value) if choice is not None else None
+        if prefix:
+            (item,) = part.choices[choice.value]
+            sources.append((prefix, datasets[item.dataset].impacts))
+    return {f"{prefix}.{indicator}": given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
+                                           f.where, Origin.DATA, f.source, f.year, f.licence)
+            for prefix, factors in sources for indicator, f in factors.items()}

@@ -1,1 +1,0 @@
-"""Uncertainty: sampling rule distributions, Monte Carlo, sensitivity."""
