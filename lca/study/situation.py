@@ -20,7 +20,7 @@ from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.rules.evaluate import Override, make_override
 from lca.core.rules.ruleset import RuleSet, load_rules
 from lca.core.units import Quantity
-from lca.data.opendata import Dataset, Factor, Location, PartProfiles
+from lca.data.opendata import Dataset, Location, PartProfiles
 from lca.data.paths import data_dir, model_files, rule_files
 from lca.inventory.template import checked_template
 from lca.study.file import FunctionalUnit, Study
@@ -149,7 +149,7 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
                   ) -> dict[str, Given]:
     """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
     in their rules' units, as the open data give them."""
-    sources: list[tuple[str, dict[str, Factor]]] = []
+    sources: list[tuple[str, dict[str, Given]]] = []
     if location is not None:
         sources.append(("electricity", location.factors))
     for part in parts.values():
@@ -158,6 +158,6 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
         if prefix:
             (item,) = part.choices[choice.value]
             sources.append((prefix, datasets[item.dataset].impacts))
-    return {f"{prefix}.{indicator}": given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
-                                           f.where, Origin.DATA, f.source, f.year, f.licence)
+    return {f"{prefix}.{indicator}": Given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
+                                           f.provenance)
             for prefix, factors in sources for indicator, f in factors.items()}
