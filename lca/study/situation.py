@@ -20,9 +20,8 @@ from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.rules.evaluate import Override, make_override
 from lca.core.rules.ruleset import RuleSet, load_rules
 from lca.core.units import Quantity
-from lca.data.opendata import Dataset, Location, PartProfiles
+from lca.data.opendata import Dataset, Location, PartProfiles, check_profiles
 from lca.data.paths import data_dir, model_files, rule_files
-from lca.inventory.template import checked_template
 from lca.study.file import FunctionalUnit, Study
 
 
@@ -77,9 +76,10 @@ def load_model(folder: Path | None = None) -> RuleSet:
 @lru_cache(maxsize=1)
 def _shipped_model() -> RuleSet:
     """The shipped rules, read and checked once per process, as the shipped data are, with the
-    foreground template and the manufacturing profiles that refer to them."""
+    manufacturing profiles that the situation reads (the inventory checks its foreground
+    template against the rules when it builds: `lca.inventory.template.checked_template`)."""
     rules = load_rules(model_files(), root=data_dir("model").parent)
-    checked_template(rules)
+    check_profiles(rules)
     return rules
 
 
