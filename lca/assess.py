@@ -10,11 +10,11 @@ from lca.brightway import project as bw
 from lca.brightway import linking
 from lca.core.errors import InputError, Where
 from lca.core.provenance import CHOSEN
+from lca.core.references import cited, citation_or_none
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.explain import citations
 from lca.core.rules.ruleset import RuleSet
 from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
-from lca.data.references import cited, citation_or_none
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.report import sections as provenance

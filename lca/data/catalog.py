@@ -13,10 +13,10 @@ from functools import cache
 from pathlib import Path
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import data_dir
 from lca.core.provenance import Given, Origin, given
+from lca.core.references import parse_citation
 from lca.core.yamlsource import read_yaml
-from lca.data.paths import data_dir
-from lca.data.references import parse_citation
 
 PROVENANCE = ("value", "source", "year", "licence")
 

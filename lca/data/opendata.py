@@ -12,14 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import data_dir
 from lca.core.provenance import Given, Origin, given
+from lca.core.references import parse_citation
 from lca.core.rules.expression import Node, references
 from lca.core.rules.rule import parse_formula
 from lca.core.rules.ruleset import RuleSet, raise_all, static_problem
 from lca.core.units import Quantity
 from lca.core.yamlsource import read_yaml
-from lca.data.paths import data_dir
-from lca.data.references import parse_citation
 
 INDICATORS = ("gwp", "pe", "water", "adpe")
 ELECTRICITY_UNITS = {"gwp": "kg CO2-eq/kWh", "pe": "MJ/kWh", "water": "m3/kWh",

@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from lca.core.errors import InputError, Where
+from lca.core.paths import data_dir, model_files, rule_files
 from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.rules.evaluate import Override, make_override
 from lca.core.rules.ruleset import RuleSet, load_rules
 from lca.core.units import Quantity
 from lca.data.opendata import Dataset, Location, PartProfiles, check_profiles
-from lca.data.paths import data_dir, model_files, rule_files
 from lca.study.file import FunctionalUnit, Study
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pint
 
 from lca.core.provenance import Citation, Provenance
+from lca.core.references import citation_or_none, registry
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.expression import Cond
 from lca.core.rules.rule import Rule, Uncertainty
 from lca.core.units import format_number, unit_text
-from lca.data.references import citation_or_none, registry
 
 
 @dataclass
