@@ -22,6 +22,7 @@ from lca.report.document import QUANTITIES, Results, document, flow, unit_result
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
+from lca.scoring.linked import assess_linked
 from lca.study.file import FunctionalUnit, Study, load_study
 from lca.study.measured import check_landed
 from lca.study.resolve import ResolvedStudy, resolve
@@ -132,7 +133,7 @@ def score(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Scored:
             written = from_brightway(foregrounds[0].unit, list(methods.values()))
             scores = calculate(foregrounds, written, stored=True)
             crosscheck.check(foregrounds, scores, written)
-        linked = linking.assess_linked(resolved, foregrounds) if resolved else None
+        linked = assess_linked(resolved, foregrounds) if resolved else None
     out = _document(prepared, scores, {"project": project,
                                        "databases": [BIOSPHERE, BACKGROUND, database],
                                        "methods": [list(m) for m in methods.values()]})
