@@ -1,4 +1,5 @@
-"""Documentation of the rules: one Markdown page per rule, and an index."""
+"""Documentation of the rules (`genai-lca rules --doc DIR`): one Markdown page per rule, and an
+index."""
 
 from __future__ import annotations
 
