@@ -10,12 +10,13 @@ PUE, as measured) on the `serving` route and on the note's `flops` route. Printe
 configurations, median factor off (max(p/m, m/p)), share within 1.5x, and the median ratio
 predicted / measured (the bias).
 
---fit refits the constants on two fit subsets only: on dense BF16 models, per GPU, the
-achievable compute and bandwidth fractions on the measured throughput, then, the two GPUs
-together, the power floor and saturation on the measured power; on BF16 mixture-of-experts
-models over several H100s, the time of one exchange of tokens between expert GPUs on the measured
-throughput. It prints them for model/serving.yaml and inventories/gpus.yaml; the table then shows
-what the shipped constants give.
+--fit refits the constants on three fit subsets only, in this order: on dense BF16 models, per
+GPU, the achievable compute and bandwidth fractions and the per-sequence time of a decode step on
+the measured throughput; on BF16 mixture-of-experts models over several H100s, the time of one
+exchange of tokens between expert GPUs; on FP8 models on H100, the speed of FP8 kernels relative
+to BF16 ones; then, on the dense subset and the two GPUs together, the power floor and saturation
+on the measured power. It prints them for model/serving.yaml and inventories/gpus.yaml; the table
+then shows what the shipped constants give.
 """
 
 from __future__ import annotations
@@ -194,8 +195,8 @@ def fit(rules: RuleSet, configs: list[Config]) -> dict[str, dict[str, float]]:
                                             "gpu.expert_all_to_all_time"), (0.0, 500.0))
     print(f"MoE on several H100s: {len(exchange)} configurations, exchange between expert GPUs "
           f"{microseconds:.0f} us")
-    for gpu in fitted:
-        fitted[gpu]["gpu.expert_all_to_all_time"] = f"{microseconds} us"
+    for constants in fitted.values():
+        constants["gpu.expert_all_to_all_time"] = f"{microseconds} us"
     fp8 = [c for c in configs if c.fp8_subset]
     (efficiency,) = grid_search(time_loss(rules, fp8, lambda c: fitted[c.row["gpu"]],
                                           "gpu.serving_fp8_efficiency"), (0.05, 1.0))
