@@ -10,12 +10,13 @@ PUE, as measured) on the `serving` route and on the note's `flops` route. Printe
 configurations, median factor off (max(p/m, m/p)), share within 1.5x, and the median ratio
 predicted / measured (the bias).
 
---fit refits the constants on two fit subsets only: on dense BF16 models, per GPU, the
-achievable compute and bandwidth fractions on the measured throughput, then, the two GPUs
-together, the power floor and saturation on the measured power; on BF16 mixture-of-experts
-models over several H100s, the time of one exchange of tokens between expert GPUs on the measured
-throughput. It prints them for model/serving.yaml and inventories/gpus.yaml; the table then shows
-what the shipped constants give.
+--fit refits the constants on three fit subsets only, in this order: on dense BF16 models, per
+GPU, the achievable compute and bandwidth fractions and the per-sequence time of a decode step on
+the measured throughput; on BF16 mixture-of-experts models over several H100s, the time of one
+exchange of tokens between expert GPUs; on FP8 models on H100, the speed of FP8 kernels relative
+to BF16 ones; then, on the dense subset and the two GPUs together, the power floor and saturation
+on the measured power. It prints them for model/serving.yaml and inventories/gpus.yaml; the table
+then shows what the shipped constants give.
 """
 
 from __future__ import annotations
@@ -85,11 +86,19 @@ class Config:
                 and row["gpu"] == "H100" and int(row["num_gpus"]) > 1
                 and int(row["data_parallel"]) == 1)
 
+    @property
+    def fp8_subset(self) -> bool:
+        """FP8 weights on H100, one replica: the FP8 rate over BF16 is fitted on."""
+        row = self.row
+        return (row["weight_precision"] == "fp8" and row["gpu"] == "H100"
+                and int(row["data_parallel"]) == 1)
+
     def subsets(self) -> list[str]:
         """The subsets of the printed table this configuration belongs to, in the table's order."""
         row = self.row
         fit = ("fit (dense BF16)" if self.fit_subset else
-               "fit (MoE BF16 on several H100s)" if self.exchange_subset else "held out")
+               "fit (MoE BF16 on several H100s)" if self.exchange_subset else
+               "fit (FP8 on H100)" if self.fp8_subset else "held out")
         out = ["all", fit, f"GPU {row['gpu']}",
                self.model["architecture"], f"weights {PRECISIONS[row['weight_precision']]}",
                f"task {row['task']}"]
@@ -172,18 +181,26 @@ def fit(rules: RuleSet, configs: list[Config]) -> dict[str, dict[str, float]]:
     fitted: dict[str, dict[str, float]] = {}
     for gpu in SERVERS:
         mine = [c for c in subset if c.row["gpu"] == gpu]
-        compute, bandwidth = grid_search(time_loss(
+        compute, bandwidth, sequence = grid_search(time_loss(
             rules, mine, lambda c: {},
-            "gpu.serving_compute_fraction,gpu.serving_bandwidth_fraction"), (0.02, 1.0), (0.02, 1.0))
+            "gpu.serving_compute_fraction,gpu.serving_bandwidth_fraction,gpu.serving_sequence_time"),
+            (0.02, 1.0), (0.02, 1.0), (0.0, 200.0))
         fitted[gpu] = {"gpu.serving_compute_fraction": compute,
-                       "gpu.serving_bandwidth_fraction": bandwidth}
+                       "gpu.serving_bandwidth_fraction": bandwidth,
+                       "gpu.serving_sequence_time": f"{sequence} us"}
         print(f"{gpu}: {len(mine)} configurations, compute fraction {compute:.3f}, "
-              f"bandwidth fraction {bandwidth:.3f}")
+              f"bandwidth fraction {bandwidth:.3f}, per sequence {sequence:.1f} us")
     exchange = [c for c in configs if c.exchange_subset]
     (microseconds,) = grid_search(time_loss(rules, exchange, lambda c: fitted[c.row["gpu"]],
                                             "gpu.expert_all_to_all_time"), (0.0, 500.0))
     print(f"MoE on several H100s: {len(exchange)} configurations, exchange between expert GPUs "
           f"{microseconds:.0f} us")
+    for constants in fitted.values():
+        constants["gpu.expert_all_to_all_time"] = f"{microseconds} us"
+    fp8 = [c for c in configs if c.fp8_subset]
+    (efficiency,) = grid_search(time_loss(rules, fp8, lambda c: fitted[c.row["gpu"]],
+                                          "gpu.serving_fp8_efficiency"), (0.05, 1.0))
+    print(f"FP8 on H100: {len(fp8)} configurations, FP8 kernels at {efficiency:.3f} of BF16's speed")
 
     def power_loss(floor: np.ndarray, saturation: np.ndarray) -> np.ndarray:
         errors = [np.abs(np.log(np.asarray(evaluate(

@@ -69,18 +69,18 @@ def test_default_example_is_multi_criteria(default) -> None:
 def test_default_example_by_hand(default) -> None:
     """Operational figures of 1M tokens from the inventories by hand arithmetic.
 
-    IT energy 1.3084156 kWh and facility energy 1.5700987 kWh (PUE 1.2) of the serving route come
+    IT energy 1.3519851 kWh and facility energy 1.6223822 kWh (PUE 1.2) of the serving route come
     from the rule tests (tests/rules/llama-3.1-405b.yaml); USA: gwp 0.350733 kg/kWh (Digital4Better
     2024), water 0.003132125 m3/kWh (WRI via Boavizta).
     """
     u = unit(default, "1M output tokens")
-    assert cell(u, "gwp", "use") == pytest.approx(1.5700987 * 0.350733, rel=1e-6)
-    on_site = 1.3084156 * 1.8e-3       # 1.8 L/kWh of IT electricity
-    off_site = 1.5700987 * 0.003132125  # grid water, PUE applied once
+    assert cell(u, "gwp", "use") == pytest.approx(1.6223822 * 0.350733, rel=1e-6)
+    on_site = 1.3519851 * 1.8e-3       # 1.8 L/kWh of IT electricity
+    off_site = 1.6223822 * 0.003132125  # grid water, PUE applied once
     assert cell(u, "water", "use") == pytest.approx(on_site + off_site, rel=1e-6)
     assert u["quantities"]["water_on_site_m3"] == pytest.approx(on_site, rel=1e-7)  # 8 digits above
-    # GPU manufacturing, Boavizta H100 SXM 575 kg: 1.7558962 h / 43,830 h x 575 kg
-    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(1.7558962 / 43830 * 575, rel=1e-6)
+    # GPU manufacturing, Boavizta H100 SXM 575 kg: 1.8343101 h / 43,830 h x 575 kg
+    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(1.8343101 / 43830 * 575, rel=1e-6)
 
 
 def test_rerun_is_identical_and_leaves_other_databases_alone() -> None:
@@ -153,15 +153,15 @@ def test_missing_data_are_marked_in_the_table(default) -> None:
 def test_overriding_a_gpu_factor_makes_a_variant_dataset() -> None:
     """`gpu.embodied.gwp` 300 kg replaces Boavizta's 575 kg for GWP only; pe and adpe stay.
 
-    Hand arithmetic: 1.7558962 GPU-h (the serving route, tests/rules/llama-3.1-405b.yaml) /
+    Hand arithmetic: 1.8343101 GPU-h (the serving route, tests/rules/llama-3.1-405b.yaml) /
     43,830 h x 300 kg; pe 7,913 MJ per GPU as published.
     """
     from lca.study.situation import Setting
 
     doc = assess(DEFAULT, [Setting("gpu.embodied.gwp", "300 kg")], project="test-variant")
     u = unit(doc, "1M output tokens")
-    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(1.7558962 / 43830 * 300, rel=1e-6)
-    assert cell(u, "pe", "manufacturing", "gpu") == pytest.approx(1.7558962 / 43830 * 7913, rel=1e-6)
+    assert cell(u, "gwp", "manufacturing", "gpu") == pytest.approx(1.8343101 / 43830 * 300, rel=1e-6)
+    assert cell(u, "pe", "manufacturing", "gpu") == pytest.approx(1.8343101 / 43830 * 7913, rel=1e-6)
     import bw2data
 
     bw2data.projects.set_current("test-variant")

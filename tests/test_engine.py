@@ -150,3 +150,16 @@ def test_shipped_rules_document_themselves(model) -> None:
         assert rule.title and rule.sources, rule.name
         if rule.uncertainty is not None:
             assert rule.uncertainty.source, rule.name
+
+
+def test_a_bound_allows_rounding_only(tmp_path: Path) -> None:
+    """A ratio of two equal quantities computed through unit factors may come out one float step
+    above its maximum of 1 (1 + 2.2e-16): it passes; 1 + 1e-9 is a real excess and stops the run."""
+    path = tmp_path / "r.yaml"
+    path.write_text("u:\n  title: u\n  unit: 1\n  value: 0.5\n  bounds: {min: 0, max: 1}\n"
+                    "  sources: [method]\n", encoding="utf-8")
+    rules = load_rules([path])
+    ok = make_override(rules["u"], np.nextafter(1.0, 2.0).item(), Where("test"))
+    assert Evaluator(rules, {"u": ok}).value("u").magnitude == pytest.approx(1.0, rel=1e-15)
+    with pytest.raises(InputError, match="above the maximum 1"):
+        make_override(rules["u"], 1 + 1e-9, Where("test"))

@@ -163,22 +163,21 @@ def test_samples_are_contracted_as_arrays() -> None:
 
 def test_monte_carlo_gives_the_numbers_of_the_walk_it_replaced() -> None:
     """Seed 42, 2,000 iterations of the Llama example: mean, 2.5 and 97.5 percentiles and sd of
-    every unit and indicator are those the former Monte Carlo walk (lca/uncertainty/montecarlo
-    .py's `unit_scores`, commit bbf0ef3) printed for the same draws, to 1e-12."""
+    training's indicators are those the former Monte Carlo walk (lca/uncertainty/montecarlo
+    .py's `unit_scores`, commit bbf0ef3) printed for the same draws, to 1e-12. The inference unit
+    was compared too until the serving route gained its per-sequence time (issue 13), which
+    changed its model; the walk is gone, and the fast path's agreement with Brightway at sampled
+    points is tested in tests/test_montecarlo.py."""
     before = {"training": {"gwp": [13292695.497103635, 6645698.18201458, 23156276.037597843,
                                    4471521.68821877],
                            "adpe": [84.98252493007708, 40.8432875178406, 168.68475426863245,
-                                    35.98541303451457]},
-              "1M output tokens": {"gwp": [0.528854314755611, 0.20866227456185776,
-                                           1.4110991093071712, 0.3459342929505547],
-                                   "pe": [16.463692424125124, 6.287780461490277,
-                                          46.339910269223566, 11.014532084733384]}}
+                                    35.98541303451457]}}
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
     scored = score(prepared, PROJECT)
     section = monte_carlo(prepared, load_indicators(), 2000, 42, scored.results.to_json(),
                           scored.background)
     for unit in section["functional_units"]:
-        for indicator, expected in before[unit["functional_unit"]].items():
+        for indicator, expected in before.get(unit["functional_unit"], {}).items():
             stats = unit["indicators"][indicator]
             got = [stats[k] for k in ("mean", "p2_5", "p97_5", "sd")]
             assert got == pytest.approx(expected, rel=1e-12)

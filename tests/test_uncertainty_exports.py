@@ -29,11 +29,11 @@ def test_document_has_intervals_swings_and_indices(uncertainty_bundle) -> None:
     assert section["sensitivity"]["tornado_percentiles"] == [2.5, 97.5]
     # The Saltelli design without second order: n (k + 2) points. The example samples 14 rules
     # in training; the 1M tokens unit (serving route) those but gpu.mfu, plus
-    # inference.cache_reuse_cost and the serving route's six (batch size, request length, the two
-    # achievable fractions, power floor and saturation): k = 21 in all.
+    # inference.cache_reuse_cost and the serving route's seven (batch size, request length, the two
+    # achievable fractions, the per-sequence time, power floor and saturation): k = 22 in all.
     sampled = {s["rule"] for u in section["functional_units"] for s in u["sampled"]}
-    assert len(sampled) == 21
-    assert section["sensitivity"]["sobol"]["evaluations"] == 256 * (21 + 2)
+    assert len(sampled) == 22
+    assert section["sensitivity"]["sobol"]["evaluations"] == 256 * (22 + 2)
     for u in section["functional_units"]:
         assert set(u["tornado"]) == set(u["sobol"]) == set(uncertainty_bundle.doc["indicators"])
 

@@ -59,11 +59,13 @@ def test_every_published_output_of_reference_cases_has_a_figure() -> None:
         # Services over time, provisioned hardware over its requests (issue 17, item 3).
         "BLOOM inference API, 18 days (measured)": 2,  # 3.96 Wh and 1.5 g per request
         "Median Gemini Apps text prompt (Google, measured)": 5,  # 0.14, 0.06, 0.02, 0.02, 0.24 Wh
+        # Luccioni et al. 2024, "Power Hungry Processing" (issue 13, item 7): 0.06405 Wh a query.
+        "Power Hungry Processing, OPT-6.7B text generation (measured)": 1,
     }
 
 
 def test_each_study_runs_once(validated: Validated) -> None:
-    """Fourteen studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on
+    """Fifteen studies, and BLOOM once more with PUE 1.2 for its "x PUE" figure, FLUX once more on
     a B200, and the serving studies once more with other batches: those read rules only and are
     not written to Brightway."""
     runs = {(key[0].name, tuple(s.rule for s in key[1])): run.doc is not None
@@ -82,6 +84,7 @@ def test_each_study_runs_once(validated: Validated) -> None:
                     ("qwen3-30b-a3b-serving.yaml", ("inference.batch_size",)): False,
                     ("stable-diffusion-service.yaml", ()): True,
                     ("bloom-inference-api.yaml", ()): False,
+                    ("power-hungry-opt-6.7b.yaml", ()): False,
                     ("gemini-prompt-google.yaml", ()): False}
 
 

@@ -196,20 +196,28 @@ def bound_violation(rule: Rule, value: pint.Quantity) -> str | None:
     return magnitude_violation(rule, value.to(rule.unit).magnitude)
 
 
+# How far beyond a bound a value may round: a computed ratio of two equal times (utilisation 1,
+# its maximum) comes out one float step above it when its unit factors are multiplied in
+# another order. Relative to the bound, so a bound of 0 stays exact.
+_ROUNDING = 1e-12
+
+
 def magnitude_violation(rule: Rule, magnitude: Any) -> str | None:
-    """Why a magnitude in the rule's unit breaks its bounds, or None."""
+    """Why a magnitude in the rule's unit breaks its bounds (beyond rounding), or None."""
     low, high = rule.minimum, rule.maximum
     if low is None and high is None:
         return None
-    if isinstance(magnitude, float) and (low is None or magnitude >= low.magnitude) and \
-            (high is None or magnitude <= high.magnitude):
+    floor = None if low is None else low.magnitude - abs(low.magnitude) * _ROUNDING
+    ceiling = None if high is None else high.magnitude + abs(high.magnitude) * _ROUNDING
+    if isinstance(magnitude, float) and (floor is None or magnitude >= floor) and \
+            (ceiling is None or magnitude <= ceiling):
         return None  # the common case, without numpy
     magnitude = np.asarray(magnitude)
     unit = "" if rule.unit.dimensionless else f" {unit_text(rule.unit)}"
-    if low is not None and np.any(magnitude < low.magnitude):
+    if floor is not None and np.any(magnitude < floor):
         return (f"{format_number(magnitude.min())}{unit} is below the minimum "
                 f"{format_number(low.magnitude)}{unit}")
-    if high is not None and np.any(magnitude > high.magnitude):
+    if ceiling is not None and np.any(magnitude > ceiling):
         return (f"{format_number(magnitude.max())}{unit} is above the maximum "
                 f"{format_number(high.magnitude)}{unit}")
     return None
