@@ -26,8 +26,7 @@ from lca.core.errors import Where
 from lca.core.provenance import Origin, given
 from lca.core.rules.evaluate import Evaluator, make_override
 from lca.core.rules.ruleset import RuleSet
-from lca.data.catalog import select_hardware
-from lca.study.file import HardwareChoice
+from lca.data.catalog import HardwareChoice, select_hardware
 from lca.study.situation import load_model
 
 DATA = Path(__file__).resolve().parent / "data"

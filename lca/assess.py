@@ -10,11 +10,11 @@ from lca.brightway import project as bw
 from lca.brightway import linking
 from lca.core.errors import InputError, Where
 from lca.core.provenance import CHOSEN
+from lca.core.references import cited, citation_or_none
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.explain import citations
 from lca.core.rules.ruleset import RuleSet
 from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
-from lca.data.references import cited, citation_or_none
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.report import sections as provenance
@@ -22,6 +22,7 @@ from lca.report.document import QUANTITIES, Results, document, flow, unit_result
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
+from lca.scoring.linked import assess_linked
 from lca.study.file import FunctionalUnit, Study, load_study
 from lca.study.measured import check_landed
 from lca.study.resolve import ResolvedStudy, resolve
@@ -132,7 +133,7 @@ def score(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Scored:
             written = from_brightway(foregrounds[0].unit, list(methods.values()))
             scores = calculate(foregrounds, written, stored=True)
             crosscheck.check(foregrounds, scores, written)
-        linked = linking.assess_linked(resolved, foregrounds) if resolved else None
+        linked = assess_linked(resolved, foregrounds) if resolved else None
     out = _document(prepared, scores, {"project": project,
                                        "databases": [BIOSPHERE, BACKGROUND, database],
                                        "methods": [list(m) for m in methods.values()]})

@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_explain(args: argparse.Namespace) -> None:
     from lca.study.resolve import evaluators
-    from lca.core.rules.explain import explain, render
+    from lca.core.rules.explain import explain
+    from lca.report.explanation import render
     from lca.study.situation import load_model, parse_set
     from lca.study.file import load_study
 
@@ -321,7 +322,7 @@ def cmd_catalog(args: argparse.Namespace) -> None:
 
 def cmd_rules(args: argparse.Namespace) -> None:
     from lca.report.listings import rules_listing
-    from lca.core.rules.docs import write_docs
+    from lca.report.ruledocs import write_docs
     from lca.study.situation import load_model
 
     rules = load_model(args.model)

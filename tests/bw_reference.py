@@ -13,12 +13,31 @@ Foreground.market_shift.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
 from lca.brightway import bwcompat
 from lca.inventory.datasets import PARTS, Foreground, Key
 from lca.scoring.engine import STAGES, MarketShift, UnitScores
+
+
+def _redo_lci(lca: Any, demand: dict[Key, float]) -> None:
+    """The inventory of another demand, on the same (factorised) technosphere: Brightway 2.5
+    replaced the legacy `redo_lci` by `lci(demand=...)`, keyed by integer ids."""
+    if bwcompat.BW25:
+        lca.lci(demand=bwcompat.demand_ids(demand))
+    else:
+        lca.redo_lci(demand)
+
+
+def _supplied(lca: Any, key: Key) -> float:
+    """The supply of the activity `key` in the last inventory calculated."""
+    if bwcompat.BW25:
+        from bw2data import get_id
+
+        return float(lca.supply_array[lca.dicts.activity[get_id(key)]])
+    return float(lca.supply_array[lca.activity_dict[key]])
 
 
 def _shift(foregrounds: list[Foreground], drawn: dict[Key, float]) -> float:
@@ -55,22 +74,22 @@ def calculate(foregrounds: list[Foreground], methods: list[tuple[str, str]]) -> 
     electricity = [fg.electricity for fg in foregrounds if fg.electricity is not None]
 
     def drawn() -> dict[Key, float]:
-        return {key: bwcompat.supply(lca, key) for key in electricity}
+        return {key: _supplied(lca, key) for key in electricity}
 
     for foreground in foregrounds:
-        bwcompat.redo_lci(lca, {foreground.unit: 1.0})
-        supply = {key: bwcompat.supply(lca, key)
+        _redo_lci(lca, {foreground.unit: 1.0})
+        supply = {key: _supplied(lca, key)
                   for fg in foregrounds for key in fg.part_processes.values()}
         used = drawn()
         inventories = {"total": lca.inventory.copy()}
         demands = part_demands(foregrounds, supply, foreground)
         for part_stage, demand in demands.items():
             if demand:
-                bwcompat.redo_lci(lca, demand)
+                _redo_lci(lca, demand)
                 inventories[part_stage] = lca.inventory.copy()
         included_shift = {}
         for name, key, share in foreground.includes:
-            bwcompat.redo_lci(lca, {key: share})
+            _redo_lci(lca, {key: share})
             inventories[("includes", name)] = lca.inventory.copy()
             included_shift[name] = _shift(foregrounds, drawn())
         totals: dict[tuple[str, str], float] = {}

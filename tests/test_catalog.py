@@ -15,11 +15,11 @@ import pytest
 from lca.core.errors import InputError, Where
 from lca.core.provenance import Given, Origin, given
 from lca.core.rules.evaluate import Evaluator, make_override
-from lca.data.catalog import (DATACENTERS, GPUS, SERVERS, load_catalog, load_hardware,
-                              select_hardware)
+from lca.data.catalog import (DATACENTERS, GPUS, SERVERS, HardwareChoice, load_catalog,
+                              load_hardware, select_hardware)
 from lca.data.opendata import load_locations, load_manufacturing
 from lca.inventory.datasets import BACKGROUND, background_datasets, foreground_datasets
-from lca.study.file import HardwareChoice, load_study
+from lca.study.file import load_study
 from lca.study.resolve import evaluators
 from tests.conftest import ROOT
 
@@ -77,6 +77,32 @@ def test_every_value_has_provenance_and_fits_its_rule(model, kind) -> None:
             assert factor.year[:4].isdigit(), (entry.id, rule, factor.year)
             # The rule exists and the value has its dimension and bounds.
             make_override(model[rule], factor.value, factor.where)
+
+
+def test_catalog_values_are_given_by_their_catalog() -> None:
+    """A value of the catalog is a `Given` from the moment it is read: a GPU's or a server's by
+    the catalog, a data centre's by the preset, each at its own line of its file."""
+    for kind, origin in ((GPUS, Origin.CATALOG), (SERVERS, Origin.CATALOG),
+                         (DATACENTERS, Origin.PRESET)):
+        for entry in load_catalog(kind).values():
+            for rule, value in entry.values.items():
+                assert isinstance(value, Given) and value.origin is origin, (entry.id, rule)
+                assert value.where.file == f"inventories/{kind.file}" and value.where.line > 0
+    # The H100's TDP, 700 W, as NVIDIA's datasheet gives it (inventories/gpus.yaml).
+    tdp = load_catalog(GPUS)["h100-sxm"].values["gpu.tdp"]
+    assert tdp.value == "700 W" and tdp.citation.endswith(")")
+
+
+def test_open_data_factors_are_given_by_data() -> None:
+    """Electricity factors and manufacturing impacts are `Given`s of origin data, cited as
+    'source (year; licence)'."""
+    france = load_locations()["FRA"].factors["gwp"]
+    assert isinstance(france, Given) and france.origin is Origin.DATA
+    assert france.where.file == "inventories/electricity.csv"
+    assert france.citation == f"{france.source} ({france.year}; {france.licence})"
+    datasets, _ = load_manufacturing()
+    for dataset in datasets.values():
+        assert all(f.origin is Origin.DATA for f in dataset.impacts.values()), dataset.id
 
 
 def test_gpu_and_server_values_are_apart() -> None:

@@ -10,8 +10,9 @@ import pytest
 from lca.core.errors import InputError, Where
 from lca.core.provenance import Origin
 from lca.core.rules.evaluate import Evaluator, make_override
-from lca.core.rules.explain import explain, render
+from lca.core.rules.explain import explain
 from lca.core.rules.ruleset import load_rules
+from lca.report.explanation import render
 from lca.study.file import load_study
 from lca.study.resolve import overrides_for
 from tests.conftest import ROOT

@@ -16,9 +16,10 @@ from lca.analysis.montecarlo import uncertain_rules
 from lca.analysis.validate import cases_file, load_cases
 from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
 from lca.core.provenance import Origin
-from lca.core.rules.explain import explain, render
+from lca.core.rules.explain import explain
 from lca.data.opendata import load_indicators
 from lca.report.document import Results, UnitResult
+from lca.report.explanation import render
 from lca.study.situation import Setting, parse_set
 from tests.conftest import ROOT
 

@@ -13,8 +13,8 @@ import yaml
 
 from lca.cli import main
 from lca.core.errors import InputError, Where
-from lca.data.paths import data_dir
-from lca.data.references import Citation, load_registry, parse_citation, registry
+from lca.core.paths import data_dir
+from lca.core.references import Citation, load_registry, parse_citation, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("model", "inventories", "methods", "examples", "docs")  # pyproject's force-include

@@ -15,8 +15,7 @@ from lca.core.provenance import Origin, given
 from lca.core.rules.evaluate import Evaluator, make_override
 from lca.core.units import parse_quantity
 from lca.core.yamlsource import read_yaml
-from lca.data.catalog import select_hardware
-from lca.study.file import HardwareChoice
+from lca.data.catalog import HardwareChoice, select_hardware
 
 CASES_DIR = Path(__file__).parent / "rules"
 

@@ -14,7 +14,7 @@ import pytest
 
 from lca.analysis.compare import compare_scenarios
 from lca.assess import assess
-from lca.data.paths import data_dir
+from lca.core.paths import data_dir
 from lca.inventory.datasets import PARTS
 from lca.report.document import QUANTITIES
 from lca.scoring.engine import STAGES

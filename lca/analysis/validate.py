@@ -18,14 +18,14 @@ import pint
 from lca.assess import Prepared, prepare, run
 from lca.brightway.project import DEFAULT_PROJECT
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import data_dir
 from lca.core.provenance import Origin
+from lca.core.references import parse_citation
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.ruleset import RuleSet
 from lca.core.units import Quantity, parse_quantity, unit_text
 from lca.core.yamlsource import YamlDocument, read_yaml
 from lca.data.opendata import Indicator, load_indicators
-from lca.data.paths import data_dir
-from lca.data.references import parse_citation
 from lca.inventory.datasets import PARTS
 from lca.scoring.engine import STAGES
 from lca.study.file import load_study

@@ -2,8 +2,7 @@
 
 The legacy line (brightway2 2.4.7: bw2data 3.6, bw2calc 1.8, bw2io 0.8) addresses an activity by
 its `(database, code)` key everywhere; Brightway 2.5 (bw2data 4, bw2calc 2 or 3, bw2io 0.9) keys
-the calculation by integer ids, replaces `redo_lci` by `lci(demand=...)` and migrates a project
-one way on first opening. The line is read from the installed bw2data's version, without
+the calculation by integer ids and migrates a project one way on first opening. The line is read from the installed bw2data's version, without
 importing it (its import prints a banner and takes a second).
 
 Both lines talk: the data-folder banner, bw2io's strategy lines, 2.5's pypardiso warning. What
@@ -50,7 +49,7 @@ def chatter() -> Iterator[None]:
         yield
 
 
-def _ids(demand: dict[Key, float]) -> dict[Any, float]:
+def demand_ids(demand: dict[Key, float]) -> dict[Any, float]:
     """The demand as the installed bw2calc takes it: by key (legacy) or by integer id (2.5)."""
     if not BW25:
         return demand
@@ -65,7 +64,7 @@ def factorised_lca(demand: dict[Key, float], method: tuple[str, ...], factorize:
     (unless `factorize` is False: then only its matrices are wanted)."""
     from bw2calc import LCA
 
-    lca = LCA(_ids(demand), method=method)
+    lca = LCA(demand_ids(demand), method=method)
     lca.lci(factorize=factorize)
     return lca
 
@@ -83,23 +82,6 @@ def matrix_keys(lca: Any) -> tuple[list[Key], list[Key]]:
         indices = ({keys[i]: index for i, index in lca.dicts.activity.items()},
                    {keys[i]: index for i, index in lca.dicts.biosphere.items()})
     return tuple(sorted(index, key=index.__getitem__) for index in indices)
-
-
-def redo_lci(lca: Any, demand: dict[Key, float]) -> None:
-    """The inventory of another demand, on the same (factorised) technosphere."""
-    if BW25:
-        lca.lci(demand=_ids(demand))
-    else:
-        lca.redo_lci(demand)
-
-
-def supply(lca: Any, key: Key) -> float:
-    """The supply of the activity `key` in the last inventory calculated."""
-    if BW25:
-        from bw2data import get_id
-
-        return float(lca.supply_array[lca.dicts.activity[get_id(key)]])
-    return float(lca.supply_array[lca.activity_dict[key]])
 
 
 def write(db: Any, data: dict, searchable: bool) -> None:

@@ -17,7 +17,8 @@ indicator flows the foreground emits itself (on-site cooling water):
 Your databases are only read. The linked foreground is a database of its own, `genai-lca linked:
 TITLE`, written into your project and marked as the tool's (`brightway.write_owned`): a
 same-named database the tool did not create is refused, never replaced. The tool's own results,
-in its own project, are unchanged; the linked scores are an extra block of the document.
+in its own project, are unchanged; the linked scores (`lca.scoring.linked`) are an extra block
+of the document.
 """
 
 from __future__ import annotations
@@ -31,11 +32,8 @@ from lca.brightway import project as bw
 from lca.core.errors import InputError, Where, did_you_mean, near_names
 from lca.core.yamlsource import YamlDocument, read_yaml
 from lca.data.opendata import Dataset, Indicator, resolve_location
-from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, PARTS, Foreground, Key, electricity_key,
+from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, electricity_key,
                                     manufacturing_key)
-from lca.scoring import crosscheck
-from lca.scoring.background import from_brightway
-from lca.scoring.engine import STAGES, calculate
 from lca.study.file import BackgroundLink
 
 LINKED_PREFIX = "genai-lca linked: "
@@ -305,34 +303,14 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
     return linked, left_out
 
 
-def assess_linked(resolved: Resolved, foregrounds: list[Foreground]) -> dict[str, Any]:
-    """Write the linked foreground into your project (the tool's own database there) and
-    compute every method: the document's `background` block."""
-    link = resolved.mapping.link
+def write_linked(resolved: Resolved, foregrounds: list[Foreground]
+                 ) -> tuple[list[Foreground], list[dict[str, Any]]]:
+    """Write the linked foreground into your project (the tool's own database there): the
+    linked foregrounds written, and the flows left out (`linked_foregrounds`). Scoring them is
+    `lca.scoring.linked`'s."""
     database = resolved.linked
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
-    bw.open_project(link.project.value)
+    bw.open_project(resolved.mapping.link.project.value)
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
                    LINKED_ROLE, resolved.owner, searchable=False)
-    methods = list(resolved.methods)
-    written = from_brightway(linked[0].unit, methods)
-    scores = calculate(linked, written, stored=True)
-    crosscheck.check(linked, scores, written)
-    units = []
-    for name, fg, score in zip(resolved.owner.units, linked, scores, strict=True):
-        impacts = []
-        for method in methods:
-            parts = score.parts[method]
-            impacts.append({
-                "method": list(method), "unit": resolved.methods[method],
-                "total": score.total[method],
-                "by_stage": {s: sum(parts[(p, s)] for p in PARTS) for s in STAGES},
-                "by_component": {p: sum(parts[(p, s)] for s in STAGES) for p in PARTS},
-                "includes": score.includes[method]})
-        gaps = [{k: v for k, v in item.items() if k != "functional_unit"}
-                for item in left_out if item["functional_unit"] == fg.unit[1]]
-        units.append({"name": name, "impacts": impacts, "not_linked": gaps})
-    return {"project": link.project.value, "database": link.database.value,
-            "mapping": resolved.mapping.file, "linked_database": database,
-            "methods": [{"name": list(m), "unit": u} for m, u in resolved.methods.items()],
-            "links": resolved.described, "functional_units": units}
+    return linked, left_out

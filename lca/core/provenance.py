@@ -39,7 +39,7 @@ PUBLISHED = (Origin.DATA, Origin.CATALOG, Origin.PRESET)
 
 @dataclass(frozen=True)
 class Citation:
-    """An entry of the source registry (model/references.yaml, `lca.data.references`) by its id,
+    """An entry of the source registry (model/references.yaml, `lca.core.references`) by its id,
     and what was read there (a table, a page, the figure), maybe empty."""
 
     ref: str

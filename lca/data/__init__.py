@@ -1,1 +1,1 @@
-"""Loaders of the open data, the catalogs and the source registry."""
+"""Loaders of the open data and the catalogs, each value a `Given` with its provenance."""

@@ -13,46 +13,50 @@ from functools import cache
 from pathlib import Path
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import data_dir
 from lca.core.provenance import Given, Origin, given
+from lca.core.references import parse_citation
 from lca.core.yamlsource import read_yaml
-from lca.data.opendata import Factor
-from lca.data.paths import data_dir
-from lca.data.references import parse_citation
-from lca.study.file import HardwareChoice
 
 PROVENANCE = ("value", "source", "year", "licence")
 
 
 @dataclass(frozen=True)
+class HardwareChoice:
+    """The catalog ids a study's `hardware:` names: a server id (`hardware: dgx-h100`, its
+    default GPU with it), or `{server: ID, gpu: ID}` (either may be left out)."""
+
+    server: Given | None
+    gpu: Given | None
+
+
+@dataclass(frozen=True)
 class CatalogKind:
-    """What one catalog file holds: its file name, what to call an entry, its extra fields."""
+    """What one catalog file holds: its file name, what to call an entry, who gives its values
+    (the catalog for hardware a study names, a preset for a data centre), its extra fields."""
 
     file: str
     noun: str
+    origin: Origin
     fields: tuple[str, ...] = ()  # required text fields besides name, description and values
 
 
-GPUS = CatalogKind("gpus.yaml", "GPU")
-SERVERS = CatalogKind("servers.yaml", "server", ("gpu",))
-DATACENTERS = CatalogKind("datacenters.yaml", "data centre")
+GPUS = CatalogKind("gpus.yaml", "GPU", Origin.CATALOG)
+SERVERS = CatalogKind("servers.yaml", "server", Origin.CATALOG, ("gpu",))
+DATACENTERS = CatalogKind("datacenters.yaml", "data centre", Origin.PRESET)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A catalog entry: its id, name, rule values (raw text or numbers, with provenance), and
-    its extra fields (a server's default `gpu`) with where each stands."""
+    """A catalog entry: its id, name, rule values (raw text or numbers, each given by the
+    catalog or the preset with its source, year, licence and place), and its extra fields (a
+    server's default `gpu`) with where each stands."""
 
     id: str
     name: str
     description: str
-    values: dict[str, Factor]
+    values: dict[str, Given]
     fields: dict[str, Given]
-
-    def as_given(self, origin: Origin) -> dict[str, Given]:
-        """The entry's rule values as given by the catalog (a hardware entry a study names) or
-        by a preset (a data centre), with their source, year, licence and place."""
-        return {rule: given(f.value, f.where, origin, f.source, f.year, f.licence)
-                for rule, f in self.values.items()}
 
 
 def load_catalog(kind: CatalogKind, path: Path | None = None) -> dict[str, Entry]:
@@ -87,7 +91,7 @@ def _read(kind: CatalogKind, path: Path) -> dict[str, Entry]:
         for field in kind.fields:
             if not isinstance(entry.get(field), str):
                 raise InputError(f"{kind.noun} '{entry_id}' needs '{field}' (a catalog id)", here)
-            fields[field] = given(entry[field], doc.where((entry_id, field)), Origin.CATALOG)
+            fields[field] = given(entry[field], doc.where((entry_id, field)), kind.origin)
         values = {}
         for rule, item in entry["values"].items():
             where = doc.where((entry_id, "values", rule))
@@ -95,8 +99,8 @@ def _read(kind: CatalogKind, path: Path) -> dict[str, Entry]:
                 raise InputError(f"catalog value '{rule}' needs exactly {', '.join(PROVENANCE)}",
                                  where)
             source = parse_citation(item["source"], doc.where((entry_id, "values", rule, "source")))
-            values[str(rule)] = Factor(item["value"], str(source), str(item["year"]),
-                                       str(item["licence"]), where)
+            values[str(rule)] = given(item["value"], where, kind.origin, str(source),
+                                      str(item["year"]), str(item["licence"]))
         catalog[str(entry_id)] = Entry(str(entry_id), str(entry.get("name", entry_id)),
                                        " ".join(str(entry.get("description", "")).split()),
                                        values, fields)
@@ -135,7 +139,7 @@ class Selection:
         out: dict[str, Given] = {}
         for entry in (self.server, self.gpu):
             if entry is not None:
-                out.update(entry.as_given(Origin.CATALOG))
+                out.update(entry.values)
         return out
 
     @property

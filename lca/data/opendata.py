@@ -10,16 +10,16 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import data_dir
+from lca.core.provenance import Given, Origin, given
+from lca.core.references import parse_citation
 from lca.core.rules.expression import Node, references
 from lca.core.rules.rule import parse_formula
 from lca.core.rules.ruleset import RuleSet, raise_all, static_problem
 from lca.core.units import Quantity
 from lca.core.yamlsource import read_yaml
-from lca.data.paths import data_dir
-from lca.data.references import parse_citation
 
 INDICATORS = ("gwp", "pe", "water", "adpe")
 ELECTRICITY_UNITS = {"gwp": "kg CO2-eq/kWh", "pe": "MJ/kWh", "water": "m3/kWh",
@@ -52,27 +52,13 @@ class Indicator:
 
 
 @dataclass(frozen=True)
-class Factor:
-    """One published value with its provenance: a number, or text with a unit ("700 W")."""
-
-    value: Any
-    source: str
-    year: str  # text: a combined figure may cite two years ("2011 & 2016")
-    licence: str
-    where: Where
-
-    @property
-    def citation(self) -> str:
-        return f"{self.source} ({self.year}; {self.licence})"
-
-
-@dataclass(frozen=True)
 class Location:
-    """A location's electricity: one factor per indicator where the data have one."""
+    """A location's electricity: one factor per indicator where the data have one, each a
+    `Given` of origin data with its source, year and licence."""
 
     code: str
     name: str
-    factors: dict[str, Factor]
+    factors: dict[str, Given]
 
     def missing(self) -> list[str]:
         return [i for i in INDICATORS if i not in self.factors]
@@ -85,7 +71,7 @@ class Dataset:
     id: str
     name: str
     unit: str  # Brightway unit name: unit, gigabyte, square centimeter, ...
-    impacts: dict[str, Factor]
+    impacts: dict[str, Given]  # per indicator, of origin data
     missing: dict[str, str]
 
 
@@ -145,7 +131,7 @@ def load_indicators() -> dict[str, Indicator]:
 def load_locations() -> dict[str, Location]:
     """Every location of `inventories/electricity.csv`, with the preferred factor per indicator."""
     path = data_dir("inventories") / "electricity.csv"
-    rows: dict[str, dict[str, dict[str, Factor]]] = {}
+    rows: dict[str, dict[str, dict[str, Given]]] = {}
     names: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
@@ -155,7 +141,9 @@ def load_locations() -> dict[str, Location]:
                                  f"{ELECTRICITY_UNITS.get(row['indicator'])!r}", where)
             names[row["location"]] = row["location_name"]
             source = parse_citation(row["source"], where)
-            factor = Factor(float(row["value"]), str(source), row["year"], row["licence"], where)
+            # The year is text: a combined figure may cite two years ("2011 & 2016").
+            factor = given(float(row["value"]), where, Origin.DATA, str(source), row["year"],
+                           row["licence"])
             rows.setdefault(row["location"], {}).setdefault(row["indicator"], {})[row["dataset"]] = factor
     locations = {}
     for code, by_indicator in rows.items():
@@ -208,8 +196,8 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                 raise InputError("an impact is one of gwp, pe, water, adpe with value, source, "
                                  "year and licence", where)
             source = parse_citation(item["source"], where)
-            impacts[indicator] = Factor(float(item["value"]), str(source), str(item["year"]),
-                                        item["licence"], where)
+            impacts[indicator] = given(float(item["value"]), where, Origin.DATA, str(source),
+                                       str(item["year"]), item["licence"])
         missing = dict(entry.get("missing") or {})
         if set(impacts) | set(missing) != set(INDICATORS) or set(impacts) & set(missing):
             raise InputError("each indicator is either in impacts or in missing (with a reason)",
@@ -229,12 +217,12 @@ def load_manufacturing() -> tuple[dict[str, Dataset], dict[str, PartProfiles]]:
                                      f"{did_you_mean(item['dataset'], datasets)}", where)
             choices[choice] = [ProfileItem(i["dataset"], parse_formula(str(i["amount"]), where),
                                            str(i["amount"]), where) for i in items]
-        given = entry.get("given")
-        if given is not None and (given not in choices or len(choices[given]) != 1
-                                  or not entry.get("factors")):
+        by_figures = entry.get("given")
+        if by_figures is not None and (by_figures not in choices or len(choices[by_figures]) != 1
+                                       or not entry.get("factors")):
             raise InputError("`given` names a choice of one dataset, whose impacts are the "
                              "part's `factors`", doc.where(("profiles", part, "given")))
-        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices, given,
+        parts[part] = PartProfiles(part, entry["rule"], entry.get("factors"), choices, by_figures,
                                    doc.where(("profiles", part)))
     return datasets, parts
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pint
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import TEMPLATE_FILE, data_dir
+from lca.core.references import parse_citation
 from lca.core.rules.expression import Node, references
 from lca.core.rules.rule import parse_formula
 from lca.core.rules.ruleset import RuleSet, raise_all, static_problem
@@ -24,8 +26,6 @@ from lca.core.units import Quantity
 from lca.core.yamlsource import YamlDocument, read_yaml
 from lca.data.opendata import (BW_UNITS, INDICATORS, check_profiles, load_indicators,
                                load_manufacturing)
-from lca.data.paths import TEMPLATE_FILE, data_dir
-from lca.data.references import parse_citation
 
 SERVER_PARTS = ("cpu", "ram", "ssd", "chassis", "server")
 DATACENTRE_PARTS = ("gpu", *SERVER_PARTS)

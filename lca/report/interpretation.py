@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lca.core.references import parse_citation
 from lca.core.yamlsource import read_yaml
-from lca.data.references import parse_citation
 from lca.inventory.datasets import PARTS
 from lca.report.text import drivers, swing_percent, swing_text
 from lca.scoring.engine import STAGES

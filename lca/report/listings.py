@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import textwrap
 
-from lca.core.rules.docs import rule_kind
 from lca.core.rules.ruleset import RuleSet
 from lca.core.units import format_number, parse_quantity, ureg
 from lca.data.catalog import DATACENTERS, GPUS, SERVERS, Entry, load_catalog
+from lca.report.ruledocs import rule_kind
 from lca.report.texttable import WIDTH, aligned
 
 

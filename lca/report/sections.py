@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lca.core.provenance import PUBLISHED, Origin, Provenance
+from lca.core.provenance import PUBLISHED, Given, Origin, Provenance
 from lca.core.rules.evaluate import Evaluator, quiet
 from lca.core.rules.explain import applied_formula, sources
 from lca.core.rules.rule import Rule
 from lca.core.units import unit_text
-from lca.data.opendata import INDICATORS, Factor, Indicator, load_locations, load_manufacturing
+from lca.data.opendata import INDICATORS, Indicator, load_locations, load_manufacturing
 from lca.inventory.datasets import BIOSPHERE, Foreground, Key, electricity_key, manufacturing_key
 from lca.study.file import FunctionalUnit, Study
 
@@ -157,7 +157,7 @@ def inventory(foreground: Foreground, datasets: Datasets) -> list[dict[str, Any]
     return rows
 
 
-def _published() -> dict[Key, dict[str, Factor]]:
+def _published() -> dict[Key, dict[str, Given]]:
     """The open data's factors by background dataset key and indicator."""
     datasets, _ = load_manufacturing()
     out = {electricity_key(loc.code): loc.factors for loc in load_locations().values()}

@@ -9,6 +9,7 @@ from typing import Any
 from lca.core.errors import InputError, Where, did_you_mean
 from lca.core.provenance import Given, Origin, given
 from lca.core.yamlsource import YamlDocument, read_yaml
+from lca.data.catalog import HardwareChoice
 from lca.study.measured import Measurement, read_codecarbon
 
 STUDY_KEYS = ("study", "goal", "scope", "location", "hardware", "datacenter", "allocation",
@@ -23,15 +24,6 @@ INCLUDE_KEYS = ("unit", "share")
 COUNT_KEYS = ("amount", "of")
 SOURCED_KEYS = ("value", "source")
 BACKGROUND_KEYS = ("project", "database", "mapping", "methods")
-
-
-@dataclass(frozen=True)
-class HardwareChoice:
-    """The catalog ids a study's `hardware:` names: a server id (`hardware: dgx-h100`, its
-    default GPU with it), or `{server: ID, gpu: ID}` (either may be left out)."""
-
-    server: Given | None
-    gpu: Given | None
 
 
 @dataclass(frozen=True)

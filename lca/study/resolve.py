@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lca.core.provenance import Given, Origin
+from lca.core.provenance import Given
 from lca.core.rules.evaluate import Evaluator, Override
 from lca.core.rules.ruleset import RuleSet
-from lca.data.catalog import (DATACENTERS, Entry, Hardware, Selection, load_catalog, load_hardware,
-                              select_datacenter, select_hardware)
+from lca.data.catalog import (DATACENTERS, Entry, Hardware, HardwareChoice, Selection, load_catalog,
+                              load_hardware, select_datacenter, select_hardware)
 from lca.data.opendata import (Dataset, Location, PartProfiles, load_locations, load_manufacturing,
                                resolve_location)
-from lca.study.file import FunctionalUnit, HardwareChoice, Study
+from lca.study.file import FunctionalUnit, Study
 from lca.study.situation import Setting, situation
 
 
@@ -72,7 +72,7 @@ def resolve(study: Study, rules: RuleSet, settings: list[Setting] = (),
     study_hardware = _hardware(study.hardware, data)
     datacenter = (select_datacenter(study.datacenter, data.datacenters)
                   if study.datacenter is not None else None)
-    preset = datacenter.as_given(Origin.PRESET) if datacenter is not None else {}
+    preset = datacenter.values if datacenter is not None else {}
     study_location = _location(study.location)
     units = []
     for unit in study.functional_units:

@@ -16,13 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from lca.core.errors import InputError, Where
+from lca.core.paths import data_dir, model_files, rule_files
 from lca.core.provenance import Given, Origin, Provenance, given
 from lca.core.rules.evaluate import Override, make_override
 from lca.core.rules.ruleset import RuleSet, load_rules
 from lca.core.units import Quantity
-from lca.data.opendata import Dataset, Factor, Location, PartProfiles
-from lca.data.paths import data_dir, model_files, rule_files
-from lca.inventory.template import checked_template
+from lca.data.opendata import Dataset, Location, PartProfiles, check_profiles
 from lca.study.file import FunctionalUnit, Study
 
 
@@ -77,9 +76,10 @@ def load_model(folder: Path | None = None) -> RuleSet:
 @lru_cache(maxsize=1)
 def _shipped_model() -> RuleSet:
     """The shipped rules, read and checked once per process, as the shipped data are, with the
-    foreground template and the manufacturing profiles that refer to them."""
+    manufacturing profiles that the situation reads (the inventory checks its foreground
+    template against the rules when it builds: `lca.inventory.template.checked_template`)."""
     rules = load_rules(model_files(), root=data_dir("model").parent)
-    checked_template(rules)
+    check_profiles(rules)
     return rules
 
 
@@ -149,7 +149,7 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
                   ) -> dict[str, Given]:
     """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
     in their rules' units, as the open data give them."""
-    sources: list[tuple[str, dict[str, Factor]]] = []
+    sources: list[tuple[str, dict[str, Given]]] = []
     if location is not None:
         sources.append(("electricity", location.factors))
     for part in parts.values():
@@ -158,6 +158,6 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
         if prefix:
             (item,) = part.choices[choice.value]
             sources.append((prefix, datasets[item.dataset].impacts))
-    return {f"{prefix}.{indicator}": given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
-                                           f.where, Origin.DATA, f.source, f.year, f.licence)
+    return {f"{prefix}.{indicator}": Given(Quantity(f.value, rules[f"{prefix}.{indicator}"].unit),
+                                           f.provenance)
             for prefix, factors in sources for indicator, f in factors.items()}

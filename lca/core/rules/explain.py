@@ -1,4 +1,7 @@
-"""Why a value is what it is: a tree of value, unit, formula, inputs and sources."""
+"""Why a value is what it is: a tree of value, unit, formula, inputs and sources.
+
+The tree is data (`Explanation`); `lca.report.explanation` renders it as the text `genai-lca
+explain` prints."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ import numpy as np
 import pint
 
 from lca.core.provenance import Citation, Provenance
+from lca.core.references import citation_or_none
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.expression import Cond
 from lca.core.rules.rule import Rule, Uncertainty
 from lca.core.units import format_number, unit_text
-from lca.data.references import citation_or_none, registry
 
 
 @dataclass
@@ -124,7 +127,8 @@ def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explana
     texts, cited = sources(evaluator, name)
     return Explanation(
         name=name, title=rule.title, value=value_text(evaluator, name), how=how,
-        formula=applied_formula(evaluator, name), given=override.provenance if override is not None else None, sources=list(texts),
+        formula=applied_formula(evaluator, name),
+        given=override.provenance if override is not None else None, sources=list(texts),
         cited=list(cited), repeated=repeated)
 
 
@@ -146,38 +150,6 @@ def explain(evaluator: Evaluator, name: str) -> Explanation:
         return out
 
     return node(name)
-
-
-def render(tree: Explanation) -> str:
-    """The tree as indented text, one rule per line with its details below, then each
-    registry entry the tree cites, once."""
-    lines: list[str] = []
-    cited: dict[str, None] = {}  # in order of first citation
-
-    def walk(node: Explanation, lead: str, branch: str) -> None:
-        lines.append(f"{lead}{branch}{node.name} = {node.value}  ({node.title})")
-        inner = lead + ("    " if branch == "└── " else "│   " if branch else "")
-        if node.repeated:
-            lines.append(f"{inner}  (explained above)")
-            return
-        pipe = "│ " if node.inputs else "  "
-        if node.how == "formula":
-            lines.append(f"{inner}{pipe} formula: {node.formula}")
-        elif node.how == "override":
-            lines.append(f"{inner}{pipe} given by {node.given}")
-        else:
-            lines.append(f"{inner}{pipe} default value")
-        for source in node.sources:
-            lines.append(f"{inner}{pipe} source: {source}")
-        cited.update((c.ref, None) for c in node.cited)
-        for i, child in enumerate(node.inputs):
-            walk(child, inner, "└── " if i == len(node.inputs) - 1 else "├── ")
-
-    walk(tree, "", "")
-    entries = registry()
-    if cited:
-        lines += ["", "References:"] + [f"  {ref}: {entries[ref].text()}" for ref in cited]
-    return "\n".join(lines)
 
 
 def distribution_text(uncertainty: Uncertainty) -> str:

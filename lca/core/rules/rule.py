@@ -10,11 +10,11 @@ import pint
 
 from lca.core.errors import InputError, Where, did_you_mean
 from lca.core.provenance import Citation
+from lca.core.references import parse_citation
 from lca.core.rules.expression import Cond, FormulaError, Node, parse
 from lca.core.units import (dimension_text, format_number, parse_quantity, parse_unit, unit_text,
                             ureg)
 from lca.core.yamlsource import YamlDocument
-from lca.data.references import parse_citation
 
 RULE_KEYS = ("title", "description", "unit", "type", "choices", "value", "formula", "variations",
              "applicable_if", "bounds", "sources", "uncertainty", "notes")

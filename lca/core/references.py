@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from lca.core.errors import InputError, Where, did_you_mean
+from lca.core.paths import REFERENCES_FILE, data_dir
 from lca.core.provenance import Citation
 from lca.core.yamlsource import read_yaml
-from lca.data.paths import REFERENCES_FILE, data_dir
 
 ENTRY_KEYS = ("authors", "publisher", "title", "year", "licence", "url", "doi", "docs", "data",
               "notes")

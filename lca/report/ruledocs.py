@@ -1,14 +1,15 @@
-"""Documentation of the rules: one Markdown page per rule, and an index."""
+"""Documentation of the rules (`genai-lca rules --doc DIR`): one Markdown page per rule, and an
+index."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from lca.core.references import registry
 from lca.core.rules.explain import distribution_text, format_value, formula_text
 from lca.core.rules.rule import Rule
 from lca.core.rules.ruleset import RuleSet
 from lca.core.units import format_number
-from lca.data.references import registry
 
 
 def page_name(rule_name: str) -> str:
