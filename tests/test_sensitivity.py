@@ -14,7 +14,7 @@ import pytest
 from lca.analysis import montecarlo as mc
 from lca.analysis import sensitivity as sens
 from lca.analysis.sampling import quantile, sample
-from lca.assess import prepare, score_variant
+from lca.assess import Pipeline, prepare
 from lca.brightway.project import method_name
 from lca.core.rules.rule import Rule
 from lca.core.rules.ruleset import load_rules
@@ -35,7 +35,7 @@ def llama():
     indicators = load_indicators()
     methods = {i: method_name(ind) for i, ind in indicators.items()}
     background = open_data(prepared.background, indicators, methods)
-    return prepared, score_variant(prepared, background).to_json(), background, indicators
+    return prepared, Pipeline.variant(prepared, background).to_json(), background, indicators
 
 
 @pytest.fixture(scope="module")

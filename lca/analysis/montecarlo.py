@@ -28,7 +28,7 @@ from lca.core.rules.explain import distribution_text
 from lca.data.opendata import Indicator
 from lca.inventory.datasets import Amount, Foreground, Key, foreground_datasets
 from lca.report.sections import origin
-from lca.scoring.background import Background, from_brightway
+from lca.scoring.background import Background
 from lca.scoring.engine import totals
 from lca.study.file import FunctionalUnit
 
@@ -74,14 +74,6 @@ def draw(prepared: Prepared, iterations: int, seed: int) -> list[dict[str, np.nd
     return out
 
 
-def background_scores(background: dict[Key, dict[str, Any]], indicators: dict[str, Indicator]
-                      ) -> Background:
-    """The characterised scores of the open-data background (`prepared.background`), computed
-    by Brightway once from the project it was written to: the samples do not change them."""
-    methods = [method_name(ind) for ind in indicators.values()]
-    return from_brightway(next(iter(background)), methods)
-
-
 def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]], background: Background,
              indicators: dict[str, Indicator]) -> list[dict[str, np.ndarray]]:
     """Scores of every unit for given samples of its rules: one vectorised evaluation, the
@@ -121,7 +113,7 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
     """The `uncertainty` section of the results document: statistics per unit and indicator.
 
     `deterministic` is the results document of the same study, shown beside them; `background`
-    the scores Brightway solved for it (`assess.score`), which the samples do not change.
+    the scores Brightway solved for it (`Pipeline.score`), which the samples do not change.
     """
     from tqdm import tqdm
 

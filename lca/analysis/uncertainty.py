@@ -9,17 +9,20 @@ section's `sensitivity` says how they were computed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lca.analysis import montecarlo
 from lca.analysis.compare import allocation_results
 from lca.analysis.sensitivity import sampled_rules, sobol, tornado
-from lca.assess import Prepared, Scored, prepare, score
+from lca.assess import Pipeline, Prepared, Scored
 from lca.core.errors import InputError, Where
 from lca.data.opendata import INDICATORS, Indicator, load_indicators
-from lca.defaults import DEFAULT_PROJECT, SOBOL_N
-from lca.study.situation import Setting, load_model
+from lca.defaults import SOBOL_N
+from lca.report.document import Results
+from lca.study.file import Study
+from lca.study.situation import Setting
 
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
 MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold at once
@@ -67,7 +70,7 @@ def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: in
     """Monte Carlo statistics, tornado swings and Sobol' indices per unit and indicator.
 
     Everything is scored over the background Brightway solved once for the study (`scored`,
-    from `assess.score`). The same seed drives the Monte Carlo draws and the Sobol' design, so
+    from `Pipeline.score`). The same seed drives the Monte Carlo draws and the Sobol' design, so
     the whole section is reproducible.
     """
     background = scored.background
@@ -89,20 +92,19 @@ def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: in
                                 "intervals"}}}
 
 
-def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
-                project: str = DEFAULT_PROJECT, model_dir: Path | None = None,
-                sobol_n: int = SOBOL_N, allocations: bool = False) -> dict[str, Any]:
-    """The results document with an `uncertainty` section (`analyse`); with `allocations`, the
-    `allocation_comparison` too (`compare_allocations`, for the bundle's report).
+def uncertainty(pipeline: Pipeline, study: Path | Study, iterations: int, seed: int,
+                settings: Sequence[Setting] = (), sobol_n: int = SOBOL_N,
+                allocations: bool = False) -> Results:
+    """The results with an `uncertainty` section (`analyse`); with `allocations`, the
+    `allocation_comparison` too (`allocation_results`, for the bundle's report).
 
     The run is checked (`check_run`) before Brightway is written; the deterministic assessment
     runs first, then the samples are evaluated over its static background scores.
     """
-    rules = load_model(model_dir)
-    prepared = prepare(study_path, settings, rules=rules)
+    prepared = pipeline.prepare(study, settings)
     check_run(prepared, iterations, seed, sobol_n)
-    scored = (allocation_results(prepared.study, settings, project, rules=rules, own=prepared)
-              if allocations else score(prepared, project))
+    scored = (allocation_results(pipeline, prepared.study, settings, own=prepared)
+              if allocations else pipeline.score(prepared))
     scored.results.uncertainty = analyse(prepared, load_indicators(), iterations, seed, scored,
                                          sobol_n)
-    return scored.results.to_json()
+    return scored.results
