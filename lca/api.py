@@ -237,13 +237,14 @@ def compare(studies: Mapping[str, Study] | Sequence[Study],
         raise InputError("compare takes two or more studies with distinct titles (or a mapping "
                          "label -> study)", Where("compare"))
     prepared = [s.prepare() for s in labelled.values()]
-    pipeline = next(iter(labelled.values())).pipeline(project)  # each was prepared with its own rules
+    # Scoring needs no rules: each study was prepared with its own.
+    pipeline = next(iter(labelled.values())).pipeline(project)
     with pipeline.project.session():
-        section = _compare.scenarios(pipeline, list(labelled), prepared)[0].to_json()
-    differences = pd.DataFrame([{"functional_unit": d["functional_unit"], "rule": d["rule"],
-                                 **d["values"]} for d in section["differences"]])
-    return ScenarioComparison(tables.comparison(section), differences,
-                              {"scenario_comparison": section})
+        section = _compare.scenarios(pipeline, list(labelled), prepared)[0]
+    differences = pd.DataFrame([{"functional_unit": d.functional_unit, "rule": d.rule, **d.values}
+                                for d in section.differences])
+    return ScenarioComparison(tables.comparison(section.to_json()), differences,
+                              {"scenario_comparison": section.to_json()})
 
 
 def _text(value: Any) -> str:
