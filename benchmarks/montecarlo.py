@@ -34,9 +34,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lca.analysis.montecarlo import background_scores, monte_carlo, uncertain_rules
-from lca.assess import Prepared, foreground_name, prepare, score
+from lca.analysis.montecarlo import monte_carlo, uncertain_rules
+from lca.assess import Pipeline, Prepared, background_scores, foreground_name, prepare
 from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.data.opendata import load_indicators
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,7 @@ def best_seconds(step: Callable[[], object]) -> float:
 def ours(prepared: Prepared) -> tuple[dict[int, float], float]:
     """Our iterations per second for each N, and the seconds of the background scores alone."""
     indicators = load_indicators()
-    scored = score(prepared, "bench-ours")
+    scored = Pipeline.of(Project("bench-ours")).score(prepared)
     doc, background = scored.results.to_json(), scored.background
     # tqdm shows its bar only on a terminal: a captured stderr keeps it out of the timing.
     with contextlib.redirect_stderr(io.StringIO()):
