@@ -92,3 +92,18 @@ def test_reports_read_the_analyses_never_the_reverse() -> None:
     for name in (n for n in MODULES if n.startswith("lca.report")):
         assert not {e for e in edges[name]
                     if e.startswith("lca.analysis") or e == "lca.assess"}, name
+
+
+def test_the_readmes_pipeline_block_runs_as_written() -> None:
+    """The Python block of the README's "One pipeline, one project handle": its figures are the
+    README's `assess` (10,373,487 kg CO2-eq for training) and `compare --allocation all` (the
+    power rule's 9,834,938) tables, here to the digits the block's comments give."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("### One pipeline, one project handle")[1].split("```python\n")[1]
+    names: dict = {}
+    exec(compile(block.split("```")[0], "README.md (pipeline)", "exec"), names)  # noqa: S102
+    training = names["scored"].results.functional_units[0]
+    assert training.impacts["gwp"].total == pytest.approx(10373487.455, rel=1e-9)
+    assert names["power"].functional_units[0].impacts["gwp"].total == pytest.approx(9834938.20,
+                                                                                    rel=1e-9)
+    assert names["pipeline"].project.folder == Path(os.environ["BRIGHTWAY2_DIR"]).resolve()
