@@ -190,11 +190,12 @@ def cmd_assess(args: argparse.Namespace) -> None:
     from lca.report.text import results_table
 
     settings = _settings(args)
+    if args.out:
+        check_out(args.out)
     pipeline = _pipeline(args)
     if args.out:
         # The bundle's report discusses the sensitivity to the allocation choice: every rule is
         # scored, the study's own written to Brightway, the others in memory.
-        check_out(args.out)
         doc = compare_allocations(pipeline, args.study, settings)
         pipeline.publish(doc, args.out)
     else:
@@ -266,18 +267,16 @@ def cmd_compare(args: argparse.Namespace) -> None:
     if bool(args.allocation) == bool(args.scenario):
         raise InputError("compare takes either STUDY --allocation all, or --scenario A.yaml "
                          "B.yaml ...", Where("command line"))
+    if args.allocation and args.study is None:
+        raise InputError("--allocation all needs a study file", Where("command line"))
+    if args.out:
+        check_out(args.out)
     pipeline = _pipeline(args)
     if args.allocation:
-        if args.study is None:
-            raise InputError("--allocation all needs a study file", Where("command line"))
-        if args.out:
-            check_out(args.out)
         doc = compare_allocations(pipeline, args.study, settings)
         section = doc["allocation_comparison"]
         title = (f"{doc['study']}: every allocation rule (the study's own: {doc['allocation']})")
     else:
-        if args.out:
-            check_out(args.out)
         doc = compare_scenarios(pipeline, scenarios, settings)
         section = doc["scenario_comparison"]
         title = "Scenarios: " + "; ".join(f"{k} = {v['title']} ({v['file']})"
