@@ -3,7 +3,7 @@
 Run: python benchmarks/montecarlo.py. Works in a temporary BRIGHTWAY2_DIR. On the shipped example
 (2 functional units x 4 indicators) it measures, as iterations per second, best of 3 after a warm-up:
 
-- ours: `monte_carlo(prepared, indicators, N, seed, doc, background)`, the whole call as `genai-lca uncertainty`
+- ours: `monte_carlo(prepared, indicators, N, seed, results, background)`, the whole call as `genai-lca uncertainty`
   makes it: draw every uncertain rule N times, compute the background scores with Brightway (once
   per call; also timed on their own), evaluate the rules and the foreground tree for all samples at
   once, and the statistics. One iteration gives 8 scores: every indicator of both units.
@@ -64,12 +64,12 @@ def ours(prepared: Prepared) -> tuple[dict[int, float], float]:
     """Our iterations per second for each N, and the seconds of the background scores alone."""
     indicators = load_indicators()
     scored = Pipeline.of(Project("bench-ours")).score(prepared)
-    doc, background = scored.results.to_json(), scored.background
+    results, background = scored.results, scored.background
     # tqdm shows its bar only on a terminal: a captured stderr keeps it out of the timing.
     with contextlib.redirect_stderr(io.StringIO()):
-        monte_carlo(prepared, indicators, 1_000, SEED, doc, background)  # warm-up
+        monte_carlo(prepared, indicators, 1_000, SEED, results, background)  # warm-up
         rates = {n: n / best_seconds(
-            lambda n=n: monte_carlo(prepared, indicators, n, SEED, doc, background))
+            lambda n=n: monte_carlo(prepared, indicators, n, SEED, results, background))
             for n in OURS_N}
     return rates, best_seconds(lambda: background_scores(prepared.background, indicators))
 

@@ -66,13 +66,13 @@ def test_same_seed_same_numbers_and_the_spread_is_real() -> None:
     again = uncertainty(pipeline("test-mc-seed"), EXAMPLE, 2_000, 3).uncertainty
     other = uncertainty(pipeline("test-mc-seed"), EXAMPLE, 2_000, 4).uncertainty
     assert first == again
-    gwp = first["functional_units"][0]["indicators"]["gwp"]
-    assert gwp != other["functional_units"][0]["indicators"]["gwp"]
-    assert gwp["p2_5"] < gwp["median"] < gwp["p97_5"]
+    gwp = first.functional_units[0].indicators["gwp"]
+    assert gwp != other.functional_units[0].indicators["gwp"]
+    assert gwp.p2_5 < gwp.median < gwp.p97_5
     # Every term of training is per GPU-hour, i.e. goes as 1/MFU; MFU ~ U(0.25, 0.50) alone has
     # its 2.5-97.5 % range at 0.25625-0.49375, a factor 1.93 on the result. The other inputs
     # are independent and only widen it; 1.6 leaves room for sampling noise at 2,000 draws.
-    assert gwp["p97_5"] / gwp["p2_5"] > 1.6
+    assert gwp.p97_5 / gwp.p2_5 > 1.6
 
 
 def test_given_values_are_held_fixed(tmp_path) -> None:
@@ -83,9 +83,9 @@ def test_given_values_are_held_fixed(tmp_path) -> None:
         "allocation: gpu-count\ninputs:\n  gpu.mfu: 0.38\n  inference.batch_size: 32\n"))
     section = uncertainty(pipeline("test-mc-fixed"), study, 100, 1).uncertainty
     # Training reads the MFU; the inference unit (serving route) the batch size instead.
-    for unit, rule in zip(section["functional_units"], ("gpu.mfu", "inference.batch_size")):
-        assert rule in [f["rule"] for f in unit["fixed"]]
-        assert rule not in [s["rule"] for s in unit["sampled"]]
+    for unit, rule in zip(section.functional_units, ("gpu.mfu", "inference.batch_size")):
+        assert rule in [f.rule for f in unit.fixed]
+        assert rule not in [s.rule for s in unit.sampled]
 
 
 def test_iterations_must_be_positive(capsys) -> None:

@@ -175,12 +175,12 @@ def test_monte_carlo_gives_the_numbers_of_the_walk_it_replaced() -> None:
                                           46.339910269223566, 11.014532084733384]}}
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
     scored = pipeline(PROJECT).score(prepared)
-    section = monte_carlo(prepared, load_indicators(), 2000, 42, scored.results.to_json(),
+    section = monte_carlo(prepared, load_indicators(), 2000, 42, scored.results,
                           scored.background)
-    for unit in section["functional_units"]:
-        for indicator, expected in before[unit["functional_unit"]].items():
-            stats = unit["indicators"][indicator]
-            got = [stats[k] for k in ("mean", "p2_5", "p97_5", "sd")]
+    for unit in section.functional_units:
+        for indicator, expected in before[unit.functional_unit].items():
+            stats = unit.indicators[indicator]
+            got = [stats.mean, stats.p2_5, stats.p97_5, stats.sd]
             assert got == pytest.approx(expected, rel=1e-12)
 
 

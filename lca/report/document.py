@@ -312,6 +312,106 @@ class Comparison(Section):
     differences: list[Difference] | None = field(default=None, metadata=OPTIONAL)
 
 
+@dataclass(frozen=True)
+class SampledRule(Section):
+    """A rule Monte Carlo samples for a unit: its distribution and the distribution's source."""
+
+    rule: str
+    distribution: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FixedRule(Section):
+    """A rule with a distribution held at the value given (the study's, a preset's), and where."""
+
+    rule: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Statistics(Section):
+    """One result's samples: beside the deterministic value, mean, 2.5 %, median, 97.5 % and
+    standard deviation; `incomplete` when data are missing for the indicator."""
+
+    deterministic: float
+    mean: float
+    p2_5: float
+    median: float
+    p97_5: float
+    sd: float
+    incomplete: bool
+
+
+@dataclass(frozen=True)
+class Swing(Section):
+    """A tornado row: one rule at its low and high percentiles, every other at its value."""
+
+    rule: str
+    low_value: float
+    high_value: float
+    unit: str
+    score_low: float
+    score_high: float
+    swing: float
+    score_deterministic: float
+
+
+@dataclass(frozen=True)
+class SobolIndex(Section):
+    """A rule's first-order (S1) and total (ST) Sobol' indices with their confidence
+    half-widths; `note` says why they are 0 when the result does not vary."""
+
+    rule: str
+    S1: float
+    S1_conf: float
+    ST: float
+    ST_conf: float
+    note: str | None
+
+
+@dataclass(frozen=True)
+class UncertainUnit(Section):
+    """A unit's Monte Carlo: the rules sampled and held, the statistics per indicator; then the
+    tornado swings and Sobol' indices per indicator once the sensitivity is added."""
+
+    functional_unit: str
+    sampled: list[SampledRule]
+    fixed: list[FixedRule]
+    indicators: dict[str, Statistics]
+    tornado: dict[str, list[Swing]] | None = field(default=None, metadata=OPTIONAL)
+    sobol: dict[str, list[SobolIndex]] | None = field(default=None, metadata=OPTIONAL)
+
+
+@dataclass(frozen=True)
+class SobolDesign(Section):
+    """How the Sobol' indices were computed: base points, seed, evaluations and the method."""
+
+    base_points: int
+    seed: int
+    evaluations: int
+    method: str
+
+
+@dataclass(frozen=True)
+class Sensitivity(Section):
+    """The percentiles the tornado swings each rule to, and the Sobol' design."""
+
+    tornado_percentiles: list[float]
+    sobol: SobolDesign
+
+
+@dataclass(frozen=True)
+class Uncertainty(Section):
+    """The `uncertainty` section: iterations and seed, each unit's statistics, then (once
+    added) how the sensitivity was computed."""
+
+    iterations: int
+    seed: int
+    functional_units: list[UncertainUnit]
+    sensitivity: Sensitivity | None = field(default=None, metadata=OPTIONAL)
+
+
 @dataclass(kw_only=True)
 class Results(Section):
     """The results document of a study (contract.md, docs/results.schema.json), typed: built by
@@ -333,7 +433,7 @@ class Results(Section):
     references: list[Json] = field(default_factory=list)  # the registry entries cited
     background: Json | None = field(default=None, metadata=OPTIONAL)  # your own, when linked
     allocation_comparison: Comparison | None = field(default=None, metadata=OPTIONAL)
-    uncertainty: Json | None = field(default=None, metadata=OPTIONAL)
+    uncertainty: Uncertainty | None = field(default=None, metadata=OPTIONAL)
 
 
 def document(title: str, allocation: str, location: Location | None,
