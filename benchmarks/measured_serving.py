@@ -38,9 +38,8 @@ from lca.core.errors import Where  # noqa: E402
 from lca.core.provenance import Given, Origin, Provenance  # noqa: E402
 from lca.core.rules.evaluate import Evaluator, Override, make_override  # noqa: E402
 from lca.core.rules.ruleset import RuleSet  # noqa: E402
-from lca.data.catalog import select_hardware  # noqa: E402
+from lca.data.catalog import HardwareChoice, select_hardware  # noqa: E402
 from lca.report.texttable import aligned  # noqa: E402
-from lca.study.file import HardwareChoice  # noqa: E402
 from lca.study.situation import load_model  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data"

@@ -3,7 +3,7 @@
 Run: python benchmarks/montecarlo.py. Works in a temporary BRIGHTWAY2_DIR. On the shipped example
 (2 functional units x 4 indicators) it measures, as iterations per second, best of 3 after a warm-up:
 
-- ours: `monte_carlo(prepared, indicators, N, seed, doc, background)`, the whole call as `genai-lca uncertainty`
+- ours: `monte_carlo(prepared, indicators, N, seed, results, background)`, the whole call as `genai-lca uncertainty`
   makes it: draw every uncertain rule N times, compute the background scores with Brightway (once
   per call; also timed on their own), evaluate the rules and the foreground tree for all samples at
   once, and the statistics. One iteration gives 8 scores: every indicator of both units.
@@ -34,9 +34,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from lca.analysis.montecarlo import background_scores, monte_carlo, uncertain_rules
-from lca.assess import Prepared, foreground_name, prepare, score
+from lca.analysis.montecarlo import monte_carlo, uncertain_rules
+from lca.assess import Pipeline, Prepared, background_scores, foreground_name, prepare
 from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.data.opendata import load_indicators
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,13 +63,13 @@ def best_seconds(step: Callable[[], object]) -> float:
 def ours(prepared: Prepared) -> tuple[dict[int, float], float]:
     """Our iterations per second for each N, and the seconds of the background scores alone."""
     indicators = load_indicators()
-    scored = score(prepared, "bench-ours")
-    doc, background = scored.results.to_json(), scored.background
+    scored = Pipeline.of(Project("bench-ours")).score(prepared)
+    results, background = scored.results, scored.background
     # tqdm shows its bar only on a terminal: a captured stderr keeps it out of the timing.
     with contextlib.redirect_stderr(io.StringIO()):
-        monte_carlo(prepared, indicators, 1_000, SEED, doc, background)  # warm-up
+        monte_carlo(prepared, indicators, 1_000, SEED, results, background)  # warm-up
         rates = {n: n / best_seconds(
-            lambda n=n: monte_carlo(prepared, indicators, n, SEED, doc, background))
+            lambda n=n: monte_carlo(prepared, indicators, n, SEED, results, background))
             for n in OURS_N}
     return rates, best_seconds(lambda: background_scores(prepared.background, indicators))
 

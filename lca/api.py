@@ -25,8 +25,9 @@ import pandas as pd
 import pint
 
 from lca.analysis import compare as _compare
-from lca.assess import Prepared, prepare, run
-from lca.brightway.project import DEFAULT_PROJECT, session
+from lca.assess import Pipeline, Prepared, prepare
+from lca.brightway.handle import Project
+from lca.defaults import DEFAULT_PROJECT
 from lca.core.errors import InputError, Where
 from lca.core.rules.evaluate import MissingInput, make_override
 from lca.core.rules.ruleset import RuleSet
@@ -90,21 +91,26 @@ class Study:
             added.append(setting)
         return Study(self.data, (*self.settings, *added), self.rules)
 
+    def pipeline(self, project: str = DEFAULT_PROJECT) -> Pipeline:
+        """The pipeline of this study's rules, in the Brightway project `project` (for the
+        modules of `lca` that take one)."""
+        return Pipeline(Project(project), self.rules)
+
     def prepare(self) -> Prepared:
         """Every amount computed, down to the Brightway datasets, nothing written (for the
         modules of `lca` that take a prepared study)."""
-        return prepare(self.data, list(self.settings), rules=self.rules)
+        return prepare(self.data, self.settings, rules=self.rules)
 
     def assess(self, project: str = DEFAULT_PROJECT) -> Assessment:
         """Assess every functional unit for every indicator, as `genai-lca assess` does."""
-        return Assessment(run(self.prepare(), project))
+        return Assessment(self.pipeline(project).assess(self.data, self.settings).to_json())
 
     def compare_allocations(self, project: str = DEFAULT_PROJECT) -> pd.DataFrame:
         """Every allocation rule side by side (`compare --allocation all`): one row per
         functional unit and indicator, one column per rule, then the server share per GPU-hour."""
-        with session(project):  # one lock over the runs, as the CLI holds it
-            doc = _compare.compare_allocations(self.data, list(self.settings), project,
-                                               rules=self.rules)
+        pipeline = self.pipeline(project)
+        with pipeline.project.session():  # one lock over the runs, as the CLI holds it
+            doc = _compare.compare_allocations(pipeline, self.data, self.settings)
         return tables.allocation_comparison(doc)
 
     def sweep(self, scenarios: pd.DataFrame | Mapping[str, Any],
@@ -115,7 +121,7 @@ class Study:
         indicator pairs lacking data in `.attrs["incomplete"]`). See `lca.analysis.sweep`."""
         from lca.analysis.sweep import sweep
 
-        return sweep(self.data, scenarios, list(self.settings), self.rules, project)
+        return sweep(self.pipeline(project), self.data, scenarios, list(self.settings))
 
 
 @dataclass(frozen=True)
@@ -231,12 +237,14 @@ def compare(studies: Mapping[str, Study] | Sequence[Study],
         raise InputError("compare takes two or more studies with distinct titles (or a mapping "
                          "label -> study)", Where("compare"))
     prepared = [s.prepare() for s in labelled.values()]
-    with session(project):
-        section = _compare.compare_prepared(list(labelled), prepared, project)
-    differences = pd.DataFrame([{"functional_unit": d["functional_unit"], "rule": d["rule"],
-                                 **d["values"]} for d in section["differences"]])
-    return ScenarioComparison(tables.comparison(section), differences,
-                              {"scenario_comparison": section})
+    # Scoring needs no rules: each study was prepared with its own.
+    pipeline = next(iter(labelled.values())).pipeline(project)
+    with pipeline.project.session():
+        section = _compare.scenarios(pipeline, list(labelled), prepared)[0]
+    differences = pd.DataFrame([{"functional_unit": d.functional_unit, "rule": d.rule, **d.values}
+                                for d in section.differences])
+    return ScenarioComparison(tables.comparison(section.to_json()), differences,
+                              {"scenario_comparison": section.to_json()})
 
 
 def _text(value: Any) -> str:

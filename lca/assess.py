@@ -1,13 +1,18 @@
-"""A full assessment: study -> rules -> Brightway -> results document. The API the CLI uses."""
+"""The pipeline of every command: resolve -> build -> score -> results -> publish (`Pipeline`).
+
+`prepare` (resolve, then build) is pure; `Pipeline.score` is the one step that writes Brightway
+and solves it, in the pipeline's project handle; `results` assembles the typed document."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lca.brightway import project as bw
 from lca.brightway import linking
+from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.core.errors import InputError, Where
 from lca.core.provenance import CHOSEN
 from lca.core.references import cited, citation_or_none
@@ -17,8 +22,9 @@ from lca.core.rules.ruleset import RuleSet
 from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
-from lca.report import sections as provenance
-from lca.report.document import QUANTITIES, Results, document, flow, unit_result
+from lca.results import sections as provenance
+from lca.results.document import (QUANTITIES, BrightwayBlock, MarketFactor, Plausibility, Results,
+                                 Unused, document, flow, unit_result)
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
@@ -63,14 +69,19 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
-def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
-            rules: RuleSet | None = None) -> Prepared:
-    """Check everything the study (a file, or one already read) says and compute every amount;
-    raises InputError, writes nothing."""
+def prepare(study: Path | str | Study, settings: Sequence[Setting] = (),
+            model_dir: Path | None = None, rules: RuleSet | None = None) -> Prepared:
+    """The first two steps of the pipeline on a study (a file, or one already read): `resolve`
+    (lca.study.resolve), then `build`; raises InputError, writes nothing."""
     rules = rules or load_model(model_dir)
     study = study if isinstance(study, Study) else load_study(study)
-    resolved = resolve(study, rules, settings)
-    pairs = resolved.pairs
+    return build(resolve(study, rules, list(settings)))
+
+
+def build(resolved: ResolvedStudy) -> Prepared:
+    """Check what the resolved study says and compute every amount, down to the Brightway
+    datasets; raises InputError, writes nothing."""
+    study, pairs = resolved.study, resolved.pairs
     for unit, evaluator in pairs:
         check_landed(unit.name, evaluator, unit.workload.where)
         if not any(f"electricity.{i}" in evaluator.overrides for i in INDICATORS):
@@ -93,70 +104,109 @@ def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: 
 @dataclass(frozen=True)
 class Scored:
     """A study written to Brightway once and scored: its results, and the scores Brightway solved
-    (background and written foreground) over which its variants (`score_variant`), Monte Carlo
-    samples and sensitivity points are scored in memory, with no second solve and no reliance on
-    which project bw2data holds current."""
+    (background and written foreground) over which its variants (`Pipeline.variant`), Monte Carlo
+    samples and sensitivity points are scored in memory, with no second solve."""
 
     results: Results
     background: Background
 
 
-def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
-    """Write the prepared datasets to Brightway (only what the tool owns) and compute the results."""
-    return score(prepared, project).results
+@dataclass(frozen=True)
+class Pipeline:
+    """One run of the tool, as explicit steps: `prepare` (resolve the study's names and values
+    once, then `build` every amount and the Brightway datasets, checked; nothing written),
+    `score` (Brightway written once and solved once, in `project`; then `results`, the typed
+    document of the scores), `variant` (another allocation scored in memory) and `publish` (the
+    files of `--out`). Every command is a short composition of these steps; only `score`,
+    `background` and `publish` touch Brightway, and only through the `project` handle."""
 
+    project: Project
+    rules: RuleSet
 
-def score(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Scored:
-    """Write the prepared datasets to Brightway (only what the tool owns), solve the project
-    once and score the study over it: the one Brightway step of every command."""
-    study, pairs, foregrounds = prepared.study, prepared.pairs, prepared.foregrounds
-    indicators = load_indicators()
-    database = foreground_name(study.title)
-    # The study is its title: a copied or moved study file writes the same foreground.
-    owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
-                     tuple(unit.name for unit, _ in pairs))
-    methods = {i: bw.method_name(ind) for i, ind in indicators.items()}
+    @classmethod
+    def of(cls, project: Project, model_dir: Path | None = None) -> Pipeline:
+        """The pipeline of a project handle (`--project`) and a rules folder (`--model`)."""
+        return cls(project, load_model(model_dir))
 
-    with linking.session(prepared.mapping):
-        # The practitioner's project is checked (read only) before anything is written anywhere,
-        # and stays locked until the linked foreground is written there, at the end.
-        resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
-                    else None)
-        with bw.session(project):
-            bw.open_project(project)
-            bw.check_owned(database, owner)
+    def prepare(self, study: Path | str | Study, settings: Sequence[Setting] = ()) -> Prepared:
+        """`resolve`, then `build` (`prepare`) with this pipeline's rules: writes nothing."""
+        return prepare(study, settings, rules=self.rules)
+
+    def score(self, prepared: Prepared) -> Scored:
+        """Write the prepared datasets to Brightway (only what the tool owns), solve the project
+        once and score the study over it; then its `results`."""
+        study, foregrounds = prepared.study, prepared.foregrounds
+        indicators = load_indicators()
+        database = foreground_name(study.title)
+        # The study is its title: a copied or moved study file writes the same foreground.
+        owner = bw.Owner("study foreground", str(Path(study.file).resolve()),
+                         tuple(unit.name for unit, _ in prepared.pairs))
+        methods = [bw.method_name(ind) for ind in indicators.values()]
+        with linking.session(prepared.mapping):
+            # The practitioner's project is checked (read only) before anything is written
+            # anywhere, and stays locked until the linked foreground is written there, at the end.
+            resolved = (linking.resolve(prepared.mapping, study.title, owner) if prepared.mapping
+                        else None)
+            with self.project.session():
+                self.project.use()
+                bw.check_owned(database, owner)
+                bw.write_open_data(indicators, prepared.background)
+                activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
+                bw.write_owned(database, activities, owner.role, owner, searchable=False)
+                # One solve of the written project gives the background's scores and, to check
+                # the engine against, every unit's total.
+                written = from_brightway(foregrounds[0].unit, methods)
+                scores = calculate(foregrounds, written, stored=True)
+                crosscheck.check(foregrounds, scores, written)
+            linked = assess_linked(resolved, foregrounds) if resolved else None
+        written_to = BrightwayBlock(self.project.name, [BIOSPHERE, BACKGROUND, database],
+                                    [list(m) for m in methods])
+        return Scored(results(prepared, scores, written_to, linked), written)
+
+    @staticmethod
+    def variant(prepared: Prepared, background: Background) -> Results:
+        """The results of a variant of a study (another allocation) scored in memory over the
+        background of the one `score` wrote: impacts and flows, nothing written, no
+        provenance; its `brightway` block is None."""
+        return _document(prepared, calculate(prepared.foregrounds, background, stored=True),
+                         None)
+
+    def assess(self, study: Path | str | Study, settings: Sequence[Setting] = ()) -> Results:
+        """Every functional unit of a study for every indicator: `prepare`, then `score`.
+        Everything is checked and computed before Brightway is touched: bad input writes nothing."""
+        return self.score(self.prepare(study, settings)).results
+
+    def background(self, prepared: Prepared) -> Background:
+        """The open data written (not the study's foreground) and the background's scores solved
+        once: what a sweep contracts its scenarios over."""
+        indicators = load_indicators()
+        with self.project.session():  # the lock held until the scores are read
+            self.project.use()
             bw.write_open_data(indicators, prepared.background)
-            activities = {k: v for fg in foregrounds for k, v in fg.activities.items()}
-            bw.write_owned(database, activities, owner.role, owner, searchable=False)
-            # One solve of the written project gives the background's scores and, to check the
-            # engine against, every unit's total.
-            written = from_brightway(foregrounds[0].unit, list(methods.values()))
-            scores = calculate(foregrounds, written, stored=True)
-            crosscheck.check(foregrounds, scores, written)
-        linked = assess_linked(resolved, foregrounds) if resolved else None
-    out = _document(prepared, scores, {"project": project,
-                                       "databases": [BIOSPHERE, BACKGROUND, database],
-                                       "methods": [list(m) for m in methods.values()]})
+            return background_scores(prepared.background, indicators)
+
+
+def background_scores(background: dict[Key, dict[str, Any]], indicators: dict[str, Indicator]
+                      ) -> Background:
+    """The characterised scores of the open-data background (`prepared.background`), solved by
+    Brightway once in the current project, which holds it written (`Pipeline.background`)."""
+    return from_brightway(next(iter(background)),
+                          [bw.method_name(ind) for ind in indicators.values()])
+
+
+def results(prepared: Prepared, scores: list[UnitScores], written_to: BrightwayBlock,
+            linked: dict[str, Any] | None) -> Results:
+    """The results document of a scored study: impacts and flows, what was given but not read,
+    the plausibility checks, what the results rest on, and a linked background's results."""
+    out = _document(prepared, scores, written_to)
     out.unused_inputs = unused_inputs(prepared)
     out.plausibility = plausibility(prepared.pairs)
-    _add_provenance(out, prepared, indicators)
+    _add_provenance(out, prepared, load_indicators())
     out.background = linked
-    return Scored(out, written)
+    return out
 
 
-def run(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> dict[str, Any]:
-    """The results document of a prepared study (`results`, as JSON data)."""
-    return results(prepared, project).to_json()
-
-
-def score_variant(prepared: Prepared, background: Background) -> Results:
-    """The results of a variant of a study (another allocation) scored in memory over the
-    background of the one `score` wrote: impacts and flows, nothing written, no
-    provenance; its `brightway` block is None."""
-    return _document(prepared, calculate(prepared.foregrounds, background, stored=True), None)
-
-
-def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str, Any] | None
+def _document(prepared: Prepared, scores: list[UnitScores], brightway: BrightwayBlock | None
               ) -> Results:
     """The results of a study's scores: per unit its impacts, flows and location."""
     indicators = load_indicators()
@@ -171,18 +221,18 @@ def _document(prepared: Prepared, scores: list[UnitScores], brightway: dict[str,
                     units, brightway)
 
 
-def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, dict[str, Any]]:
+def market_factors(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> dict[str, MarketFactor]:
     """Each unit's market-based factor beside its location-based one, with its source."""
     out = {}
     for unit, ev in pairs:
         given = ev.overrides.get("electricity.market.gwp")
         if given is None:
             continue
-        out[unit.name] = {
-            "functional_unit": unit.name, "unit": "kg CO2-eq/kWh",
-            "market_based": float(ev.value("electricity.market.gwp").to("kg/kWh").magnitude),
-            "location_based": float(ev.value("electricity.gwp").to("kg/kWh").magnitude),
-            "source": given.citation, "where": str(given.where)}
+        out[unit.name] = MarketFactor(
+            unit.name, "kg CO2-eq/kWh",
+            float(ev.value("electricity.market.gwp").to("kg/kWh").magnitude),
+            float(ev.value("electricity.gwp").to("kg/kWh").magnitude),
+            given.citation, str(given.where))
     return out
 
 
@@ -218,7 +268,7 @@ def _add_provenance(doc: Results, prepared: Prepared,
     doc.references = cited(uses)
 
 
-def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
+def unused_inputs(prepared: Prepared) -> list[Unused]:
     """Values the study or the command line gave that no functional unit read.
 
     Other choices make them moot (`hardware.utilization` outside the `utilization` allocation,
@@ -231,10 +281,10 @@ def unused_inputs(prepared: Prepared) -> list[dict[str, str]]:
             if override.origin in CHOSEN:
                 key = (rule, str(override.where))
                 given[key] = given.get(key, False) or rule in read
-    return [{"rule": rule, "where": where} for (rule, where), read in given.items() if not read]
+    return [Unused(rule, where) for (rule, where), read in given.items() if not read]
 
 
-def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[dict[str, Any]]:
+def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[Plausibility]:
     """For each image or video unit, its GPU time per item against the measured range
     (diffusion.plausibility): a check that the results carry, never a correction."""
     out = []
@@ -243,16 +293,12 @@ def plausibility(pairs: list[tuple[FunctionalUnit, Evaluator]]) -> list[dict[str
             continue
         low, high, took = (float(ev.value(rule).to("s").magnitude) for rule in
                            ("diffusion.gpu_time_low", "diffusion.gpu_time_high", "gpu.hours"))
-        out.append({"functional_unit": unit.name, "status": str(ev.value("diffusion.plausibility")),
-                    "gpu_seconds": took, "low_s": low, "high_s": high})
+        out.append(Plausibility(unit.name, str(ev.value("diffusion.plausibility")), took, low,
+                                high))
     return out
 
 
-def assess(study_path: Path, settings: list[Setting] = (), project: str = bw.DEFAULT_PROJECT,
-           model_dir: Path | None = None) -> dict[str, Any]:
-    """Assess every functional unit of a study for every indicator; return the results document.
-
-    Everything the study says is checked and every amount computed before Brightway is touched,
-    so bad input writes nothing.
-    """
-    return run(prepare(study_path, settings, model_dir), project)
+def assess(study_path: Path, settings: Sequence[Setting] = (),
+           project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None) -> dict[str, Any]:
+    """`Pipeline.assess` of a study file, as JSON data: what `genai-lca assess --json` prints."""
+    return Pipeline.of(Project(project), model_dir).assess(study_path, settings).to_json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lca import __version__
+from lca.brightway.handle import Project
 from lca.core.errors import InputError, Where
 from lca.defaults import DEFAULT_PROJECT, SOBOL_N
 from lca.report.texttable import fit
 
 if TYPE_CHECKING:  # for the annotations only; the command imports it when it runs
+    from lca.assess import Pipeline
     from lca.study.situation import Setting
 
 # Everything else (the rules engine with pint and numpy, Brightway, pandas, scipy, SALib,
@@ -38,12 +41,13 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
-def _project(text: str) -> str:
-    """A Brightway project name: 1 to 100 printable characters (bw2data makes a folder of it)."""
+def _project(text: str) -> Project:
+    """The handle of a Brightway project named by 1 to 100 printable characters (bw2data makes a
+    folder of the name); opened only when a step touches Brightway."""
     if not text.strip() or len(text) > 100 or not text.isprintable():
         raise argparse.ArgumentTypeError(f"a project name is 1 to 100 printable characters, "
                                          f"not {text[:40]!r}{'...' if len(text) > 40 else ''}")
-    return text
+    return Project(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,21 +178,29 @@ def _settings(args: argparse.Namespace) -> list[Setting]:
     return settings
 
 
+def _pipeline(args: argparse.Namespace) -> Pipeline:
+    """The pipeline of a command: its project handle (`--project`) and rules (`--model`)."""
+    from lca.assess import Pipeline
+
+    return Pipeline.of(args.project, getattr(args, "model", None))
+
+
 def cmd_assess(args: argparse.Namespace) -> None:
-    from lca.assess import assess
     from lca.analysis.compare import compare_allocations
-    from lca.report.bundle import check_out
+    from lca.report.bundle import check_out, publish
     from lca.report.text import results_table
 
     settings = _settings(args)
     if args.out:
-        # The bundle's report discusses the sensitivity to the allocation choice: every rule is
-        # run, the study's own last, so the project ends as the study describes it.
         check_out(args.out)
-        doc = compare_allocations(args.study, settings, args.project, args.model)
-        _write_bundle(doc, args.out, args.project)
+    pipeline = _pipeline(args)
+    if args.out:
+        # The bundle's report discusses the sensitivity to the allocation choice: every rule is
+        # scored, the study's own written to Brightway, the others in memory.
+        doc = compare_allocations(pipeline, args.study, settings)
+        publish(doc, args.out, pipeline.project)
     else:
-        doc = assess(args.study, settings, args.project, args.model)
+        doc = pipeline.assess(args.study, settings).to_json()
     _show(doc, args, results_table)
 
 
@@ -208,21 +220,8 @@ def _show(doc: dict, args: argparse.Namespace, text: Callable[[dict], str]) -> N
         print(f"wrote {', '.join(BUNDLE)} to {args.out}")
 
 
-def _write_bundle(doc: dict, out: Path, project: str) -> None:
-    """The export bundle, the foreground in bw2io's Excel format and the whole study as a
-    Brightway package."""
-    from lca.brightway.excel import export_foreground
-    from lca.brightway.package import export_package
-    from lca.report.bundle import write_bundle
-
-    write_bundle(doc, out)
-    databases = doc["brightway"]["databases"]
-    export_foreground(databases[-1], project, out / "foreground.xlsx")
-    export_package(databases, doc["brightway"]["methods"], project, out / "study.bw2package")
-
-
 def cmd_uncertainty(args: argparse.Namespace) -> None:
-    from lca.report.bundle import check_out
+    from lca.report.bundle import check_out, publish
     from lca.report.text import uncertainty_table
     from lca.analysis.uncertainty import uncertainty
     from lca.analysis.sensitivity import power_of_two
@@ -236,12 +235,13 @@ def cmd_uncertainty(args: argparse.Namespace) -> None:
                                                                          key="--sobol"))
     if args.out:
         check_out(args.out)
-    # With --out, the bundle's report also discusses the allocation choice: every rule is run,
-    # the study's own last, then the samples are evaluated over that project.
-    doc = uncertainty(args.study, args.iterations, args.seed, _settings(args), args.project,
-                      args.model, args.sobol, allocations=bool(args.out))
+    # With --out, the bundle's report also discusses the allocation choice: every rule is
+    # scored, then the samples are evaluated over the background of the study's own.
+    pipeline = _pipeline(args)
+    doc = uncertainty(pipeline, args.study, args.iterations, args.seed, _settings(args),
+                      args.sobol, allocations=bool(args.out)).to_json()
     if args.out:
-        _write_bundle(doc, args.out, args.project)
+        publish(doc, args.out, pipeline.project)
     _show(doc, args, uncertainty_table)
 
 
@@ -250,15 +250,15 @@ def cmd_import(args: argparse.Namespace) -> None:
 
     database = import_foreground(args.workbook, args.project)
     if not args.quiet:
-        print(f"imported '{database}' into project '{args.project}', with the open data and "
-              f"methods it links to")
+        print(f"imported '{database}' into project '{args.project.name}', with the open data "
+              f"and methods it links to")
 
 
 def cmd_compare(args: argparse.Namespace) -> None:
     from lca.analysis.compare import compare_allocations, compare_scenarios
     from lca.report.comparison import table as comparison_table
     from lca.report.comparison import write_csv as write_comparison_csv
-    from lca.report.bundle import check_out, write_json
+    from lca.report.bundle import check_out, publish, write_json
     from lca.report.scenarios import WRITTEN as SCENARIO_FILES
     from lca.report.scenarios import write_report as write_scenario_report
     from lca.study.situation import parse_set
@@ -268,24 +268,23 @@ def cmd_compare(args: argparse.Namespace) -> None:
     if bool(args.allocation) == bool(args.scenario):
         raise InputError("compare takes either STUDY --allocation all, or --scenario A.yaml "
                          "B.yaml ...", Where("command line"))
+    if args.allocation and args.study is None:
+        raise InputError("--allocation all needs a study file", Where("command line"))
+    if args.out:
+        check_out(args.out)
+    pipeline = _pipeline(args)
     if args.allocation:
-        if args.study is None:
-            raise InputError("--allocation all needs a study file", Where("command line"))
-        if args.out:
-            check_out(args.out)
-        doc = compare_allocations(args.study, settings, args.project, args.model)
+        doc = compare_allocations(pipeline, args.study, settings)
         section = doc["allocation_comparison"]
         title = (f"{doc['study']}: every allocation rule (the study's own: {doc['allocation']})")
     else:
-        if args.out:
-            check_out(args.out)
-        doc = compare_scenarios(scenarios, settings, args.project, args.model)
+        doc = compare_scenarios(pipeline, scenarios, settings)
         section = doc["scenario_comparison"]
         title = "Scenarios: " + "; ".join(f"{k} = {v['title']} ({v['file']})"
                                           for k, v in section["studies"].items())
     if args.out:
         if args.allocation:
-            _write_bundle(doc, args.out, args.project)
+            publish(doc, args.out, pipeline.project)
         else:
             write_json(doc, args.out)
             write_scenario_report(doc, args.out)
@@ -305,13 +304,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from lca.report import validation
 
     figures = validate.select(validate.load_cases(args.cases), args.case)
-    outcomes = validate.validate(figures, args.project)
+    items = validate.as_json(validate.validate(figures, _pipeline(args)))
     if args.json:
-        print(json.dumps(validate.as_json(outcomes), indent=2))
+        print(json.dumps(items, indent=2))
     elif not args.quiet:
-        print(validation.markdown(outcomes) if args.markdown else fit(validation.table(outcomes)),
+        print(validation.markdown(items) if args.markdown else fit(validation.table(items)),
               end="")
-    return 0 if all(o.passed for o in outcomes) else 1
+    return 0 if all(item["passed"] for item in items) else 1
 
 
 def cmd_catalog(args: argparse.Namespace) -> None:
@@ -338,10 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     for `validate`, a figure out of tolerance)."""
     try:
         args = build_parser().parse_args(argv)
-        # Brightway's session is needed by every command but not by `--help` or a usage error,
-        # which exit above.
+        # Brightway is needed by most commands but not by `--help` or a usage error, which
+        # exit above.
         from lca.brightway import bwcompat
-        from lca.brightway.project import session
 
         bwcompat.VERBOSE = getattr(args, "verbose", False)
         command = {"assess": cmd_assess, "catalog": cmd_catalog, "compare": cmd_compare,
@@ -349,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                    "uncertainty": cmd_uncertainty, "validate": cmd_validate}[args.command]
         # The project's lock, once a write takes it, is kept until the command has read back
         # all it wrote (the export, the Monte Carlo): no other run rewrites it in between.
-        with session(getattr(args, "project", DEFAULT_PROJECT)):
+        project = getattr(args, "project", None)
+        with project.session() if project is not None else contextlib.nullcontext():
             status = command(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,6 +12,8 @@ os.environ["BRIGHTWAY2_DIR"] = tempfile.mkdtemp(prefix="genai-lca-tests-")
 
 import pytest  # noqa: E402
 
+from lca.assess import Pipeline  # noqa: E402
+from lca.brightway.handle import Project  # noqa: E402
 from lca.core.rules.ruleset import RuleSet  # noqa: E402
 from lca.study.situation import load_model  # noqa: E402
 
@@ -21,6 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def model() -> RuleSet:
     return load_model()
+
+
+def pipeline(project: str) -> Pipeline:
+    """The pipeline of the shipped rules in the Brightway project `project` (in the temporary
+    folder above), opened when a step first touches it."""
+    return Pipeline.of(Project(project))
 
 
 @dataclass(frozen=True)
@@ -83,5 +91,5 @@ def validated() -> Validated:
     from lca.analysis import validate
 
     figures = validate.load_cases()
-    runs = validate.run_studies(figures, "test-validation")
+    runs = validate.run_studies(figures, pipeline("test-validation"))
     return Validated(runs, validate.compare(figures, runs), "test-validation")

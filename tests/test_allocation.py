@@ -12,7 +12,7 @@ from lca.assess import assess
 from lca.cli import main
 from lca.inventory.datasets import PARTS
 from lca.study.situation import Setting
-from tests.conftest import ROOT, Validated
+from tests.conftest import ROOT, Validated, pipeline
 from tests.test_assessment import unit
 
 BLOOM = ROOT / "examples" / "bloom-176b.yaml"
@@ -80,7 +80,7 @@ def test_gpu_count_shares_add_up_to_the_whole_server(tmp_path) -> None:
 
 @pytest.fixture(scope="module")
 def every_allocation() -> dict:
-    return compare_allocations(DEFAULT, project="test-compare")
+    return compare_allocations(pipeline("test-compare"), DEFAULT)
 
 
 def test_every_allocation_adds_up(every_allocation) -> None:

@@ -87,11 +87,12 @@ def test_guidance_doubles_the_denoiser(bench) -> None:
 
 
 def test_plausibility_within_for_flux_and_above_for_the_note_pixel_formula() -> None:
-    within = plausibility(prepare(FLUX).pairs)
+    within = [p.to_json() for p in plausibility(prepare(FLUX).pairs)]
     assert [p["status"] for p in within] == ["within"]
     assert within[0]["gpu_seconds"] == pytest.approx(14.5235, rel=1e-4)  # the example's arithmetic
     # 50 x 2 x 12e9 x 1,024 x 1,024 x 3 FLOP at 0.2599 x 989e12 FLOP/s: 1.47e4 s, above 64.77 s
-    pixel = plausibility(prepare(FLUX, [parse_set("image.architecture=unet_note")]).pairs)
+    pixel = [p.to_json() for p in
+             plausibility(prepare(FLUX, [parse_set("image.architecture=unet_note")]).pairs)]
     assert pixel[0]["status"] == "above" and pixel[0]["gpu_seconds"] == pytest.approx(1.4686e4, rel=1e-3)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from lca.assess import assess
 from lca.report.text import results_table as table
+from tests.conftest import pipeline
 
 STUDY = """\
 study: {title}
@@ -68,5 +69,6 @@ def test_the_uncertainty_table_shows_it_too(tmp_path: Path) -> None:
     from lca.report.text import uncertainty_table
 
     path = study(tmp_path, "parts-mc", "server.manufacturing: boavizta, server.embodied.gwp: 2500 kg")
-    text = uncertainty_table(uncertainty(path, 200, 1, project="given-unused-mc", sobol_n=64))
+    doc = uncertainty(pipeline("given-unused-mc"), path, 200, 1, sobol_n=64).to_json()
+    text = uncertainty_table(doc)
     assert text.index("NOT USED: server.embodied.gwp is given") < text.index("== run")

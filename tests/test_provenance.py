@@ -18,7 +18,7 @@ from lca.assess import Prepared, _add_provenance, prepare, unused_inputs
 from lca.core.provenance import Origin
 from lca.core.rules.explain import explain
 from lca.data.opendata import load_indicators
-from lca.report.document import Results, UnitResult
+from lca.results.document import Results, UnitResult
 from lca.report.explanation import render
 from lca.study.situation import Setting, parse_set
 from tests.conftest import ROOT
@@ -35,8 +35,10 @@ def line_of(path: Path, text: str, after: str = "") -> int:
 
 def inputs(prepared: Prepared) -> list[dict[str, dict[str, Any]]]:
     """Each unit's inputs table of the results document, by rule (no Brightway needed)."""
-    units = [UnitResult(unit.name, "", {}, {}, {}, None, None) for unit, _ in prepared.pairs]
-    doc = Results("", "", None, {}, {}, units, {})  # the results, their scores left empty
+    units = [UnitResult(name=unit.name, workload="", quantities={}, impacts={}, missing={})
+             for unit, _ in prepared.pairs]
+    doc = Results(study="", allocation="", location=None, indicators={}, quantities={},
+                  functional_units=units, brightway=None)  # the results, their scores left empty
     _add_provenance(doc, prepared, load_indicators())
     return [{row["rule"]: row for row in unit.inputs} for unit in doc.functional_units]
 
@@ -137,7 +139,7 @@ def test_unused_inputs_are_the_ones_a_person_gave() -> None:
     """A `--set` that no unit reads (utilisation, outside the `utilization` allocation) is
     reported; values of the catalog and the data that no unit reads are not."""
     prepared = prepare(ROOT / FLAGSHIP, [parse_set("hardware.utilization=0.5")])
-    unused = {u["rule"]: u["where"] for u in unused_inputs(prepared)}
+    unused = {u.rule: u.where for u in unused_inputs(prepared)}
     assert unused["hardware.utilization"] == "--set, key 'hardware.utilization'"
     unread_data = {rule for _, ev in prepared.pairs for rule, given in ev.overrides.items()
                    if given.origin in (Origin.CATALOG, Origin.DATA)

@@ -16,9 +16,9 @@ from lca.analysis.compare import compare_scenarios
 from lca.assess import assess
 from lca.core.paths import data_dir
 from lca.inventory.datasets import PARTS
-from lca.report.document import QUANTITIES
+from lca.results.document import QUANTITIES
 from lca.scoring.engine import STAGES
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pipeline
 
 SCHEMA_FILE = data_dir("docs") / "results.schema.json"
 SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
@@ -112,7 +112,7 @@ def test_uncertainty_fits(uncertainty_bundle) -> None:
 def test_compare_scenarios_fits() -> None:
     paths = [ROOT / "examples" / f"{stem}.yaml" for stem in ("llama-3.1-405b",
                                                              "llama-3.1-405b-note")]
-    doc = json.loads(json.dumps(compare_scenarios(paths, project="test-schema")))
+    doc = json.loads(json.dumps(compare_scenarios(pipeline("test-schema"), paths)))
     assert_valid(doc, "scenarios")
     assert doc["scenario_comparison"]["differences"]  # the two differ: a real comparison
 

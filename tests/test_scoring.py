@@ -10,14 +10,14 @@ import pytest
 
 from lca.analysis.compare import compare_allocations
 from lca.analysis.montecarlo import monte_carlo
-from lca.assess import prepare, score, score_variant
+from lca.assess import Pipeline, prepare
 from lca.brightway import project as bw
 from lca.data.opendata import load_indicators
 from lca.inventory.datasets import BACKGROUND, BIOSPHERE, PARTS, Foreground
 from lca.scoring.background import Background, open_data
 from lca.scoring.engine import STAGES, calculate, totals
 from tests import bw_reference
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pipeline
 
 EXAMPLES = ROOT / "examples"
 STUDIES = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "validation.yaml")
@@ -41,7 +41,7 @@ def test_the_engine_is_bw2calc_on_every_example(path: Path) -> None:
     """Every unit, method, (part, stage), included share and market-based shift of the engine
     equals bw2calc re-solving the written foreground per demand (tests/bw_reference.py)."""
     prepared = prepare(path)
-    written = score(prepared, PROJECT).background
+    written = pipeline(PROJECT).score(prepared).background
     engine = calculate(prepared.foregrounds, written, stored=True)
     with bw.session(PROJECT):
         bw.open_project(PROJECT)
@@ -67,7 +67,7 @@ def test_the_open_data_scores_without_brightway_are_brightways() -> None:
     """The in-memory background (tests, commands that write nothing) equals the one Brightway
     solves, for every dataset and flow of the open data."""
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
-    written = score(prepared, PROJECT).background
+    written = pipeline(PROJECT).score(prepared).background
     memory = open_data(prepared.background, load_indicators(), _methods())
     assert memory.methods == written.methods
     assert len(memory.scores) == len(prepared.background) + len(load_indicators())
@@ -81,7 +81,7 @@ def test_market_based_shift_is_the_hand_arithmetic() -> None:
     kWh at the meter (energy_kwh) x (0.545 net - the location's gross kg CO2-eq/kWh), the
     factors the document states. Scored in memory: no Brightway project."""
     prepared = prepare(EXAMPLES / "patterson-2021.yaml")
-    doc = score_variant(prepared, open_data(prepared.background, load_indicators(),
+    doc = Pipeline.variant(prepared, open_data(prepared.background, load_indicators(),
                                           _methods())).to_json()
     unit = next(u for u in doc["functional_units"] if u["name"] == "T5")
     (factor,) = unit["market_based"]["factors"]
@@ -173,13 +173,13 @@ def test_monte_carlo_gives_the_numbers_of_the_walk_it_replaced() -> None:
                            "adpe": [84.98252493007708, 40.8432875178406, 168.68475426863245,
                                     35.98541303451457]}}
     prepared = prepare(EXAMPLES / "llama-3.1-405b.yaml")
-    scored = score(prepared, PROJECT)
-    section = monte_carlo(prepared, load_indicators(), 2000, 42, scored.results.to_json(),
+    scored = pipeline(PROJECT).score(prepared)
+    section = monte_carlo(prepared, load_indicators(), 2000, 42, scored.results,
                           scored.background)
-    for unit in section["functional_units"]:
-        for indicator, expected in before.get(unit["functional_unit"], {}).items():
-            stats = unit["indicators"][indicator]
-            got = [stats[k] for k in ("mean", "p2_5", "p97_5", "sd")]
+    for unit in section.functional_units:
+        for indicator, expected in before.get(unit.functional_unit, {}).items():
+            stats = unit.indicators[indicator]
+            got = [stats.mean, stats.p2_5, stats.p97_5, stats.sd]
             assert got == pytest.approx(expected, rel=1e-12)
 
 
@@ -194,7 +194,7 @@ def test_every_allocation_is_one_write(monkeypatch: pytest.MonkeyPatch) -> None:
         original(database, *args, **kwargs)
 
     monkeypatch.setattr(bw, "write_owned", counting)
-    doc = compare_allocations(EXAMPLES / "llama-3.1-405b.yaml", project="test-scoring-once")
+    doc = compare_allocations(pipeline("test-scoring-once"), EXAMPLES / "llama-3.1-405b.yaml")
     foreground = doc["brightway"]["databases"][-1]
     assert written.count(foreground) == 1
     assert len(doc["allocation_comparison"]["columns"]) > 1

@@ -14,12 +14,13 @@ import pytest
 from lca.analysis import montecarlo as mc
 from lca.analysis import sensitivity as sens
 from lca.analysis.sampling import quantile, sample
-from lca.assess import prepare, score_variant
+from lca.assess import Pipeline, prepare
 from lca.brightway.project import method_name
 from lca.core.rules.rule import Rule
 from lca.core.rules.ruleset import load_rules
 from lca.core.units import Quantity
 from lca.data.opendata import load_indicators
+from lca.results.document import SobolIndex, Swing, to_json
 from lca.scoring.background import open_data
 from tests.conftest import ROOT
 
@@ -35,7 +36,7 @@ def llama():
     indicators = load_indicators()
     methods = {i: method_name(ind) for i, ind in indicators.items()}
     background = open_data(prepared.background, indicators, methods)
-    return prepared, score_variant(prepared, background).to_json(), background, indicators
+    return prepared, Pipeline.variant(prepared, background).to_json(), background, indicators
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,8 @@ def indices(llama):
     return sens.sobol(prepared, background, indicators, n=256, seed=SEED)
 
 
-def row(rows: list[dict], rule: str) -> dict:
-    return next(r for r in rows if r["rule"] == rule)
+def row(rows: list[Swing] | list[SobolIndex], rule: str) -> Swing | SobolIndex:
+    return next(r for r in rows if r.rule == rule)
 
 
 def test_tornado_mfu_scales_the_whole_training_result(llama, swings) -> None:
@@ -67,18 +68,18 @@ def test_tornado_mfu_scales_the_whole_training_result(llama, swings) -> None:
     training = doc["functional_units"][0]
     assert training["name"] == "training"
     r = row(swings[0]["gwp"], "gpu.mfu")
-    assert (r["low_value"], r["high_value"]) == pytest.approx((0.25625, 0.49375), abs=1e-12)
-    assert r["unit"] == "1"
+    assert (r.low_value, r.high_value) == pytest.approx((0.25625, 0.49375), abs=1e-12)
+    assert r.unit == "1"
     # The deterministic point of the design is Brightway's result (float32 amounts: 1e-6).
-    det = r["score_deterministic"]
+    det = r.score_deterministic
     assert det == pytest.approx(training["impacts"]["gwp"]["total"], rel=1e-6)
-    assert r["score_low"] / det == pytest.approx(0.40 / 0.25625, rel=1e-6)
-    assert r["score_high"] / det == pytest.approx(0.40 / 0.49375, rel=1e-6)
-    assert r["swing"] == pytest.approx(det * (0.40 / 0.49375 - 0.40 / 0.25625), rel=1e-6)
+    assert r.score_low / det == pytest.approx(0.40 / 0.25625, rel=1e-6)
+    assert r.score_high / det == pytest.approx(0.40 / 0.49375, rel=1e-6)
+    assert r.swing == pytest.approx(det * (0.40 / 0.49375 - 0.40 / 0.25625), rel=1e-6)
     # The inference unit takes the serving route, which does not read the MFU (its decode is
     # timed on memory bandwidth and achievable fractions): no MFU row there; its batch size leads.
-    assert all(r["rule"] != "gpu.mfu" for r in swings[1]["gwp"])
-    assert swings[1]["gwp"][0]["rule"] == "inference.batch_size"
+    assert all(r.rule != "gpu.mfu" for r in swings[1]["gwp"])
+    assert swings[1]["gwp"][0].rule == "inference.batch_size"
 
 
 def test_tornado_ranks_grid_mfu_pue_first(swings) -> None:
@@ -93,22 +94,22 @@ def test_tornado_ranks_grid_mfu_pue_first(swings) -> None:
     manufacturing (lifetime 3.075 to 5.925 years: 0.07 x (5/3.075 - 5/5.925) = 0.055).
     """
     rows = swings[0]["gwp"]
-    assert [r["rule"] for r in rows[:3]] == ["electricity.gwp", "gpu.mfu", "datacenter.pue"]
+    assert [r.rule for r in rows[:3]] == ["electricity.gwp", "gpu.mfu", "datacenter.pue"]
     grid, pue = row(rows, "electricity.gwp"), row(rows, "datacenter.pue")
-    det = grid["score_deterministic"]
+    det = grid.score_deterministic
     g0 = 0.350733
-    assert grid["low_value"] == pytest.approx(g0 * 1.29 ** -1.959964, rel=1e-6)
-    assert grid["high_value"] == pytest.approx(g0 * 1.29 ** 1.959964, rel=1e-6)
-    share_grid = grid["swing"] / det / ((grid["high_value"] - grid["low_value"]) / g0)
-    share_pue = pue["swing"] / det / ((pue["high_value"] - pue["low_value"]) / 1.2)
+    assert grid.low_value == pytest.approx(g0 * 1.29 ** -1.959964, rel=1e-6)
+    assert grid.high_value == pytest.approx(g0 * 1.29 ** 1.959964, rel=1e-6)
+    share_grid = grid.swing / det / ((grid.high_value - grid.low_value) / g0)
+    share_pue = pue.swing / det / ((pue.high_value - pue.low_value) / 1.2)
     assert share_grid == pytest.approx(share_pue, rel=1e-6)
     assert 0.90 < share_grid < 0.95
-    assert abs(grid["swing"]) / det == pytest.approx(0.96, abs=0.01)
-    assert abs(pue["swing"]) / det == pytest.approx(0.37, abs=0.01)
-    assert all(abs(r["swing"]) / det < 0.06 for r in rows[3:])
+    assert abs(grid.swing) / det == pytest.approx(0.96, abs=0.01)
+    assert abs(pue.swing) / det == pytest.approx(0.37, abs=0.01)
+    assert all(abs(r.swing) / det < 0.06 for r in rows[3:])
     # Sorted by |swing|, and plain JSON.
-    assert [abs(r["swing"]) for r in rows] == sorted((abs(r["swing"]) for r in rows), reverse=True)
-    assert json.loads(json.dumps(swings)) == swings
+    assert [abs(r.swing) for r in rows] == sorted((abs(r.swing) for r in rows), reverse=True)
+    assert json.loads(json.dumps(to_json(swings))) == to_json(swings)
 
 
 def test_a_rule_the_result_does_not_read_has_no_effect(swings, indices) -> None:
@@ -116,11 +117,11 @@ def test_a_rule_the_result_does_not_read_has_no_effect(swings, indices) -> None:
     `utilization`) and gpu.power_charged = gpu.power + (gpu_share - 1) x idle power, with
     gpu_share = 1: training's result does not depend on it."""
     r = row(swings[0]["gwp"], "hardware.idle_power_ratio")
-    assert r["swing"] == 0 and r["score_low"] == r["score_high"] == r["score_deterministic"]
+    assert r.swing == 0 and r.score_low == r.score_high == r.score_deterministic
     s = row(indices[0]["gwp"], "hardware.idle_power_ratio")
-    assert abs(s["ST"]) <= s["ST_conf"] + 1e-12 and abs(s["S1"]) <= s["S1_conf"] + 1e-12
+    assert abs(s.ST) <= s.ST_conf + 1e-12 and abs(s.S1) <= s.S1_conf + 1e-12
     # The inference-only rule is not in training's rows at all.
-    assert all(r["rule"] != "inference.cache_reuse_cost" for r in swings[0]["gwp"])
+    assert all(r.rule != "inference.cache_reuse_cost" for r in swings[0]["gwp"])
 
 
 def test_sobol_indices_range_ranking_and_seed(llama, indices) -> None:
@@ -134,17 +135,17 @@ def test_sobol_indices_range_ranking_and_seed(llama, indices) -> None:
     for unit in indices:
         for rows in unit.values():
             for r in rows:
-                assert -0.1 - r["S1_conf"] <= r["S1"] <= 1.1 + r["S1_conf"]
-                assert -0.1 - r["ST_conf"] <= r["ST"] <= 1.1 + r["ST_conf"]
-                assert r["S1_conf"] >= 0 and r["ST_conf"] >= 0 and r["note"] is None
-            error = sum(r["S1_conf"] ** 2 for r in rows) ** 0.5
-            assert sum(r["S1"] for r in rows) <= 1.1 + error
-    top = [r["rule"] for r in indices[0]["gwp"][:2]]
+                assert -0.1 - r.S1_conf <= r.S1 <= 1.1 + r.S1_conf
+                assert -0.1 - r.ST_conf <= r.ST <= 1.1 + r.ST_conf
+                assert r.S1_conf >= 0 and r.ST_conf >= 0 and r.note is None
+            error = sum(r.S1_conf ** 2 for r in rows) ** 0.5
+            assert sum(r.S1 for r in rows) <= 1.1 + error
+    top = [r.rule for r in indices[0]["gwp"][:2]]
     assert "gpu.mfu" in top
     assert sens.sobol(prepared, background, indicators, n=256, seed=SEED) == indices
     other = sens.sobol(prepared, background, indicators, n=256, seed=SEED + 1)
-    assert row(other[0]["gwp"], "gpu.mfu")["ST"] != row(indices[0]["gwp"], "gpu.mfu")["ST"]
-    assert json.loads(json.dumps(indices)) == indices
+    assert row(other[0]["gwp"], "gpu.mfu").ST != row(indices[0]["gwp"], "gpu.mfu").ST
+    assert json.loads(json.dumps(to_json(indices))) == to_json(indices)
     with pytest.raises(ValueError, match="power of 2"):
         sens.sobol(prepared, background, indicators, n=300, seed=SEED)
 
@@ -165,9 +166,9 @@ def test_sobol_constant_result_gets_zero_and_a_note(llama, monkeypatch) -> None:
         warnings.simplefilter("error")
         result = sens.sobol(prepared, background, indicators, n=64, seed=SEED)
     for r in result[0]["water"]:
-        assert (r["S1"], r["ST"], r["S1_conf"], r["ST_conf"]) == (0.0, 0.0, 0.0, 0.0)
-        assert r["note"] == sens.CONSTANT_NOTE
-    assert all(r["note"] is None for r in result[0]["gwp"])
+        assert (r.S1, r.ST, r.S1_conf, r.ST_conf) == (0.0, 0.0, 0.0, 0.0)
+        assert r.note == sens.CONSTANT_NOTE
+    assert all(r.note is None for r in result[0]["gwp"])
 
 
 def _rule(tmp_path: Path, uncertainty: str, bounds: str) -> Rule:

@@ -3,33 +3,33 @@ several studies (scenarios) with the inputs that differ between them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lca.assess import Prepared, Scored, prepare, run, score, score_variant
-from lca.brightway import project as bw
+from lca.assess import Pipeline, Prepared, Scored
 from lca.core.errors import InputError, Where
 from lca.core.rules.explain import format_value
-from lca.core.rules.ruleset import RuleSet
+from lca.results.document import (Comparison, ComparisonRow, Difference, Results, ScenarioStudy,
+                                 UnitResult)
 from lca.study.file import Study
-from lca.study.situation import Setting, load_model
+from lca.study.situation import Setting
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a comparison: its label and the results document behind it."""
+    """One column of a comparison: its label and the results behind it."""
 
     label: str
-    doc: dict[str, Any]
+    results: Results
 
 
 MARKET_INDICATOR = "gwp-market"  # the comparison's row of market-based climate change
 
 
-def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
-                       project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                       rules: RuleSet | None = None, own: Prepared | None = None) -> Scored:
+def allocation_results(pipeline: Pipeline, study: Path | Study, settings: Sequence[Setting] = (),
+                       own: Prepared | None = None) -> Scored:
     """The study's results (a file, or a study already read), with an `allocation_comparison`
     of every allocation rule; `own` is the study already prepared with `settings`, when the
     caller has it.
@@ -37,58 +37,48 @@ def allocation_results(study_path: Path | Study, settings: list[Setting] = (),
     Every allocation is prepared (checked) before anything is written; only the study's own is
     written to Brightway, the others are scored in memory over the background it solved.
     """
-    rules = rules or load_model(model_dir)
-    ids = list(rules["allocation"].choices)
-    own = own or prepare(study_path, settings, rules=rules)
-    others = {alloc: prepare(study_path, [*settings, Setting("allocation", alloc,
-                                                              "--allocation all")], rules=rules)
-              for alloc in ids if alloc != own.allocation}
-    scored = score(own, project)
-    docs = {own.allocation: scored.results.to_json()} | {
-        alloc: score_variant(each, scored.background).to_json() for alloc, each in others.items()}
-    scored.results.allocation_comparison = comparison([Column(a, docs[a]) for a in ids],
-                                                      server_share=True)
+    own = own or pipeline.prepare(study, settings)
+    others = {alloc: pipeline.prepare(study, [*settings, Setting("allocation", alloc,
+                                                                 "--allocation all")])
+              for alloc in pipeline.rules["allocation"].choices if alloc != own.allocation}
+    scored = pipeline.score(own)
+    variants = {own.allocation: scored.results} | {
+        alloc: pipeline.variant(each, scored.background) for alloc, each in others.items()}
+    scored.results.allocation_comparison = comparison(
+        [Column(a, variants[a]) for a in pipeline.rules["allocation"].choices], server_share=True)
     return scored
 
 
-def compare_allocations(study_path: Path | Study, settings: list[Setting] = (),
-                        project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None,
-                        rules: RuleSet | None = None) -> dict[str, Any]:
+def compare_allocations(pipeline: Pipeline, study: Path | Study, settings: Sequence[Setting] = ()
+                        ) -> dict[str, Any]:
     """The results document of `allocation_results`, as JSON data."""
-    return allocation_results(study_path, settings, project, model_dir, rules).results.to_json()
+    return allocation_results(pipeline, study, settings).results.to_json()
 
 
-def compare_scenarios(paths: list[Path], settings: list[Setting] = (),
-                      project: str = bw.DEFAULT_PROJECT, model_dir: Path | None = None
+def compare_scenarios(pipeline: Pipeline, paths: list[Path], settings: Sequence[Setting] = ()
                       ) -> dict[str, Any]:
     """Several studies side by side, per functional unit they share, with their differing inputs;
     `scenarios` keeps each one's results document (for the workbook and report)."""
     if len(paths) < 2:
         raise InputError("--scenario takes two or more study files", Where("command line",
                                                                            key="--scenario"))
-    rules = load_model(model_dir)
-    prepared = [prepare(p, settings, rules=rules) for p in paths]
+    prepared = [pipeline.prepare(p, settings) for p in paths]
     labels = _labels(paths)
-    section, docs = _run_scenarios(labels, prepared, project)
-    return {"scenario_comparison": section, "scenarios": dict(zip(labels, docs, strict=True))}
+    section, docs = scenarios(pipeline, labels, prepared)
+    return {"scenario_comparison": section.to_json(),
+            "scenarios": {label: doc.to_json() for label, doc in zip(labels, docs, strict=True)}}
 
 
-def compare_prepared(labels: list[str], prepared: list[Prepared], project: str
-                     ) -> dict[str, Any]:
-    """The `scenario_comparison` section of studies already checked (`prepare`), one per label."""
-    return _run_scenarios(labels, prepared, project)[0]
-
-
-def _run_scenarios(labels: list[str], prepared: list[Prepared], project: str
-                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The comparison section, and each scenario's results document."""
+def scenarios(pipeline: Pipeline, labels: list[str], prepared: list[Prepared]
+              ) -> tuple[Comparison, list[Results]]:
+    """Studies already checked (`prepare`), one per label, scored: the `scenario_comparison`
+    section, and each one's results."""
     _distinct_titles(prepared)
-    docs = [run(p, project) for p in prepared]
+    docs = [pipeline.score(p).results for p in prepared]
     section = comparison([Column(label, doc) for label, doc in zip(labels, docs, strict=True)])
-    return section | {
-        "studies": {label: {"file": p.study.file, "title": doc["study"]}
-                    for label, p, doc in zip(labels, prepared, docs, strict=True)},
-        "differences": differences(labels, prepared)}, docs
+    return replace(section, studies={label: ScenarioStudy(p.study.file, doc.study)
+                                     for label, p, doc in zip(labels, prepared, docs, strict=True)},
+                   differences=differences(labels, prepared)), docs
 
 
 def _distinct_titles(prepared: list[Prepared]) -> None:
@@ -104,41 +94,38 @@ def _distinct_titles(prepared: list[Prepared]) -> None:
         seen[title] = file
 
 
-def comparison(columns: list[Column], server_share: bool = False) -> dict[str, Any]:
+def comparison(columns: list[Column], server_share: bool = False) -> Comparison:
     """Rows per functional unit (present in the first column) x indicator, one value per column;
     with `server_share` (the allocation rules), each row also has each column's server share."""
-    first = columns[0].doc
-    rows = []
-    for unit in first["functional_units"]:
-        matches = {col.label: _unit(col.doc, unit["name"]) for col in columns}
-        shares = ({"server_share": {label: m["quantities"]["server_share"]
-                                    for label, m in matches.items() if m}}
-                  if server_share else {})
-        for ind, info in first["indicators"].items():
-            values = {label: m["impacts"][ind]["total"] if m else None
-                      for label, m in matches.items()}
-            incomplete = {label: bool(m["missing"][ind]) for label, m in matches.items() if m}
-            rows.append({"functional_unit": unit["name"], "indicator": ind,
-                         "indicator_name": info["name"], "unit": info["unit"],
-                         "values": values, "incomplete": incomplete, **shares})
+    first = columns[0].results
+    rows: list[ComparisonRow] = []
+    for unit in first.functional_units:
+        matches = {col.label: _unit(col.results, unit.name) for col in columns}
+        shares = ({label: m.quantities["server_share"] for label, m in matches.items() if m}
+                  if server_share else None)
+        for ind, info in first.indicators.items():
+            rows.append(ComparisonRow(
+                unit.name, ind, info.name, info.unit,
+                {label: m.impacts[ind].total if m else None for label, m in matches.items()},
+                {label: bool(m.missing[ind]) for label, m in matches.items() if m}, shares))
             if ind == "gwp":
                 rows += _market_row(rows[-1], matches)
-    return {"columns": [c.label for c in columns], "rows": rows}
+    return Comparison([c.label for c in columns], rows)
 
 
-def _market_row(gwp: dict[str, Any], matches: dict[str, dict[str, Any] | None]
-                ) -> list[dict[str, Any]]:
+def _market_row(gwp: ComparisonRow, matches: dict[str, UnitResult | None]
+                ) -> list[ComparisonRow]:
     """Climate change on the market-based basis, beside the location-based row, when a column
     has it (n/a in the others: never a location-based figure in its place)."""
-    values = {label: (m.get("market_based") or {}).get("total") if m else None
+    values = {label: m.market_based.total if m and m.market_based else None
               for label, m in matches.items()}
     if all(v is None for v in values.values()):
         return []
-    return [gwp | {"indicator": MARKET_INDICATOR, "values": values,
-                   "indicator_name": f"{gwp['indicator_name']}, market-based"}]
+    return [replace(gwp, indicator=MARKET_INDICATOR, values=values,
+                    indicator_name=f"{gwp.indicator_name}, market-based")]
 
 
-def differences(labels: list[str], prepared: list[Prepared]) -> list[dict[str, Any]]:
+def differences(labels: list[str], prepared: list[Prepared]) -> list[Difference]:
     """Inputs (given or default values, not computed ones) that differ between scenarios.
 
     Per functional unit name shared by the studies: every rule evaluated in any of them whose
@@ -159,12 +146,12 @@ def differences(labels: list[str], prepared: list[Prepared]) -> list[dict[str, A
             shown = {label: (format_value(ev.value(rule)) if rule in ev.evaluated() else None)
                      for label, ev in zip(labels, evs, strict=True)}
             if len(set(shown.values())) > 1:
-                out.append({"functional_unit": name, "rule": rule, "values": shown})
+                out.append(Difference(name, rule, shown))
     return out
 
 
-def _unit(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
-    return next((u for u in doc["functional_units"] if u["name"] == name), None)
+def _unit(results: Results, name: str) -> UnitResult | None:
+    return next((u for u in results.functional_units if u.name == name), None)
 
 
 def _labels(paths: list[Path]) -> list[str]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import sys
 import zlib
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from lca.analysis.sampling import sample
@@ -27,14 +25,16 @@ from lca.core.rules.evaluate import Evaluator, make_override
 from lca.core.rules.explain import distribution_text
 from lca.data.opendata import Indicator
 from lca.inventory.datasets import Amount, Foreground, Key, foreground_datasets
-from lca.report.sections import origin
-from lca.scoring.background import Background, from_brightway
+from lca.results.document import (FixedRule, Results, SampledRule, Statistics, UncertainUnit,
+                                 Uncertainty)
+from lca.results.sections import origin
+from lca.scoring.background import Background
 from lca.scoring.engine import totals
 from lca.study.file import FunctionalUnit
 
 FIXED = (*CHOSEN, Origin.PRESET)  # who set the values Monte Carlo holds (Uncertain)
 CHUNK = 5_000  # samples per evaluation: bounds memory, gives the progress bar its steps
-PERCENTILES = {"p2_5": 2.5, "median": 50.0, "p97_5": 97.5}
+PERCENTILES = (2.5, 50.0, 97.5)  # the interval's ends and the median (Statistics)
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,6 @@ def draw(prepared: Prepared, iterations: int, seed: int) -> list[dict[str, np.nd
     return out
 
 
-def background_scores(background: dict[Key, dict[str, Any]], indicators: dict[str, Indicator]
-                      ) -> Background:
-    """The characterised scores of the open-data background (`prepared.background`), computed
-    by Brightway once from the project it was written to: the samples do not change them."""
-    methods = [method_name(ind) for ind in indicators.values()]
-    return from_brightway(next(iter(background)), methods)
-
-
 def evaluate(prepared: Prepared, samples: list[dict[str, np.ndarray]], background: Background,
              indicators: dict[str, Indicator]) -> list[dict[str, np.ndarray]]:
     """Scores of every unit for given samples of its rules: one vectorised evaluation, the
@@ -116,12 +108,11 @@ def with_arrays(prepared: Prepared, samples: list[dict[str, np.ndarray]],
 
 
 def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations: int,
-                seed: int, deterministic: dict[str, Any], background: Background
-                ) -> dict[str, Any]:
-    """The `uncertainty` section of the results document: statistics per unit and indicator.
+                seed: int, deterministic: Results, background: Background) -> Uncertainty:
+    """The `uncertainty` section of the results: statistics per unit and indicator.
 
-    `deterministic` is the results document of the same study, shown beside them; `background`
-    the scores Brightway solved for it (`assess.score`), which the samples do not change.
+    `deterministic` are the results of the same study, shown beside them; `background` the
+    scores Brightway solved for it (`Pipeline.score`), which the samples do not change.
     """
     from tqdm import tqdm
 
@@ -135,27 +126,22 @@ def monte_carlo(prepared: Prepared, indicators: dict[str, Indicator], iterations
             for i, values in scores.items():
                 out[i].append(values[:min(CHUNK, iterations - start)])
     units = []
-    for (unit, evaluator), out, doc_unit in zip(prepared.pairs, results,
-                                                deterministic["functional_units"], strict=True):
+    for (unit, evaluator), out, result in zip(prepared.pairs, results,
+                                              deterministic.functional_units, strict=True):
         rules = uncertain_rules(evaluator)
-        units.append({
-            "functional_unit": unit.name,
-            "sampled": [{"rule": r,
-                         "distribution": distribution_text(evaluator.rules[r].uncertainty),
-                         "source": str(evaluator.rules[r].uncertainty.source)}
-                        for r in rules.sampled],
-            "fixed": [{"rule": r, "where": str(evaluator.overrides[r].where)}
-                      for r in rules.fixed],
-            "indicators": {i: statistics(np.concatenate(values),
-                                         doc_unit["impacts"][i]["total"],
-                                         bool(doc_unit["missing"][i]))
-                           for i, values in out.items()}})
-    return {"iterations": iterations, "seed": seed, "functional_units": units}
+        units.append(UncertainUnit(
+            unit.name,
+            [SampledRule(r, distribution_text(evaluator.rules[r].uncertainty),
+                         str(evaluator.rules[r].uncertainty.source)) for r in rules.sampled],
+            [FixedRule(r, str(evaluator.overrides[r].where)) for r in rules.fixed],
+            {i: statistics(np.concatenate(values), result.impacts[i].total,
+                           bool(result.missing[i]))
+             for i, values in out.items()}))
+    return Uncertainty(iterations, seed, units)
 
 
-def statistics(values: np.ndarray, deterministic: float, incomplete: bool) -> dict[str, Any]:
+def statistics(values: np.ndarray, deterministic: float, incomplete: bool) -> Statistics:
     """Mean, median, 2.5 and 97.5 percentiles and standard deviation of one result."""
-    stats = {k: float(v) for k, v in zip(PERCENTILES, np.percentile(values, list(
-        PERCENTILES.values())), strict=True)}
-    return {"deterministic": deterministic, "mean": float(np.mean(values)), **stats,
-            "sd": float(np.std(values)), "incomplete": incomplete}
+    low, median, high = (float(v) for v in np.percentile(values, PERCENTILES))
+    return Statistics(deterministic, float(np.mean(values)), low, median, high,
+                      float(np.std(values)), incomplete)

@@ -15,7 +15,6 @@ bounds (the lognormal in log space, median = the rule's value unless the spec gi
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from lca.assess import Prepared
 from lca.core.rules.evaluate import Evaluator
 from lca.core.units import unit_text
 from lca.data.opendata import Indicator
+from lca.results.document import SobolIndex, Swing
 from lca.scoring.background import Background
 
 # Sobol' points are in [0, 1): 0 would map an unbounded tail to -inf.
@@ -66,7 +66,7 @@ def _deterministic(evaluator: Evaluator, name: str) -> float:
 
 def tornado(prepared: Prepared, background: Background,
             indicators: dict[str, Indicator], low: float = 2.5, high: float = 97.5
-            ) -> list[dict[str, list[dict[str, Any]]]]:
+            ) -> list[dict[str, list[Swing]]]:
     """One-at-a-time swings: per unit and indicator, each rule its result reads set to its
     distribution's `low` and `high` percentiles, every other rule at its value.
 
@@ -102,13 +102,11 @@ def tornado(prepared: Prepared, background: Background,
             for name, owner in scope.items():
                 low_value, high_value = values[owner][name]
                 j = position[name]
-                rows.append({"rule": name, "low_value": float(low_value),
-                             "high_value": float(high_value),
-                             "unit": unit_text(prepared.pairs[owner][1].rules[name].unit),
-                             "score_low": float(y[2 * j]), "score_high": float(y[2 * j + 1]),
-                             "swing": float(y[2 * j + 1] - y[2 * j]),
-                             "score_deterministic": float(y[-1])})
-            rows.sort(key=lambda r: -abs(r["swing"]))  # stable: ties keep the rules' order
+                rows.append(Swing(name, float(low_value), float(high_value),
+                                  unit_text(prepared.pairs[owner][1].rules[name].unit),
+                                  float(y[2 * j]), float(y[2 * j + 1]),
+                                  float(y[2 * j + 1] - y[2 * j]), float(y[-1])))
+            rows.sort(key=lambda r: -abs(r.swing))  # stable: ties keep the rules' order
             result[indicator] = rows
         out.append(result)
     return out
@@ -122,7 +120,7 @@ def power_of_two(n: int) -> bool:
 def sobol(prepared: Prepared, background: Background,
           indicators: dict[str, Indicator], n: int = 1024, seed: int = 0,
           num_resamples: int = 100, conf_level: float = 0.95
-          ) -> list[dict[str, list[dict[str, Any]]]]:
+          ) -> list[dict[str, list[SobolIndex]]]:
     """Sobol' first-order (S1) and total (ST) indices per unit and indicator, with the
     half-widths of their bootstrap confidence intervals (S1_conf, ST_conf).
 
@@ -158,8 +156,7 @@ def sobol(prepared: Prepared, background: Background,
         for indicator, y in unit_scores.items():
             y = np.asarray(y, dtype=float)
             if np.ptp(y) <= _CONSTANT * np.max(np.abs(y)):
-                rows = [{"rule": name, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0,
-                         "note": CONSTANT_NOTE} for name in scope]
+                rows = [SobolIndex(name, 0.0, 0.0, 0.0, 0.0, CONSTANT_NOTE) for name in scope]
             else:
                 stream = np.random.default_rng([seed, k, zlib.crc32(indicator.encode())])
                 si = analyze(analysed, y, calc_second_order=False, num_resamples=num_resamples,
@@ -168,10 +165,9 @@ def sobol(prepared: Prepared, background: Background,
                 rows = []
                 for name in scope:
                     j = union.index(name)
-                    rows.append({"rule": name, "S1": float(si["S1"][j]),
-                                 "S1_conf": float(si["S1_conf"][j]), "ST": float(si["ST"][j]),
-                                 "ST_conf": float(si["ST_conf"][j]), "note": None})
-                rows.sort(key=lambda r: -r["ST"])
+                    rows.append(SobolIndex(name, float(si["S1"][j]), float(si["S1_conf"][j]),
+                                           float(si["ST"][j]), float(si["ST_conf"][j]), None))
+                rows.sort(key=lambda r: -r.ST)
             result[indicator] = rows
         out.append(result)
     return out

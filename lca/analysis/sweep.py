@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 import pint
 
-from lca.analysis.montecarlo import background_scores, indicator_totals, with_arrays
-from lca.assess import Prepared, foreground_name, prepare
-from lca.brightway import project as bw
+from lca.analysis.montecarlo import indicator_totals, with_arrays
+from lca.assess import Pipeline, Prepared, foreground_name
 from lca.core.errors import InputError, Where
 from lca.core.provenance import Origin, given
 from lca.core.rules.evaluate import make_override
@@ -29,7 +28,7 @@ from lca.core.rules.ruleset import RuleSet
 from lca.core.units import ureg
 from lca.data.opendata import load_indicators, resolve_location
 from lca.inventory.datasets import foreground_datasets
-from lca.report.document import QUANTITIES, flow
+from lca.results.document import QUANTITIES, flow
 from lca.study.file import Study
 from lca.study.situation import Setting
 
@@ -94,10 +93,11 @@ def _numeric(rules: RuleSet, rule: str, column: pd.Series) -> np.ndarray:
     return out
 
 
-def _groups(study: Study, settings: list[Setting], rules: RuleSet, table: pd.DataFrame
+def _groups(pipeline: Pipeline, study: Study, settings: list[Setting], table: pd.DataFrame
             ) -> list[Group]:
     """Check every column and value, then prepare one study per combination of the text
     values and the location."""
+    rules = pipeline.rules
     structural, numeric = [], {}
     for name in table.columns:
         if name == LOCATION:
@@ -125,25 +125,22 @@ def _groups(study: Study, settings: list[Setting], rules: RuleSet, table: pd.Dat
                                                            Origin.COMMAND_LINE))
             else:
                 extra.append(Setting(str(name), str(first[name]), label))
-        prepared = prepare(chosen, [*settings, *extra], rules=rules)
+        prepared = pipeline.prepare(chosen, [*settings, *extra])
         groups.append(Group(rows, prepared, {n: v[rows] for n, v in numeric.items()}))
     return groups
 
 
-def sweep(study: Study, scenarios: pd.DataFrame | Mapping[str, Any], settings: list[Setting],
-          rules: RuleSet, project: str = bw.DEFAULT_PROJECT) -> pd.DataFrame:
+def sweep(pipeline: Pipeline, study: Study, scenarios: pd.DataFrame | Mapping[str, Any],
+          settings: list[Setting]) -> pd.DataFrame:
     """Every scenario's results: one row per scenario x functional unit, with the inputs as
     given, the reference flows and each indicator's total (units in `.attrs["units"]`).
 
     Brightway holds the open data afterwards; the study's own foreground is not written.
     """
     table = scenario_table(scenarios)
-    groups = _groups(study, settings, rules, table)
+    groups = _groups(pipeline, study, settings, table)
     indicators = load_indicators()
-    with bw.session(project):  # the project's lock, held until the scores are read
-        bw.open_project(project)
-        bw.write_open_data(indicators, groups[0].prepared.background)
-        background = background_scores(groups[0].prepared.background, indicators)
+    background = pipeline.background(groups[0].prepared)
     frames = []
     incomplete: set[tuple[str, str]] = set()
     for group in groups:

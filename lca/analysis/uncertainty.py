@@ -2,24 +2,27 @@
 unit and indicator, the inputs that drive them (tornado swings and Sobol' indices), all over one
 set of background scores computed by Brightway.
 
-Section layout, added to each unit of the Monte Carlo section (`montecarlo.monte_carlo`):
-`tornado` {indicator: rows sorted by |swing|} and `sobol` {indicator: rows sorted by ST}; the
-section's `sensitivity` says how they were computed.
+Section layout (typed: `lca.results.document.Uncertainty`), added to each unit of the Monte Carlo
+section (`montecarlo.monte_carlo`): `tornado` {indicator: rows sorted by |swing|} and `sobol`
+{indicator: rows sorted by ST}; the section's `sensitivity` says how they were computed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from lca.analysis import montecarlo
 from lca.analysis.compare import allocation_results
 from lca.analysis.sensitivity import sampled_rules, sobol, tornado
-from lca.assess import Prepared, Scored, prepare, score
+from lca.assess import Pipeline, Prepared, Scored
 from lca.core.errors import InputError, Where
 from lca.data.opendata import INDICATORS, Indicator, load_indicators
-from lca.defaults import DEFAULT_PROJECT, SOBOL_N
-from lca.study.situation import Setting, load_model
+from lca.defaults import SOBOL_N
+from lca.results.document import Results, SobolDesign, Sensitivity, Uncertainty
+from lca.study.file import Study
+from lca.study.situation import Setting
 
 TORNADO = (2.5, 97.5)  # the percentiles a tornado swings each input to: the 95 % interval's ends
 MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold at once
@@ -30,6 +33,8 @@ MEMORY_LIMIT = 2 * 1024**3  # bytes of samples and results an analysis may hold 
 # measured (400,000 to 1,600,000 iterations), 360 counted.
 SOBOL_TEMPORARIES = 1.7
 MAX_SEED = 2**32 - 1  # numpy and SciPy take seeds from 0 to 2^32 - 1 alike
+SOBOL_METHOD = ("Saltelli design on a scrambled Sobol' sequence; S1 by Saltelli 2010, ST by "
+                "Jansen 1999 (SALib); 95 % bootstrap confidence intervals")
 
 
 def check_run(prepared: Prepared, iterations: int, seed: int, sobol_n: int) -> None:
@@ -63,46 +68,40 @@ def check_run(prepared: Prepared, iterations: int, seed: int, sobol_n: int) -> N
 
 
 def analyse(prepared: Prepared, indicators: dict[str, Indicator], iterations: int, seed: int,
-            scored: Scored, sobol_n: int = SOBOL_N) -> dict[str, Any]:
+            scored: Scored, sobol_n: int = SOBOL_N) -> Uncertainty:
     """Monte Carlo statistics, tornado swings and Sobol' indices per unit and indicator.
 
     Everything is scored over the background Brightway solved once for the study (`scored`,
-    from `assess.score`). The same seed drives the Monte Carlo draws and the Sobol' design, so
+    from `Pipeline.score`). The same seed drives the Monte Carlo draws and the Sobol' design, so
     the whole section is reproducible.
     """
     background = scored.background
-    section = montecarlo.monte_carlo(prepared, indicators, iterations, seed,
-                                     scored.results.to_json(), background)
+    section = montecarlo.monte_carlo(prepared, indicators, iterations, seed, scored.results,
+                                     background)
     swings = tornado(prepared, background, indicators, *TORNADO)
     indices = sobol(prepared, background, indicators, n=sobol_n, seed=seed)
-    inputs = {row["rule"] for unit in indices for rows in unit.values() for row in rows}
-    return section | {
-        "functional_units": [unit | {"tornado": unit_swings, "sobol": unit_indices}
-                             for unit, unit_swings, unit_indices in
-                             zip(section["functional_units"], swings, indices, strict=True)],
-        "sensitivity": {
-            "tornado_percentiles": list(TORNADO),
-            "sobol": {"base_points": sobol_n, "seed": seed,
-                      "evaluations": sobol_n * (len(inputs) + 2) if inputs else 0,
-                      "method": "Saltelli design on a scrambled Sobol' sequence; S1 by Saltelli "
-                                "2010, ST by Jansen 1999 (SALib); 95 % bootstrap confidence "
-                                "intervals"}}}
+    inputs = {row.rule for unit in indices for rows in unit.values() for row in rows}
+    design = SobolDesign(sobol_n, seed, sobol_n * (len(inputs) + 2) if inputs else 0, SOBOL_METHOD)
+    return replace(section, functional_units=[
+        replace(unit, tornado=unit_swings, sobol=unit_indices)
+        for unit, unit_swings, unit_indices in zip(section.functional_units, swings, indices,
+                                                   strict=True)],
+        sensitivity=Sensitivity(list(TORNADO), design))
 
 
-def uncertainty(study_path: Path, iterations: int, seed: int, settings: list[Setting] = (),
-                project: str = DEFAULT_PROJECT, model_dir: Path | None = None,
-                sobol_n: int = SOBOL_N, allocations: bool = False) -> dict[str, Any]:
-    """The results document with an `uncertainty` section (`analyse`); with `allocations`, the
-    `allocation_comparison` too (`compare_allocations`, for the bundle's report).
+def uncertainty(pipeline: Pipeline, study: Path | Study, iterations: int, seed: int,
+                settings: Sequence[Setting] = (), sobol_n: int = SOBOL_N,
+                allocations: bool = False) -> Results:
+    """The results with an `uncertainty` section (`analyse`); with `allocations`, the
+    `allocation_comparison` too (`allocation_results`, for the bundle's report).
 
     The run is checked (`check_run`) before Brightway is written; the deterministic assessment
     runs first, then the samples are evaluated over its static background scores.
     """
-    rules = load_model(model_dir)
-    prepared = prepare(study_path, settings, rules=rules)
+    prepared = pipeline.prepare(study, settings)
     check_run(prepared, iterations, seed, sobol_n)
-    scored = (allocation_results(prepared.study, settings, project, rules=rules, own=prepared)
-              if allocations else score(prepared, project))
+    scored = (allocation_results(pipeline, prepared.study, settings, own=prepared)
+              if allocations else pipeline.score(prepared))
     scored.results.uncertainty = analyse(prepared, load_indicators(), iterations, seed, scored,
                                          sobol_n)
-    return scored.results.to_json()
+    return scored.results

@@ -15,8 +15,7 @@ from typing import Any
 
 import pint
 
-from lca.assess import Prepared, prepare, run
-from lca.brightway.project import DEFAULT_PROJECT
+from lca.assess import Pipeline, Prepared
 from lca.core.errors import InputError, Where, did_you_mean
 from lca.core.paths import data_dir
 from lca.core.provenance import Origin
@@ -320,22 +319,20 @@ class Run:
         return next(u for u in self.doc["functional_units"] if u["name"] == name)
 
 
-def run_studies(figures: list[Figure], project: str = DEFAULT_PROJECT,
-                model_dir: Path | None = None) -> dict[RunKey, Run]:
+def run_studies(figures: list[Figure], pipeline: Pipeline) -> dict[RunKey, Run]:
     """Run each distinct study (and settings) once; Brightway only where an impact is read.
 
     Every study is prepared and every rule a figure reads evaluated first, so bad input stops
     the run before Brightway is written to.
     """
-    rules = load_model(model_dir)
     keys = list(dict.fromkeys(f.run_key for f in figures))
-    prepared = {key: prepare(key[0], list(key[1]), rules=rules) for key in keys}
+    prepared = {key: pipeline.prepare(*key) for key in keys}
     for figure in figures:
         if figure.read.rule is not None:
             read_rule(Run(prepared[figure.run_key], None).evaluator(figure.functional_unit),
                       figure.read)
     impacts = {f.run_key for f in figures if f.read.impact is not None}
-    return {key: Run(p, run(p, project) if key in impacts else None)
+    return {key: Run(p, pipeline.score(p).results.to_json() if key in impacts else None)
             for key, p in prepared.items()}
 
 
@@ -355,10 +352,9 @@ def compare(figures: list[Figure], runs: dict[RunKey, Run]) -> list[Outcome]:
     return [Outcome(f, ours(f, runs[f.run_key], indicators)) for f in figures]
 
 
-def validate(figures: list[Figure], project: str = DEFAULT_PROJECT,
-             model_dir: Path | None = None) -> list[Outcome]:
+def validate(figures: list[Figure], pipeline: Pipeline) -> list[Outcome]:
     """Run the studies and compare every figure."""
-    return compare(figures, run_studies(figures, project, model_dir))
+    return compare(figures, run_studies(figures, pipeline))
 
 
 # -- the document (its text: lca/report/validation.py) -------------------------------------

@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.brightway import bwcompat
 from lca.core.errors import InputError, Where
 from lca.data.opendata import load_indicators, load_locations, load_manufacturing
 from lca.inventory.datasets import BW_UNITS, Key, background_datasets, biosphere_datasets
 
 
-def export_foreground(database: str, project: str, path: Path) -> Path:
+def export_foreground(database: str, project: Project, path: Path) -> Path:
     """Write `database` of `project` to `path` with bw2io's Excel writer."""
-    with bw.session(project):
-        bw.open_project(project)
+    with project.session():
+        project.use()
         import bw2data
 
         needs = bw2data.Database(database).find_dependents()
@@ -52,7 +53,7 @@ def _state_dependencies(path: Path, databases: list[str]) -> None:
     book.save(path)
 
 
-def import_foreground(path: Path, project: str) -> str:
+def import_foreground(path: Path, project: Project) -> str:
     """Import a workbook written by `export_foreground` into `project`; return its database.
 
     The workbook is read, every field checked and every exchange linked (to the workbook itself,
@@ -67,8 +68,8 @@ def import_foreground(path: Path, project: str) -> str:
     background = background_datasets(load_locations(), load_manufacturing()[0])
     data = _checked(path, database, activities, biosphere, background)
     owner = bw.Owner("imported study foreground", str(path.resolve()))
-    with bw.session(project):
-        bw.open_project(project)
+    with project.session():
+        project.use()
         bw.check_owned(database, owner)
         bw.write_open_data(indicators, background)
         bw.write_owned(database, data, owner.role, owner)

@@ -15,7 +15,7 @@ import bz2
 from pathlib import Path
 from typing import Any
 
-from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.brightway import bwcompat
 
 
@@ -25,11 +25,11 @@ def _entry(obj: Any, data: Any) -> dict[str, Any]:
             "class": {"module": type(obj).__module__, "name": type(obj).__name__}}
 
 
-def export_package(databases: list[str], methods: list[list[str]], project: str,
+def export_package(databases: list[str], methods: list[list[str]], project: Project,
                    path: Path) -> Path:
     """Write `databases` (dependencies first) and `methods` of `project` to `path`."""
-    with bw.session(project):
-        bw.open_project(project)
+    with project.session():
+        project.use()
         import bw2data
         from bw2data.serialization import JsonSanitizer, JsonWrapper
 

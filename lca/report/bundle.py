@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lca.brightway.handle import Project
 from lca.core.errors import InputError, Where
 from lca.report import figures, html, tables
 from lca.report.workbook import write_workbook
@@ -58,3 +59,15 @@ def write_bundle(doc: dict[str, Any], out: Path) -> None:
         paths = figures.save(figure, out / "figures", name)
         uris[name] = html.data_uri(next(p for p in paths if p.suffix == ".svg"))
     (out / "report.html").write_text(html.render(doc, uris), encoding="utf-8")
+
+
+def publish(doc: dict[str, Any], out: Path, project: Project) -> None:
+    """The bundle of `--out`, the foreground in bw2io's Excel format and the whole study as a
+    Brightway package, read back from the project the pipeline's `score` wrote."""
+    from lca.brightway.excel import export_foreground
+    from lca.brightway.package import export_package
+
+    write_bundle(doc, out)
+    databases = doc["brightway"]["databases"]
+    export_foreground(databases[-1], project, out / "foreground.xlsx")
+    export_package(databases, doc["brightway"]["methods"], project, out / "study.bw2package")

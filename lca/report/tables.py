@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from lca.inventory.datasets import PARTS
-from lca.report.document import MARKET_BASIS
+from lca.results.document import MARKET_BASIS
 from lca.report.text import location_text
 from lca.scoring.engine import STAGES
 
