@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lca.brightway import project as bw
+from lca.brightway.handle import Project
 from lca.core.errors import InputError, Where, did_you_mean, near_names
 from lca.core.yamlsource import YamlDocument, read_yaml
 from lca.data.opendata import Dataset, Indicator, resolve_location
@@ -75,6 +76,7 @@ class Resolved:
     """The mapping found in your project: each tool dataset's activity key and amount."""
 
     mapping: Mapping
+    project: Project  # your project, opened once: reads and the linked write go through it
     linked: str  # the name of the linked foreground's database
     owner: bw.Owner  # the study it belongs to, with its functional units
     targets: dict[Key, tuple[Key, float]]
@@ -194,7 +196,8 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
         raise InputError(f"no Brightway project '{link.project.value}'"
                          f"{did_you_mean(link.project.value, projects)} (BRIGHTWAY2_DIR: {folder})",
                          link.project.where)
-    bw.open_project(link.project.value)
+    project = Project(link.project.value)
+    project.use()
     if link.database.value not in bw2data.databases:
         raise InputError(f"no database '{link.database.value}' in project '{link.project.value}'"
                          f"{did_you_mean(link.database.value, bw2data.databases)}",
@@ -242,7 +245,7 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
     linked = LINKED_PREFIX + title
     owner = bw.Owner(LINKED_ROLE, owner.file, owner.units)
     bw.check_owned(linked, owner)
-    return Resolved(mapping, linked, owner, targets, described, methods)
+    return Resolved(mapping, project, linked, owner, targets, described, methods)
 
 
 def _find(entry: Entry, database: str, index: list[dict[str, Any]]) -> dict[str, Any]:
@@ -310,7 +313,7 @@ def write_linked(resolved: Resolved, foregrounds: list[Foreground]
     `lca.scoring.linked`'s."""
     database = resolved.linked
     linked, left_out = linked_foregrounds(foregrounds, resolved, database)
-    bw.open_project(resolved.mapping.link.project.value)
+    resolved.project.use()
     bw.write_owned(database, {k: v for fg in linked for k, v in fg.activities.items()},
                    LINKED_ROLE, resolved.owner, searchable=False)
     return linked, left_out
