@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from lca import __version__
-from lca.brightway import bwcompat
+from lca.brightway import bulk, bwcompat
 from lca.core.errors import InputError, Where
 from lca.data.opendata import Indicator
 from lca.defaults import DEFAULT_PROJECT  # noqa: F401 (re-exported: callers say bw.DEFAULT_PROJECT)
@@ -220,7 +220,8 @@ def write_owned(database: str, data: dict, role: str, owner: Owner | None = None
     """Write a database the tool owns, unless it already holds exactly `data`.
 
     `searchable` False leaves it out of bw2data's search index, whose update queries every
-    activity's exchanges one by one (most of the time of writing a large foreground).
+    activity's exchanges one by one (most of the time of writing a large foreground), and
+    writes its rows with one statement per table (`lca.brightway.bulk`).
 
     The steps, each of which a kill may interrupt: register with the mark (no fingerprint) or
     clear the fingerprint of the existing mark; delete the old data; write; process; set the
@@ -248,7 +249,10 @@ def write_owned(database: str, data: dict, role: str, owner: Owner | None = None
             # beyond 500 activities, which SQLite refuses inside a transaction.
             db.delete(keep_params=True, warn=False)
             _step("deleted", database)
-        bwcompat.write(db, data, searchable)
+        if searchable:
+            bwcompat.write(db, data, searchable)
+        else:  # a foreground: thousands of activities, written with one statement per table
+            bulk.write(db, data)
         _step("written", database)
         db.process()
     _step("processed", database)
