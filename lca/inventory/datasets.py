@@ -27,6 +27,7 @@ import pint
 from lca.core.errors import InputError
 from lca.core.rules.evaluate import Evaluator, MissingInput, quiet
 from lca.core.rules.expression import FormulaError, Node, parse
+from lca.core.rules.group import shape, together
 from lca.core.rules.interpret import Interpreter
 from lca.core.rules.rule import is_unit, parse_formula
 from lca.core.units import Quantity, conversion_factor, unit_named
@@ -485,7 +486,9 @@ def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluat
     the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
+    Units that differ only in numbers are evaluated together first (`_together`).
     """
+    _together(database, units, locations, background)
     built = {unit.name: _Builder(checked_template(evaluator.rules), database, unit, evaluator,
                                  location, background).build()
              for (unit, evaluator), location in zip(units, locations, strict=True)}
@@ -499,3 +502,24 @@ def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluat
     for name, foreground in built.items():
         foreground.missing = lacking(name)
     return list(built.values())
+
+
+def _together(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
+              locations: list[Location | None], background: dict[Key, dict[str, Any]]) -> None:
+    """Build the foreground once per group of units of one shape (`lca.core.rules.group`) that
+    carry the same shares of other units, their evaluators stacked as arrays: each unit's
+    evaluator then holds every value its own build reads. The builds below make the datasets."""
+    groups: dict[Any, list[int]] = {}
+    for index, (unit, evaluator) in enumerate(units):
+        key = shape(evaluator)
+        if key is not None:
+            shares = tuple(include.share for include in unit.includes)
+            groups.setdefault((key, shares), []).append(index)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        unit, evaluator = units[members[0]]
+        template = checked_template(evaluator.rules)
+        together([units[i][1] for i in members],
+                 lambda group: _Builder(template, database, unit, group, locations[members[0]],
+                                        background).build())

@@ -115,6 +115,11 @@ def quiet() -> Iterator[None]:
         _QUIET.on = False
 
 
+def _element(value: Any, index: int) -> Any:
+    """One unit's value out of a group's: an element of an array, else the shared value."""
+    return value[index] if isinstance(value, np.ndarray) and value.ndim else value
+
+
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -138,6 +143,9 @@ class Evaluator:
                 self._given[name] = (value, unit,
                                      value if unit == rule.unit else given.value.m_as(rule.unit))
         self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
+        # Formulas outside the rules (the foreground template's amounts and conditions) by
+        # their node's id, with the node kept so that its id stays its own.
+        self._nodes: dict[int, tuple[Node, Any, pint.Unit | None]] = {}
         self._used: dict[str, list[str]] = {}
         self._stack: list[str] = []
         self._interpreter = Interpreter(self._quantity)
@@ -166,12 +174,36 @@ class Evaluator:
 
     def evaluate(self, node: Node) -> tuple[Any, pint.Unit | None]:
         """A formula over these rules (the foreground template's amounts and conditions): its
-        magnitude and unit (None for text and conditions)."""
+        magnitude and unit (None for text and conditions), computed once."""
+        known = self._nodes.get(id(node))
+        if known is not None:
+            return known[1], known[2]
         compiled = self.rules.compiled(node)
         if not self._stack:  # the outermost call sets numpy's error state once
             with quiet():
-                return self._evaluate(node, compiled)
-        return self._evaluate(node, compiled)
+                value, unit = self._evaluate(node, compiled)
+        else:
+            value, unit = self._evaluate(node, compiled)
+        self._nodes[id(node)] = (node, value, unit)
+        return value, unit
+
+    def adopt(self, group: "Evaluator", index: int) -> None:
+        """Take what `group`, the evaluation of this unit together with others as arrays
+        (`lca.core.rules.group`), computed: element `index` of each array, a value all share as
+        it is, this unit's own overrides as this evaluator holds them. What this evaluator
+        computed first stays, and stays first: the order of `evaluated` is the order this
+        unit's own evaluation would have followed."""
+        for name, value in group._values.items():
+            if name in self._values:
+                continue
+            if name in self.overrides:
+                given = self._given.get(name)
+                value = self.overrides[name].value if given is None else given[2]
+            self._values[name] = _element(value, index)
+            self._used[name] = list(group._used[name])
+        for key, (node, value, unit) in group._nodes.items():
+            if key not in self._nodes:
+                self._nodes[key] = (node, _element(value, index), unit)
 
     def _evaluate(self, node: Node, compiled: Compiled | None) -> tuple[Any, pint.Unit | None]:
         if compiled is None:

@@ -10,9 +10,11 @@ Monte Carlo samples), booleans (or boolean arrays) and text.
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any, Callable, Union
+from typing import Any, Callable, Iterator, Union
 
 import numpy as np
 import pint
@@ -40,6 +42,37 @@ NOT_FINITE = ("the result is not a finite number (an input is too large, or the 
 
 class NoBranch(Exception):
     """No variation of a rule applies to the situation."""
+
+
+class Mixed(Exception):
+    """A condition over arrays that holds for some elements and not others, where `uniform`
+    asks for one truth."""
+
+
+_UNIFORM = threading.local()
+
+
+@contextmanager
+def uniform() -> Iterator[None]:
+    """Conditions over arrays must hold for every element or for none, and then act as one
+    bool: functional units evaluated together as arrays (`lca.core.rules.group`) take the
+    path each unit's own evaluation takes, reading the same rules in the same order. A
+    condition that parts them raises `Mixed`."""
+    _UNIFORM.on = True
+    try:
+        yield
+    finally:
+        _UNIFORM.on = False
+
+
+def one_truth(held: np.ndarray) -> Any:
+    """A boolean array as a condition: itself, or under `uniform` its one truth."""
+    if not getattr(_UNIFORM, "on", False):
+        return held
+    first = bool(held.flat[0])
+    if (held == first).all():
+        return first
+    raise Mixed()
 
 
 class Interpreter:
@@ -225,7 +258,7 @@ class Interpreter:
         if isinstance(value, (bool, np.bool_)):
             return bool(value)
         if isinstance(value, np.ndarray) and value.dtype == bool:
-            return value
+            return one_truth(value)
         raise FormulaError("expected a condition (a comparison, true or false)", node.pos)
 
     def _same_kind(self, node: Cond, a: Value, b: Value) -> None:
