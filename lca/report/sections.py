@@ -100,7 +100,30 @@ def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
 
 
 def _input_row(evaluator: Evaluator, name: str) -> dict[str, Any]:
-    """One row of `inputs_used`."""
+    """One row of `inputs_used`. A rule computed for units evaluated together (`Evaluator.path`)
+    and given by none of them has one row for all of them but its value: described once."""
+    path = evaluator.path(name)
+    if path is evaluator or name in evaluator.overrides:
+        return _row(evaluator, name)
+    key = (id(path), name)
+    hit = _SHARED_ROWS.get(key)
+    if hit is None or hit[0] is not path:
+        if len(_SHARED_ROWS) >= _MAX_DESCRIBED:
+            _SHARED_ROWS.clear()
+        hit = _SHARED_ROWS[key] = (path, _row(evaluator, name))
+    row = hit[1].copy()  # the keys in their order, "value" among them
+    magnitude = evaluator.magnitude(name)
+    row["value"] = str(magnitude) if evaluator.rules[name].unit is None else float(magnitude)
+    return row
+
+
+# Rows shared by the units of a group evaluation, by its identity and the rule (the group kept,
+# so that its identity stays its own).
+_SHARED_ROWS: dict[tuple[int, str], tuple[Evaluator, dict[str, Any]]] = {}
+
+
+def _row(evaluator: Evaluator, name: str) -> dict[str, Any]:
+    """One row of `inputs_used`, described for this unit."""
     rule = evaluator.rules[name]
     magnitude, unit = evaluator.measure(name)
     override = evaluator.overrides.get(name)

@@ -115,11 +115,6 @@ def quiet() -> Iterator[None]:
         _QUIET.on = False
 
 
-def _element(value: Any, index: int) -> Any:
-    """One unit's value out of a group's: an element of an array, else the shared value."""
-    return value[index] if isinstance(value, np.ndarray) and value.ndim else value
-
-
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -147,6 +142,8 @@ class Evaluator:
         # their node's id, with the node kept so that its id stays its own.
         self._nodes: dict[int, tuple[Node, Any, pint.Unit | None]] = {}
         self._used: dict[str, list[str]] = {}
+        self._group: Evaluator | None = None  # the evaluation this one adopted values from
+        self._shared: tuple[list, list] | None = None  # what it gives, as a group (`_shares`)
         self._stack: list[str] = []
         self._interpreter = Interpreter(self._quantity)
 
@@ -160,7 +157,8 @@ class Evaluator:
     def measure(self, name: str) -> tuple[Any, pint.Unit | None]:
         """The magnitude and unit `value` gives (None for text), without making a quantity:
         the inputs table reads 300 values per unit."""
-        self.rules.require(name, Where(key=name))
+        if name not in self.rules:
+            self.rules.require(name, Where(key=name))
         magnitude = self._resolve(name)
         given = self._given.get(name)
         if given is not None:
@@ -169,7 +167,8 @@ class Evaluator:
 
     def magnitude(self, name: str) -> Any:
         """The value of a rule as a number (or array) in its declared unit, or its text."""
-        self.rules.require(name, Where(key=name))
+        if name not in self.rules:
+            self.rules.require(name, Where(key=name))
         return self._resolve(name)
 
     def evaluate(self, node: Node) -> tuple[Any, pint.Unit | None]:
@@ -193,17 +192,46 @@ class Evaluator:
         it is, this unit's own overrides as this evaluator holds them. What this evaluator
         computed first stays, and stays first: the order of `evaluated` is the order this
         unit's own evaluation would have followed."""
-        for name, value in group._values.items():
-            if name in self._values:
+        values, nodes = self._values, self._nodes
+        rules, formulas = group._shares()
+        for name, value, array, overridden in rules:
+            if name in values:
                 continue
-            if name in self.overrides:
+            if overridden:
                 given = self._given.get(name)
                 value = self.overrides[name].value if given is None else given[2]
-            self._values[name] = _element(value, index)
-            self._used[name] = list(group._used[name])
-        for key, (node, value, unit) in group._nodes.items():
-            if key not in self._nodes:
-                self._nodes[key] = (node, _element(value, index), unit)
+            elif array:
+                value = value[index]
+            values[name] = value
+            # Shared, not copied: only a rule being computed gets uses, and this one is done.
+            self._used[name] = group._used[name]
+        for key, node, value, unit, array in formulas:
+            if key not in nodes:
+                nodes[key] = (node, value[index] if array else value, unit)
+        self._group = group
+
+    def _shares(self) -> tuple[list[tuple[str, Any, bool, bool]],
+                               list[tuple[int, Node, Any, pint.Unit | None, bool]]]:
+        """What a group evaluation gives its units (`adopt`), listed once: each rule's value,
+        whether it is an array of theirs and whether it is an override (which each unit has
+        its own of); each formula's value, unit and whether it is an array."""
+        if self._shared is None:
+            def array(value: Any) -> bool:
+                return isinstance(value, np.ndarray) and value.ndim > 0
+
+            self._shared = (
+                [(name, value, array(value), name in self.overrides)
+                 for name, value in self._values.items()],
+                [(key, node, value, unit, array(value))
+                 for key, (node, value, unit) in self._nodes.items()])
+        return self._shared
+
+    def path(self, name: str) -> Evaluator:
+        """The evaluation whose branches gave an evaluated rule's value: the one this unit was
+        evaluated together with (`adopt`), shared by all its units, else this one. What
+        depends on the branches only (the applied variation) is the same for all who share it."""
+        group = self._group
+        return group if group is not None and name in group._values else self
 
     def _evaluate(self, node: Node, compiled: Compiled | None) -> tuple[Any, pint.Unit | None]:
         if compiled is None:
