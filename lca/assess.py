@@ -9,6 +9,7 @@ from typing import Any
 from lca.brightway import project as bw
 from lca.brightway import linking
 from lca.core.errors import InputError, Where
+from lca.core.pause import collection_paused
 from lca.core.provenance import CHOSEN
 from lca.core.rules.evaluate import Evaluator
 from lca.core.rules.explain import citations
@@ -62,6 +63,7 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
+@collection_paused()  # millions of live objects, no garbage: lca/core/pause.py
 def prepare(study: Path | str | Study, settings: list[Setting] = (), model_dir: Path | None = None,
             rules: RuleSet | None = None) -> Prepared:
     """Check everything the study (a file, or one already read) says and compute every amount;
@@ -105,6 +107,7 @@ def results(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Results:
     return score(prepared, project).results
 
 
+@collection_paused()
 def score(prepared: Prepared, project: str = bw.DEFAULT_PROJECT) -> Scored:
     """Write the prepared datasets to Brightway (only what the tool owns), solve the project
     once and score the study over it: the one Brightway step of every command."""
