@@ -395,14 +395,19 @@ class _Builder:
                 for inc in self.unit.includes]
 
     def _share(self, include: Include) -> Amount:
-        """The share of another unit this one carries: a dimensionless formula of its rules."""
+        """The share of another unit this one carries: a dimensionless formula of its rules,
+        computed once with the units evaluated together (`Evaluator.formula`)."""
+        node = _parsed(include.share)
+        if node is None:  # parsed again, to raise the error with its place
+            node = parse_formula(include.share, include.where)
+        return self.ev.formula(node, lambda: (self._share_of(include, node),
+                                              unit_named("dimensionless")))[0]
+
+    def _share_of(self, include: Include, node: Node) -> Amount:
         def resolve(name: str) -> Any:
             self.ev.rules.require(name, include.where)
             return self.ev.value(name)
 
-        node = _parsed(include.share)
-        if node is None:  # parsed again, to raise the error with its place
-            node = parse_formula(include.share, include.where)
         try:
             with np.errstate(all="ignore"):
                 quantity = Interpreter(resolve).eval(node)

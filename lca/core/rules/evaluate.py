@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import pint
@@ -185,6 +185,16 @@ class Evaluator:
             value, unit = self._evaluate(node, compiled)
         self._nodes[id(node)] = (node, value, unit)
         return value, unit
+
+    def formula(self, node: Node, compute: Callable[[], tuple[Any, pint.Unit | None]]
+                ) -> tuple[Any, pint.Unit | None]:
+        """A formula's magnitude and unit that the caller computes its own way (`compute`, the
+        interpreter over pint quantities for a unit's share of another), kept and adopted by
+        the units of a group (`adopt`) as `evaluate` keeps its own."""
+        known = self._nodes.get(id(node))
+        if known is None:
+            known = self._nodes[id(node)] = (node, *compute())
+        return known[1], known[2]
 
     def adopt(self, group: "Evaluator", index: int) -> None:
         """Take what `group`, the evaluation of this unit together with others as arrays

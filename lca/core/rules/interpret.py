@@ -13,7 +13,7 @@ import math
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from typing import Any, Callable, Iterator, Union
 
 import numpy as np
@@ -95,7 +95,7 @@ class Interpreter:
     # Leaves
 
     def _num(self, node: Num) -> pint.Quantity:
-        return Quantity(np.float64(node.value), node.unit or ureg.dimensionless)
+        return Quantity(np.float64(node.value), _unit(node.unit))
 
     def _text(self, node: Text) -> str:
         return node.value
@@ -268,6 +268,12 @@ class Interpreter:
                                    f"{dimension_text(b.units)}", node.pos)
         elif isinstance(a, (str, Choice)) != isinstance(b, (str, Choice)):
             raise FormulaError("the branches give a number and text", node.pos)
+
+
+@cache  # pint parses a unit's name at every lookup, `ureg.dimensionless` included (0.1 ms)
+def _unit(name: str | None) -> pint.Unit:
+    """The unit a number is written in; a pure number's is dimensionless."""
+    return ureg.Unit(name) if name else ureg.dimensionless
 
 
 def all_finite(magnitude: Any) -> bool:
