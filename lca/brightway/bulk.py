@@ -17,6 +17,7 @@ record them.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from lca.brightway.bwcompat import BW25
@@ -94,12 +95,23 @@ def _insert(db: Any, datasets: list[dict[str, Any]]) -> None:
             db._add_indices()
 
 
-def _statement(model: Any, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
+def _statement(model: Any, rows: list[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
     """One INSERT for rows that all have the same columns, and each row's values as the model's
-    fields store them (a PickleField pickles, a TextField takes text)."""
+    fields store them: a PickleField pickles (its own `db_value`); the text and integer columns
+    go as they are, which sqlite3 takes (and refuses anything else, loudly)."""
+    from peewee import BlobField
+
     columns = list(rows[0])
     fields = [model._meta.fields[c] for c in columns]
     names = ", ".join(f'"{f.column_name}"' for f in fields)
     sql = (f'INSERT INTO "{model._meta.table_name}" ({names}) '
            f'VALUES ({", ".join("?" * len(fields))})')
-    return sql, [tuple(f.db_value(row[c]) for f, c in zip(fields, columns)) for row in rows]
+    encoded = [(i, f.db_value) for i, f in enumerate(fields) if isinstance(f, BlobField)]
+    take = itemgetter(*columns)
+    values = []
+    for row in rows:
+        value = list(take(row))
+        for i, encode in encoded:
+            value[i] = encode(value[i])
+        values.append(value)
+    return sql, values
