@@ -176,11 +176,12 @@ def _settings(args: argparse.Namespace) -> list[Setting]:
 def cmd_assess(args: argparse.Namespace) -> None:
     from lca.assess import assess
     from lca.analysis.compare import compare_allocations
-    from lca.report.bundle import check_out
     from lca.report.text import results_table
 
     settings = _settings(args)
     if args.out:
+        from lca.report.bundle import check_out  # matplotlib, pandas: 0.5 s, for --out only
+
         # The bundle's report discusses the sensitivity to the allocation choice: every rule is
         # run, the study's own last, so the project ends as the study describes it.
         check_out(args.out)
