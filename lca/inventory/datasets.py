@@ -19,7 +19,7 @@ import operator
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache, reduce
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pint
@@ -521,10 +521,15 @@ def _together(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
             shares = tuple(include.share for include in unit.includes)
             groups.setdefault((key, shares), []).append(index)
     for members in groups.values():
-        if len(members) < 2:
-            continue
-        unit, evaluator = units[members[0]]
-        template = checked_template(evaluator.rules)
-        together([units[i][1] for i in members],
-                 lambda group: _Builder(template, database, unit, group, locations[members[0]],
-                                        background).build())
+        if len(members) > 1:
+            unit, evaluator = units[members[0]]
+            together([units[i][1] for i in members],
+                     _build(checked_template(evaluator.rules), database, unit,
+                            locations[members[0]], background))
+
+
+def _build(template: Template, database: str, unit: FunctionalUnit, location: Location | None,
+           background: dict[Key, dict[str, Any]]) -> Callable[[Evaluator], Foreground]:
+    """The foreground of `unit` built over any evaluator (a group's, for `_together`)."""
+    return lambda evaluator: _Builder(template, database, unit, evaluator, location,
+                                      background).build()

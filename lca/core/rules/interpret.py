@@ -58,11 +58,12 @@ def uniform() -> Iterator[None]:
     bool: functional units evaluated together as arrays (`lca.core.rules.group`) take the
     path each unit's own evaluation takes, reading the same rules in the same order. A
     condition that parts them raises `Mixed`."""
+    before = getattr(_UNIFORM, "on", False)
     _UNIFORM.on = True
     try:
         yield
     finally:
-        _UNIFORM.on = False
+        _UNIFORM.on = before
 
 
 def one_truth(held: np.ndarray) -> Any:
