@@ -53,7 +53,11 @@ Amount = float | np.ndarray
 
 def magnitude(quantity: Quantity) -> Amount:
     """A quantity's magnitude as a float, or as a float array when it is vectorised."""
-    value = quantity.magnitude
+    return _amount_of(quantity.magnitude)
+
+
+def _amount_of(value: Any) -> Amount:
+    """A number as a float, or numbers as a float array."""
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
 
@@ -224,8 +228,7 @@ class _Builder:
             magnitude_, unit = self.ev.evaluate(node)
             value = value * magnitude_
             units.append(unit)
-        value = value * _factor(tuple(units), per, target)
-        return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+        return _amount_of(value * _factor(tuple(units), per, target))
 
     def _process(self, spec: TemplateActivity) -> Key | None:
         exchanges: list[dict[str, Any]] = []
@@ -288,7 +291,7 @@ class _Builder:
         rule's parts per reference unit; the published dataset, or the study's copy of it."""
         all_datasets, profiles = load_manufacturing()
         profile = profiles[exchange.target]
-        choice = str(self.ev.value(profile.rule))
+        choice = str(self.ev.magnitude(profile.rule))  # a text rule's value is its text
         prefix = profile.factor_prefix(choice)
         parts = (spec.part,) if spec.part else ()
         out = []
@@ -452,14 +455,14 @@ class _Builder:
         for indicator in INDICATORS:
             rule = f"{prefix}.{indicator}"
             try:
-                quantity = self.ev.value(rule)
+                value = self.ev.magnitude(rule)  # in the rule's unit: per kWh or per unit
             except MissingInput:
                 dataset = self.background[published]["name"] if published else name
                 reason = reasons.get(indicator, "no value")
                 lacking.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
                                        parts or (), stage))
                 continue
-            values[indicator] = magnitude(quantity)  # in the rule's unit: per kWh or per unit
+            values[indicator] = _amount_of(value)
         if published is not None and _same_factors(self.background[published], values):
             key = published
         else:
