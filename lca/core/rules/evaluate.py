@@ -115,6 +115,26 @@ def quiet() -> Iterator[None]:
         _QUIET.on = False
 
 
+def _read(rule: Rule, quantity: pint.Quantity) -> tuple[Any, pint.Unit, Any]:
+    """A given quantity as an evaluator holds it: its magnitude and unit as given, and its
+    magnitude in the rule's unit; read once per value object (the units of a study share their
+    checked values, `make_override`), as pint makes a new unit at every `.units`."""
+    hit = _READ.get(id(quantity))
+    if hit is not None and hit[0] is quantity and hit[1] is rule:
+        return hit[2]
+    value, unit = quantity.magnitude, quantity.units
+    read = (value, unit, value if unit == rule.unit else quantity.m_as(rule.unit))
+    if isinstance(value, (int, float)):  # arrays (samples) are not remembered
+        if len(_READ) >= _MAX_CHECKED:
+            _READ.clear()
+        _READ[id(quantity)] = (quantity, rule, read)
+    return read
+
+
+# Given quantities as read, by identity, with the quantity and rule kept (their ids stay theirs).
+_READ: dict[int, tuple[pint.Quantity, Rule, tuple[Any, pint.Unit, Any]]] = {}
+
+
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -134,9 +154,7 @@ class Evaluator:
         for name, given in self.overrides.items():
             rule = rules.require(name, given.where)
             if isinstance(given.value, pint.Quantity):
-                value, unit = given.value.magnitude, given.value.units
-                self._given[name] = (value, unit,
-                                     value if unit == rule.unit else given.value.m_as(rule.unit))
+                self._given[name] = _read(rule, given.value)
         self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
         # Formulas outside the rules (the foreground template's amounts and conditions) by
         # their node's id, with the node kept so that its id stays its own.
