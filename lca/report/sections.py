@@ -6,7 +6,7 @@ per-unit `inputs` and `inventory`, and `data_quality`, which the workbook and th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from lca.core.provenance import PUBLISHED, Origin, Provenance
 from lca.core.rules.evaluate import Evaluator, quiet
@@ -14,7 +14,8 @@ from lca.core.rules.explain import applied_formula, sources
 from lca.core.rules.rule import Rule
 from lca.core.units import unit_text
 from lca.data.opendata import INDICATORS, Factor, Indicator, load_locations, load_manufacturing
-from lca.inventory.datasets import BIOSPHERE, Foreground, Key, electricity_key, manufacturing_key
+from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, Missing, electricity_key,
+                                    manufacturing_key)
 from lca.study.file import FunctionalUnit, Study
 
 Datasets = dict[Key, dict[str, Any]]
@@ -195,10 +196,14 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
     published = _published()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def add(unit: str, row: dict[str, Any]) -> None:
+    def add(unit: str, dataset: str, indicator: str, make: Callable[..., dict[str, Any]],
+            *args: Any) -> None:
+        # A row is made by the first unit that uses it (most units of a study share them all).
         # used_by is a dict while it fills (in order, each unit once; a list at 1,000 units
         # made this quadratic), a list in the rows returned.
-        entry = rows.setdefault((row["dataset"], row["indicator"]), row | {"used_by": {}})
+        entry = rows.get((dataset, indicator))
+        if entry is None:
+            entry = rows[(dataset, indicator)] = make(*args) | {"used_by": {}}
         entry["used_by"][unit] = None
 
     for foreground, evaluator in pairs:
@@ -208,36 +213,45 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
             for exchange in dataset["exchanges"]:
                 if exchange["type"] != "biosphere" or exchange["input"][0] != BIOSPHERE:
                     continue
-                indicator = exchange["input"][1]
-                row = {"dataset": dataset["name"], "indicator": indicator,
-                       "value": exchange["amount"],
-                       "unit": f"{indicators[indicator].unit} per {dataset['unit']}",
-                       "status": "published", "source": "", "year": "", "licence": "",
-                       "where": ""}
-                factor = published.get(key, {}).get(indicator)
-                rule = exchange.get("rule")
-                if factor is not None:
-                    row |= {"source": factor.source, "year": factor.year,
-                            "licence": factor.licence, "where": str(factor.where)}
-                elif rule in evaluator.overrides:
-                    given = evaluator.overrides[rule]
-                    row |= {"status": "published" if given.origin in PUBLISHED else "study input",
-                            "source": given.source, "year": given.year,
-                            "licence": given.licence, "where": f"{given.where} (rule {rule})"}
-                else:
-                    row |= {"status": "computed",
-                            "source": f"computed by rule {rule}: see the inputs"}
-                add(unit, row)
+                add(unit, dataset["name"], exchange["input"][1], _factor_row, dataset, exchange,
+                    published.get(key, {}), evaluator, indicators)
         for item in foreground.missing:
-            add(unit, {"dataset": item.dataset, "indicator": item.indicator, "value": None,
-                       "unit": indicators[item.indicator].unit, "status": "missing",
-                       "source": item.reason, "year": "", "licence": "",
-                       "where": f"{item.stage}: {', '.join(item.parts)}"})
+            add(unit, item.dataset, item.indicator, _missing_row, item, indicators)
     for entry in rows.values():
         entry["used_by"] = list(entry["used_by"])
     order = {i: n for n, i in enumerate(INDICATORS)}
     return sorted(rows.values(), key=lambda r: (r["status"] == "missing", r["dataset"],
                                                 order.get(r["indicator"], 99)))
+
+
+def _factor_row(dataset: dict[str, Any], exchange: dict[str, Any], published: dict[str, Factor],
+                evaluator: Evaluator, indicators: dict[str, Indicator]) -> dict[str, Any]:
+    """The data-quality row of one factor of a dataset: published, given or computed."""
+    indicator = exchange["input"][1]
+    row = {"dataset": dataset["name"], "indicator": indicator, "value": exchange["amount"],
+           "unit": f"{indicators[indicator].unit} per {dataset['unit']}",
+           "status": "published", "source": "", "year": "", "licence": "", "where": ""}
+    factor = published.get(indicator)
+    rule = exchange.get("rule")
+    if factor is not None:
+        row |= {"source": factor.source, "year": factor.year,
+                "licence": factor.licence, "where": str(factor.where)}
+    elif rule in evaluator.overrides:
+        given = evaluator.overrides[rule]
+        row |= {"status": "published" if given.origin in PUBLISHED else "study input",
+                "source": given.source, "year": given.year,
+                "licence": given.licence, "where": f"{given.where} (rule {rule})"}
+    else:
+        row |= {"status": "computed", "source": f"computed by rule {rule}: see the inputs"}
+    return row
+
+
+def _missing_row(item: Missing, indicators: dict[str, Indicator]) -> dict[str, Any]:
+    """The data-quality row of a value that is missing, with the reason."""
+    return {"dataset": item.dataset, "indicator": item.indicator, "value": None,
+            "unit": indicators[item.indicator].unit, "status": "missing",
+            "source": item.reason, "year": "", "licence": "",
+            "where": f"{item.stage}: {', '.join(item.parts)}"}
 
 
 def _reached(foreground: Foreground, datasets: Datasets) -> list[Key]:
