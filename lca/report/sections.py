@@ -97,30 +97,40 @@ def origin(evaluator: Evaluator, rule: str) -> Origin:
 def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     with quiet():  # numpy's error state set once, for the variations' conditions
-        return [_input_row(evaluator, name) for name in evaluator.evaluated()]
+        shared = _shared_rows(evaluator)
+        return [_input_row(evaluator, name, shared) for name in evaluator.evaluated()]
 
 
-def _input_row(evaluator: Evaluator, name: str) -> dict[str, Any]:
-    """One row of `inputs_used`. A rule computed for units evaluated together (`Evaluator.path`)
-    and given by none of them has one row for all of them but its value: described once."""
-    path = evaluator.path(name)
-    if path is evaluator or name in evaluator.overrides:
-        return _row(evaluator, name)
-    key = (id(path), name)
-    hit = _SHARED_ROWS.get(key)
-    if hit is None or hit[0] is not path:
-        if len(_SHARED_ROWS) >= _MAX_DESCRIBED:
+def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
+    """The rows the units evaluated together with this one share (`Evaluator.group`), by rule:
+    a rule the group computed and none of them gave has one row for all but its value."""
+    group = evaluator.group
+    if group is None:
+        return None
+    hit = _SHARED_ROWS.get(id(group))
+    if hit is None or hit[0] is not group:
+        if len(_SHARED_ROWS) >= 1_000:  # groups: a few per study
             _SHARED_ROWS.clear()
-        hit = _SHARED_ROWS[key] = (path, _row(evaluator, name))
-    row = hit[1].copy()  # the keys in their order, "value" among them
+        hit = _SHARED_ROWS[id(group)] = (group, {})
+    return hit[1]
+
+
+# Shared rows by group evaluation (the group kept, so that its identity stays its own).
+_SHARED_ROWS: dict[int, tuple[Evaluator, dict[str, dict[str, Any]]]] = {}
+
+
+def _input_row(evaluator: Evaluator, name: str, shared: dict[str, dict[str, Any]] | None
+               ) -> dict[str, Any]:
+    """One row of `inputs_used`: described for this unit, or a shared row with its value."""
+    row = shared.get(name) if shared is not None else None
+    if row is None:
+        if shared is None or evaluator.path(name) is evaluator or name in evaluator.overrides:
+            return _row(evaluator, name)
+        row = shared[name] = _row(evaluator, name)
+    row = row.copy()  # the keys in their order, "value" among them
     magnitude = evaluator.magnitude(name)
     row["value"] = str(magnitude) if evaluator.rules[name].unit is None else float(magnitude)
     return row
-
-
-# Rows shared by the units of a group evaluation, by its identity and the rule (the group kept,
-# so that its identity stays its own).
-_SHARED_ROWS: dict[tuple[int, str], tuple[Evaluator, dict[str, Any]]] = {}
 
 
 def _row(evaluator: Evaluator, name: str) -> dict[str, Any]:

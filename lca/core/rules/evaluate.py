@@ -254,6 +254,11 @@ class Evaluator:
                  for key, (node, value, unit) in self._nodes.items()])
         return self._shared
 
+    @property
+    def group(self) -> Evaluator | None:
+        """The evaluation this unit was evaluated together with (`adopt`), or None."""
+        return self._group
+
     def path(self, name: str) -> Evaluator:
         """The evaluation whose branches gave an evaluated rule's value: the one this unit was
         evaluated together with (`adopt`), shared by all its units, else this one. What
