@@ -1,10 +1,11 @@
 """Units evaluated together as arrays (lca/core/rules/group.py) against each unit on its own.
 
-One study of 17 functional units: inference units that differ in numbers only (tokens, batch
-size), units that differ from them by a text value (a device in the scope, another precision)
-and so fall into groups of their own, a group whose units part ways in a condition (output tokens
-0 and not 0: model/serving.yaml's `inference.output_tokens > 0`), which must fall back to each
-unit's own evaluation, and a training unit on its own. Prepared twice, with the grouping and
+One study of 19 functional units: inference units that differ in numbers only (tokens, batch
+size, the grid of Germany for one), units that differ from them by a text value (a device in the
+scope, another precision) and so fall into groups of their own, a group whose units part ways in
+a condition (output tokens 0 and not 0: model/serving.yaml's `inference.output_tokens > 0`),
+which must fall back to each unit's own evaluation, and units on their own (the training, a US
+state's grid). Prepared twice, with the grouping and
 without it, everything the results are built from must be the same: each unit's rules in the
 order evaluated, what each used, every value (numbers within 1e-12 relative), the foreground
 datasets and their amounts, the reference flows and the provenance rows.
@@ -39,6 +40,11 @@ def _study(path: Path) -> Path:
     units += [_inference(f"tokens {n:g}", **{"inference.output_tokens": n,
                                              "inference.batch_size": b})
               for n, b in ((1e3, 1), (2.5e4, 8), (1e6, 64), (3e7, 256), (7e5, 1024))]
+    # A grid of its own: Germany's factors join the group as arrays; a US state's data lack
+    # primary energy (inventories/README.md), so its unit has another shape and stays alone.
+    units += [_inference(f"tokens {code}", **{"inference.output_tokens": n,
+                                              "inference.batch_size": 4}) | {"location": code}
+              for code, n in (("DE", 3e5), ("US-CA", 4e5))]
     # A text value apart (a laptop in the scope): a group of its own, with its own numbers.
     units += [_inference(f"laptop {t}", **{"inference.output_tokens": 1e5 * t,
                                            "inference.batch_size": 16, "device.kind": "laptop",
@@ -100,8 +106,9 @@ def _same(a: Any, b: Any, where: str) -> None:
 
 def test_groups_form_and_one_falls_back(both) -> None:
     _, _, outcomes = both
-    # The token, laptop and fp8 groups are evaluated together; the prompt group parts ways.
-    assert sorted(outcomes) == [(3, True), (4, False), (4, True), (5, True)]
+    # The token (with Germany), laptop and fp8 groups are evaluated together; the prompt group
+    # parts ways.
+    assert sorted(outcomes) == [(3, True), (4, False), (4, True), (6, True)]
 
 
 def test_each_unit_evaluates_the_same_rules_in_the_same_order(both) -> None:
