@@ -14,6 +14,7 @@ from lca.brightway import linking
 from lca.brightway import project as bw
 from lca.brightway.handle import Project
 from lca.core.errors import InputError, Where
+from lca.core.pause import collection_paused
 from lca.core.provenance import CHOSEN
 from lca.core.references import cited, citation_or_none
 from lca.core.rules.evaluate import Evaluator
@@ -69,6 +70,7 @@ class Prepared:
         return str(self.pairs[0][1].value("allocation"))
 
 
+@collection_paused()  # millions of live objects, no garbage: lca/core/pause.py
 def prepare(study: Path | str | Study, settings: Sequence[Setting] = (),
             model_dir: Path | None = None, rules: RuleSet | None = None) -> Prepared:
     """The first two steps of the pipeline on a study (a file, or one already read): `resolve`
@@ -132,6 +134,7 @@ class Pipeline:
         """`resolve`, then `build` (`prepare`) with this pipeline's rules: writes nothing."""
         return prepare(study, settings, rules=self.rules)
 
+    @collection_paused()
     def score(self, prepared: Prepared) -> Scored:
         """Write the prepared datasets to Brightway (only what the tool owns), solve the project
         once and score the study over it; then its `results`."""

@@ -186,15 +186,18 @@ def _pipeline(args: argparse.Namespace) -> Pipeline:
 
 
 def cmd_assess(args: argparse.Namespace) -> None:
-    from lca.analysis.compare import compare_allocations
-    from lca.report.bundle import check_out, publish
     from lca.report.text import results_table
 
     settings = _settings(args)
     if args.out:
+        from lca.report.bundle import check_out  # matplotlib, pandas: 0.5 s, for --out only
+
         check_out(args.out)
     pipeline = _pipeline(args)
     if args.out:
+        from lca.analysis.compare import compare_allocations
+        from lca.report.bundle import publish
+
         # The bundle's report discusses the sensitivity to the allocation choice: every rule is
         # scored, the study's own written to Brightway, the others in memory.
         doc = compare_allocations(pipeline, args.study, settings)

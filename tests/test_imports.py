@@ -26,7 +26,7 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 def imports(path: Path) -> set[str]:
     """The lca modules a file imports (`from lca.report import tables` is lca.report.tables;
-    `from lca.report.document import flow` is lca.report.document)."""
+    `from lca.results.document import flow` is lca.results.document)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

@@ -19,7 +19,7 @@ import operator
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache, reduce
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pint
@@ -27,6 +27,7 @@ import pint
 from lca.core.errors import InputError
 from lca.core.rules.evaluate import Evaluator, MissingInput, quiet
 from lca.core.rules.expression import FormulaError, Node, parse
+from lca.core.rules.group import shape, together
 from lca.core.rules.interpret import Interpreter
 from lca.core.rules.rule import is_unit, parse_formula
 from lca.core.units import Quantity, conversion_factor, unit_named
@@ -52,7 +53,11 @@ Amount = float | np.ndarray
 
 def magnitude(quantity: Quantity) -> Amount:
     """A quantity's magnitude as a float, or as a float array when it is vectorised."""
-    value = quantity.magnitude
+    return _amount_of(quantity.magnitude)
+
+
+def _amount_of(value: Any) -> Amount:
+    """A number as a float, or numbers as a float array."""
     return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
 
 
@@ -223,8 +228,7 @@ class _Builder:
             magnitude_, unit = self.ev.evaluate(node)
             value = value * magnitude_
             units.append(unit)
-        value = value * _factor(tuple(units), per, target)
-        return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+        return _amount_of(value * _factor(tuple(units), per, target))
 
     def _process(self, spec: TemplateActivity) -> Key | None:
         exchanges: list[dict[str, Any]] = []
@@ -287,7 +291,7 @@ class _Builder:
         rule's parts per reference unit; the published dataset, or the study's copy of it."""
         all_datasets, profiles = load_manufacturing()
         profile = profiles[exchange.target]
-        choice = str(self.ev.value(profile.rule))
+        choice = str(self.ev.magnitude(profile.rule))  # a text rule's value is its text
         prefix = profile.factor_prefix(choice)
         parts = (spec.part,) if spec.part else ()
         out = []
@@ -394,14 +398,19 @@ class _Builder:
                 for inc in self.unit.includes]
 
     def _share(self, include: Include) -> Amount:
-        """The share of another unit this one carries: a dimensionless formula of its rules."""
+        """The share of another unit this one carries: a dimensionless formula of its rules,
+        computed once with the units evaluated together (`Evaluator.formula`)."""
+        node = _parsed(include.share)
+        if node is None:  # parsed again, to raise the error with its place
+            node = parse_formula(include.share, include.where)
+        return self.ev.formula(node, lambda: (self._share_of(include, node),
+                                              unit_named("dimensionless")))[0]
+
+    def _share_of(self, include: Include, node: Node) -> Amount:
         def resolve(name: str) -> Any:
             self.ev.rules.require(name, include.where)
             return self.ev.value(name)
 
-        node = _parsed(include.share)
-        if node is None:  # parsed again, to raise the error with its place
-            node = parse_formula(include.share, include.where)
         try:
             with np.errstate(all="ignore"):
                 quantity = Interpreter(resolve).eval(node)
@@ -446,14 +455,14 @@ class _Builder:
         for indicator in INDICATORS:
             rule = f"{prefix}.{indicator}"
             try:
-                quantity = self.ev.value(rule)
+                value = self.ev.magnitude(rule)  # in the rule's unit: per kWh or per unit
             except MissingInput:
                 dataset = self.background[published]["name"] if published else name
                 reason = reasons.get(indicator, "no value")
                 lacking.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
                                        parts or (), stage))
                 continue
-            values[indicator] = magnitude(quantity)  # in the rule's unit: per kWh or per unit
+            values[indicator] = _amount_of(value)
         if published is not None and _same_factors(self.background[published], values):
             key = published
         else:
@@ -485,7 +494,9 @@ def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluat
     the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
+    Units that differ only in numbers are evaluated together first (`_together`).
     """
+    _together(database, units, locations, background)
     built = {unit.name: _Builder(checked_template(evaluator.rules), database, unit, evaluator,
                                  location, background).build()
              for (unit, evaluator), location in zip(units, locations, strict=True)}
@@ -499,3 +510,29 @@ def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluat
     for name, foreground in built.items():
         foreground.missing = lacking(name)
     return list(built.values())
+
+
+def _together(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
+              locations: list[Location | None], background: dict[Key, dict[str, Any]]) -> None:
+    """Build the foreground once per group of units of one shape (`lca.core.rules.group`) that
+    carry the same shares of other units, their evaluators stacked as arrays: each unit's
+    evaluator then holds every value its own build reads. The builds below make the datasets."""
+    groups: dict[Any, list[int]] = {}
+    for index, (unit, evaluator) in enumerate(units):
+        key = shape(evaluator)
+        if key is not None:
+            shares = tuple(include.share for include in unit.includes)
+            groups.setdefault((key, shares), []).append(index)
+    for members in groups.values():
+        if len(members) > 1:
+            unit, evaluator = units[members[0]]
+            together([units[i][1] for i in members],
+                     _build(checked_template(evaluator.rules), database, unit,
+                            locations[members[0]], background))
+
+
+def _build(template: Template, database: str, unit: FunctionalUnit, location: Location | None,
+           background: dict[Key, dict[str, Any]]) -> Callable[[Evaluator], Foreground]:
+    """The foreground of `unit` built over any evaluator (a group's, for `_together`)."""
+    return lambda evaluator: _Builder(template, database, unit, evaluator, location,
+                                      background).build()

@@ -6,7 +6,7 @@ per-unit `inputs` and `inventory`, and `data_quality`, which the workbook and th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from lca.core.provenance import PUBLISHED, Given, Origin, Provenance
 from lca.core.rules.evaluate import Evaluator, quiet
@@ -14,7 +14,8 @@ from lca.core.rules.explain import applied_formula, sources
 from lca.core.rules.rule import Rule
 from lca.core.units import unit_text
 from lca.data.opendata import INDICATORS, Indicator, load_locations, load_manufacturing
-from lca.inventory.datasets import BIOSPHERE, Foreground, Key, electricity_key, manufacturing_key
+from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, Missing, electricity_key,
+                                    manufacturing_key)
 from lca.study.file import FunctionalUnit, Study
 
 Datasets = dict[Key, dict[str, Any]]
@@ -96,11 +97,44 @@ def origin(evaluator: Evaluator, rule: str) -> Origin:
 def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     with quiet():  # numpy's error state set once, for the variations' conditions
-        return [_input_row(evaluator, name) for name in evaluator.evaluated()]
+        shared = _shared_rows(evaluator)
+        return [_input_row(evaluator, name, shared) for name in evaluator.evaluated()]
 
 
-def _input_row(evaluator: Evaluator, name: str) -> dict[str, Any]:
-    """One row of `inputs_used`."""
+def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
+    """The rows the units evaluated together with this one share (`Evaluator.group`), by rule:
+    a rule the group computed and none of them gave has one row for all but its value."""
+    group = evaluator.group
+    if group is None:
+        return None
+    hit = _SHARED_ROWS.get(id(group))
+    if hit is None or hit[0] is not group:
+        if len(_SHARED_ROWS) >= 1_000:  # groups: a few per study
+            _SHARED_ROWS.clear()
+        hit = _SHARED_ROWS[id(group)] = (group, {})
+    return hit[1]
+
+
+# Shared rows by group evaluation (the group kept, so that its identity stays its own).
+_SHARED_ROWS: dict[int, tuple[Evaluator, dict[str, dict[str, Any]]]] = {}
+
+
+def _input_row(evaluator: Evaluator, name: str, shared: dict[str, dict[str, Any]] | None
+               ) -> dict[str, Any]:
+    """One row of `inputs_used`: described for this unit, or a shared row with its value."""
+    row = shared.get(name) if shared is not None else None
+    if row is None:
+        if shared is None or evaluator.path(name) is evaluator or name in evaluator.overrides:
+            return _row(evaluator, name)
+        row = shared[name] = _row(evaluator, name)
+    row = row.copy()  # the keys in their order, "value" among them
+    magnitude = evaluator.magnitude(name)
+    row["value"] = str(magnitude) if evaluator.rules[name].unit is None else float(magnitude)
+    return row
+
+
+def _row(evaluator: Evaluator, name: str) -> dict[str, Any]:
+    """One row of `inputs_used`, described for this unit."""
     rule = evaluator.rules[name]
     magnitude, unit = evaluator.measure(name)
     override = evaluator.overrides.get(name)
@@ -172,10 +206,14 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
     published = _published()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def add(unit: str, row: dict[str, Any]) -> None:
+    def add(unit: str, dataset: str, indicator: str, make: Callable[..., dict[str, Any]],
+            *args: Any) -> None:
+        # A row is made by the first unit that uses it (most units of a study share them all).
         # used_by is a dict while it fills (in order, each unit once; a list at 1,000 units
         # made this quadratic), a list in the rows returned.
-        entry = rows.setdefault((row["dataset"], row["indicator"]), row | {"used_by": {}})
+        entry = rows.get((dataset, indicator))
+        if entry is None:
+            entry = rows[(dataset, indicator)] = make(*args) | {"used_by": {}}
         entry["used_by"][unit] = None
 
     for foreground, evaluator in pairs:
@@ -185,36 +223,45 @@ def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
             for exchange in dataset["exchanges"]:
                 if exchange["type"] != "biosphere" or exchange["input"][0] != BIOSPHERE:
                     continue
-                indicator = exchange["input"][1]
-                row = {"dataset": dataset["name"], "indicator": indicator,
-                       "value": exchange["amount"],
-                       "unit": f"{indicators[indicator].unit} per {dataset['unit']}",
-                       "status": "published", "source": "", "year": "", "licence": "",
-                       "where": ""}
-                factor = published.get(key, {}).get(indicator)
-                rule = exchange.get("rule")
-                if factor is not None:
-                    row |= {"source": factor.source, "year": factor.year,
-                            "licence": factor.licence, "where": str(factor.where)}
-                elif rule in evaluator.overrides:
-                    given = evaluator.overrides[rule]
-                    row |= {"status": "published" if given.origin in PUBLISHED else "study input",
-                            "source": given.source, "year": given.year,
-                            "licence": given.licence, "where": f"{given.where} (rule {rule})"}
-                else:
-                    row |= {"status": "computed",
-                            "source": f"computed by rule {rule}: see the inputs"}
-                add(unit, row)
+                add(unit, dataset["name"], exchange["input"][1], _factor_row, dataset, exchange,
+                    published.get(key, {}), evaluator, indicators)
         for item in foreground.missing:
-            add(unit, {"dataset": item.dataset, "indicator": item.indicator, "value": None,
-                       "unit": indicators[item.indicator].unit, "status": "missing",
-                       "source": item.reason, "year": "", "licence": "",
-                       "where": f"{item.stage}: {', '.join(item.parts)}"})
+            add(unit, item.dataset, item.indicator, _missing_row, item, indicators)
     for entry in rows.values():
         entry["used_by"] = list(entry["used_by"])
     order = {i: n for n, i in enumerate(INDICATORS)}
     return sorted(rows.values(), key=lambda r: (r["status"] == "missing", r["dataset"],
                                                 order.get(r["indicator"], 99)))
+
+
+def _factor_row(dataset: dict[str, Any], exchange: dict[str, Any], published: dict[str, Given],
+                evaluator: Evaluator, indicators: dict[str, Indicator]) -> dict[str, Any]:
+    """The data-quality row of one factor of a dataset: published, given or computed."""
+    indicator = exchange["input"][1]
+    row = {"dataset": dataset["name"], "indicator": indicator, "value": exchange["amount"],
+           "unit": f"{indicators[indicator].unit} per {dataset['unit']}",
+           "status": "published", "source": "", "year": "", "licence": "", "where": ""}
+    factor = published.get(indicator)
+    rule = exchange.get("rule")
+    if factor is not None:
+        row |= {"source": factor.source, "year": factor.year,
+                "licence": factor.licence, "where": str(factor.where)}
+    elif rule in evaluator.overrides:
+        given = evaluator.overrides[rule]
+        row |= {"status": "published" if given.origin in PUBLISHED else "study input",
+                "source": given.source, "year": given.year,
+                "licence": given.licence, "where": f"{given.where} (rule {rule})"}
+    else:
+        row |= {"status": "computed", "source": f"computed by rule {rule}: see the inputs"}
+    return row
+
+
+def _missing_row(item: Missing, indicators: dict[str, Indicator]) -> dict[str, Any]:
+    """The data-quality row of a value that is missing, with the reason."""
+    return {"dataset": item.dataset, "indicator": item.indicator, "value": None,
+            "unit": indicators[item.indicator].unit, "status": "missing",
+            "source": item.reason, "year": "", "licence": "",
+            "where": f"{item.stage}: {', '.join(item.parts)}"}
 
 
 def _reached(foreground: Foreground, datasets: Datasets) -> list[Key]:

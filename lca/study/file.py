@@ -128,6 +128,7 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
         raise InputError("'functional_units' is a list of at least one {name, workload, inputs}",
                          doc.where(("functional_units",)))
     units: list[FunctionalUnit] = []
+    names: set[str] = set()  # a set: a list made 10,000 units quadratic
     measurements: list[Measurement] = []
     for i, raw in enumerate(units_raw):
         path_i = ("functional_units", i)
@@ -138,8 +139,9 @@ def parse_study(doc: YamlDocument, base: Path | None = None) -> Study:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             raise InputError("a functional unit needs a 'name'", doc.where(path_i))
-        if any(u.name == name for u in units):
+        if name in names:
             raise InputError(f"two functional units are named '{name}'", doc.where(path_i + ("name",)))
+        names.add(name)
         if "workload" not in raw:
             raise InputError(f"functional unit '{name}' needs a 'workload'", doc.where(path_i))
         inputs = _inputs(doc, path_i + ("inputs",))

@@ -148,7 +148,27 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
                   datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
                   ) -> dict[str, Given]:
     """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
-    in their rules' units, as the open data give them."""
+    in their rules' units, as the open data give them: made once for all the units of a study
+    that share a location and choices (the caller reads them, never changes them)."""
+    choices = tuple(str(chosen[p.rule].value) if p.rule in chosen else None
+                    for p in parts.values())
+    sources = (rules, location, datasets, parts)
+    key = (*map(id, sources), choices)
+    hit = _FACTORS.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+        if len(_FACTORS) >= 1_000:  # a few per study: locations x profile choices
+            _FACTORS.clear()
+        hit = _FACTORS[key] = (sources, _read_factors(rules, location, chosen, datasets, parts))
+    return hit[1]
+
+
+# Data factors by the identities of what they were read from (kept, so their ids stay theirs).
+_FACTORS: dict[tuple, tuple[tuple, dict[str, Given]]] = {}
+
+
+def _read_factors(rules: RuleSet, location: Location | None, chosen: dict[str, Override],
+                  datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
+                  ) -> dict[str, Given]:
     sources: list[tuple[str, dict[str, Given]]] = []
     if location is not None:
         sources.append(("electricity", location.factors))

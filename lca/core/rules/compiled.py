@@ -25,7 +25,7 @@ import pint
 
 from lca.core.rules.expression import (Binary, Bool, Call, Cond, FormulaError, Node, Num, Ref, Text,
                                   Unary, references)
-from lca.core.rules.interpret import MAX_POWER, NOT_FINITE, NoBranch, all_finite
+from lca.core.rules.interpret import MAX_POWER, NOT_FINITE, NoBranch, all_finite, one_truth
 from lca.core.rules.rule import Rule
 from lca.core.units import conversion_factor, ureg
 
@@ -283,5 +283,6 @@ def _finite(run: Run, pos: int) -> Run:
 
 
 def _truth(value: Any) -> Any:
-    """A condition's value as the interpreter takes it: a bool, or an array of them."""
-    return value if isinstance(value, np.ndarray) else bool(value)
+    """A condition's value as the interpreter takes it: a bool, or an array of them (one bool
+    under `interpret.uniform`)."""
+    return one_truth(value) if isinstance(value, np.ndarray) else bool(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import pint
@@ -115,6 +115,26 @@ def quiet() -> Iterator[None]:
         _QUIET.on = False
 
 
+def _read(rule: Rule, quantity: pint.Quantity) -> tuple[Any, pint.Unit, Any]:
+    """A given quantity as an evaluator holds it: its magnitude and unit as given, and its
+    magnitude in the rule's unit; read once per value object (the units of a study share their
+    checked values, `make_override`), as pint makes a new unit at every `.units`."""
+    hit = _READ.get(id(quantity))
+    if hit is not None and hit[0] is quantity and hit[1] is rule:
+        return hit[2]
+    value, unit = quantity.magnitude, quantity.units
+    read = (value, unit, value if unit == rule.unit else quantity.m_as(rule.unit))
+    if isinstance(value, (int, float)):  # arrays (samples) are not remembered
+        if len(_READ) >= _MAX_CHECKED:
+            _READ.clear()
+        _READ[id(quantity)] = (quantity, rule, read)
+    return read
+
+
+# Given quantities as read, by identity, with the quantity and rule kept (their ids stay theirs).
+_READ: dict[int, tuple[pint.Quantity, Rule, tuple[Any, pint.Unit, Any]]] = {}
+
+
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -134,11 +154,14 @@ class Evaluator:
         for name, given in self.overrides.items():
             rule = rules.require(name, given.where)
             if isinstance(given.value, pint.Quantity):
-                value, unit = given.value.magnitude, given.value.units
-                self._given[name] = (value, unit,
-                                     value if unit == rule.unit else given.value.m_as(rule.unit))
+                self._given[name] = _read(rule, given.value)
         self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
+        # Formulas outside the rules (the foreground template's amounts and conditions) by
+        # their node's id, with the node kept so that its id stays its own.
+        self._nodes: dict[int, tuple[Node, Any, pint.Unit | None]] = {}
         self._used: dict[str, list[str]] = {}
+        self._group: Evaluator | None = None  # the evaluation this one adopted values from
+        self._shared: tuple[list, list] | None = None  # what it gives, as a group (`_shares`)
         self._stack: list[str] = []
         self._interpreter = Interpreter(self._quantity)
 
@@ -152,7 +175,8 @@ class Evaluator:
     def measure(self, name: str) -> tuple[Any, pint.Unit | None]:
         """The magnitude and unit `value` gives (None for text), without making a quantity:
         the inputs table reads 300 values per unit."""
-        self.rules.require(name, Where(key=name))
+        if name not in self.rules:
+            self.rules.require(name, Where(key=name))
         magnitude = self._resolve(name)
         given = self._given.get(name)
         if given is not None:
@@ -161,17 +185,86 @@ class Evaluator:
 
     def magnitude(self, name: str) -> Any:
         """The value of a rule as a number (or array) in its declared unit, or its text."""
-        self.rules.require(name, Where(key=name))
+        if name not in self.rules:
+            self.rules.require(name, Where(key=name))
         return self._resolve(name)
 
     def evaluate(self, node: Node) -> tuple[Any, pint.Unit | None]:
         """A formula over these rules (the foreground template's amounts and conditions): its
-        magnitude and unit (None for text and conditions)."""
+        magnitude and unit (None for text and conditions), computed once."""
+        known = self._nodes.get(id(node))
+        if known is not None:
+            return known[1], known[2]
         compiled = self.rules.compiled(node)
         if not self._stack:  # the outermost call sets numpy's error state once
             with quiet():
-                return self._evaluate(node, compiled)
-        return self._evaluate(node, compiled)
+                value, unit = self._evaluate(node, compiled)
+        else:
+            value, unit = self._evaluate(node, compiled)
+        self._nodes[id(node)] = (node, value, unit)
+        return value, unit
+
+    def formula(self, node: Node, compute: Callable[[], tuple[Any, pint.Unit | None]]
+                ) -> tuple[Any, pint.Unit | None]:
+        """A formula's magnitude and unit that the caller computes its own way (`compute`, the
+        interpreter over pint quantities for a unit's share of another), kept and adopted by
+        the units of a group (`adopt`) as `evaluate` keeps its own."""
+        known = self._nodes.get(id(node))
+        if known is None:
+            known = self._nodes[id(node)] = (node, *compute())
+        return known[1], known[2]
+
+    def adopt(self, group: "Evaluator", index: int) -> None:
+        """Take what `group`, the evaluation of this unit together with others as arrays
+        (`lca.core.rules.group`), computed: element `index` of each array, a value all share as
+        it is, this unit's own overrides as this evaluator holds them. What this evaluator
+        computed first stays, and stays first: the order of `evaluated` is the order this
+        unit's own evaluation would have followed."""
+        values, nodes = self._values, self._nodes
+        rules, formulas = group._shares()
+        for name, value, array, overridden in rules:
+            if name in values:
+                continue
+            if overridden:
+                given = self._given.get(name)
+                value = self.overrides[name].value if given is None else given[2]
+            elif array:
+                value = value[index]
+            values[name] = value
+            # Shared, not copied: only a rule being computed gets uses, and this one is done.
+            self._used[name] = group._used[name]
+        for key, node, value, unit, array in formulas:
+            if key not in nodes:
+                nodes[key] = (node, value[index] if array else value, unit)
+        self._group = group
+
+    def _shares(self) -> tuple[list[tuple[str, Any, bool, bool]],
+                               list[tuple[int, Node, Any, pint.Unit | None, bool]]]:
+        """What a group evaluation gives its units (`adopt`), listed once: each rule's value,
+        whether it is an array of theirs and whether it is an override (which each unit has
+        its own of); each formula's value, unit and whether it is an array."""
+        if self._shared is None:
+            def array(value: Any) -> bool:
+                return isinstance(value, np.ndarray) and value.ndim > 0
+
+            self._shared = (
+                [(name, value, array(value), name in self.overrides)
+                 for name, value in self._values.items()],
+                [(key, node, value, unit, array(value))
+                 for key, (node, value, unit) in self._nodes.items()])
+        return self._shared
+
+    @property
+    def group(self) -> Evaluator | None:
+        """The evaluation this unit was evaluated together with (`adopt`), or None."""
+        return self._group
+
+    def path(self, name: str) -> Evaluator:
+        """The evaluation whose branches gave an evaluated rule's value: the one this unit was
+        evaluated together with (`adopt`), shared by all its units, else this one. What
+        depends on the branches only (the applied variation) is the same for all who share it."""
+        group = self._group
+        return group if group is not None and name in group._values else self
 
     def _evaluate(self, node: Node, compiled: Compiled | None) -> tuple[Any, pint.Unit | None]:
         if compiled is None:
