@@ -35,22 +35,45 @@ def flow(evaluator: Any, key: str, count: float) -> Any:
 
 
 Json = dict[str, Any]  # a section made elsewhere (what the results rest on, a linked background)
-# A field with this metadata is left out of the JSON when it is None (the optional sections).
-OPTIONAL = {"json": "optional"}
+# A field with OPTIONAL is left out of the JSON when it is None (the optional sections); one with
+# PLAIN already holds JSON data (made in lca/results/sections.py, the registry, a linked
+# background), written as it is: at 10,000 units its rows are over a million dicts.
+OPTIONAL = {"optional": True}
+PLAIN = {"plain": True}
 
 
 def to_json(value: Any) -> Any:
     """The one writer of the results document: a dataclass as a mapping of its fields in their
-    order (an OPTIONAL field left out when None), mappings and lists item by item, numbers and
-    text as they are."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)
-                if not (f.metadata.get("json") == "optional" and getattr(value, f.name) is None)}
-    if isinstance(value, dict):
+    order (an OPTIONAL field left out when None, a PLAIN one as it is), mappings and lists item
+    by item, numbers and text as they are."""
+    kind = type(value)
+    if kind in _SCALARS:  # most of a large document: the rows' cells
+        return value
+    if kind is dict:
         return {key: to_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return [to_json(item) for item in value]
-    return value
+    layout = _LAYOUTS.get(kind)
+    if layout is None:
+        if not (is_dataclass(value) and not isinstance(value, type)):
+            if isinstance(value, dict):
+                return {key: to_json(item) for key, item in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [to_json(item) for item in value]
+            return value
+        layout = _LAYOUTS[kind] = tuple((f.name, bool(f.metadata.get("optional")),
+                                         bool(f.metadata.get("plain"))) for f in fields(value))
+    out = {}
+    for name, optional, plain in layout:
+        item = getattr(value, name)
+        if not (optional and item is None):
+            out[name] = item if plain else to_json(item)
+    return out
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+# Each dataclass's fields, in their order, with whether an absent value is left out.
+_LAYOUTS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}
 
 
 class Section:
@@ -198,8 +221,8 @@ class UnitResult(Section):
     location: LocationEntry | None = None
     market_based: MarketBased | None = None
     hardware: str | None = None
-    inputs: list[Json] = field(default_factory=list)
-    inventory: list[Json] = field(default_factory=list)
+    inputs: list[Json] = field(default_factory=list, metadata=PLAIN)
+    inventory: list[Json] = field(default_factory=list, metadata=PLAIN)
 
 
 def impact(total: float, parts: dict[tuple[str, str], float], includes: dict[str, float]
@@ -428,10 +451,10 @@ class Results(Section):
     brightway: BrightwayBlock | None  # None for an allocation variant scored in memory
     unused_inputs: list[Unused] = field(default_factory=list)
     plausibility: list[Plausibility] = field(default_factory=list)
-    goal_and_scope: Json = field(default_factory=dict)
-    data_quality: list[Json] = field(default_factory=list)
-    references: list[Json] = field(default_factory=list)  # the registry entries cited
-    background: Json | None = field(default=None, metadata=OPTIONAL)  # your own, when linked
+    goal_and_scope: Json = field(default_factory=dict, metadata=PLAIN)
+    data_quality: list[Json] = field(default_factory=list, metadata=PLAIN)
+    references: list[Json] = field(default_factory=list, metadata=PLAIN)  # the registry entries cited
+    background: Json | None = field(default=None, metadata=OPTIONAL | PLAIN)  # your own, when linked
     allocation_comparison: Comparison | None = field(default=None, metadata=OPTIONAL)
     uncertainty: Uncertainty | None = field(default=None, metadata=OPTIONAL)
 
