@@ -99,9 +99,7 @@ def sources(evaluator: Evaluator, name: str) -> tuple[list[str], list[Citation]]
     (none for a study's own text): the override's, else the rule's."""
     override = evaluator.overrides.get(name)
     if override is not None and override.source:
-        citation = (override.source if isinstance(override.source, Citation)
-                    else citation_or_none(override.source))
-        return [override.citation], [citation] if citation is not None else []
+        return [override.citation], _cited(evaluator, name)
     return _rule_sources(evaluator.rules[name])
 
 
@@ -134,7 +132,31 @@ def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explana
 
 def citations(evaluator: Evaluator) -> list[tuple[Citation, str]]:
     """(citation, rule) for every registry entry behind a value the evaluator read."""
-    return [(c, name) for name in evaluator.evaluated() for c in sources(evaluator, name)[1]]
+    return [(c, name) for name in evaluator.evaluated() for c in _cited(evaluator, name)]
+
+
+def _cited(evaluator: Evaluator, name: str) -> list[Citation]:
+    """The registry entries behind an evaluated rule's value, without formatting its sources:
+    the override's, else the rule's."""
+    override = evaluator.overrides.get(name)
+    if override is not None and override.source:
+        return _override_citations(override.source)
+    return _rule_sources(evaluator.rules[name])[1]
+
+
+def _override_citations(source: Citation | str) -> list[Citation]:
+    """The registry entry an override's source is, if any: read once per source (a study's
+    10,000 units give the same few)."""
+    hit = _OVERRIDE_CITATIONS.get(source)
+    if hit is None:
+        citation = source if isinstance(source, Citation) else citation_or_none(source)
+        if len(_OVERRIDE_CITATIONS) >= 10_000:
+            _OVERRIDE_CITATIONS.clear()
+        hit = _OVERRIDE_CITATIONS[source] = [citation] if citation is not None else []
+    return hit
+
+
+_OVERRIDE_CITATIONS: dict[Citation | str, list[Citation]] = {}
 
 
 def explain(evaluator: Evaluator, name: str) -> Explanation:
