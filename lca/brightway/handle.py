@@ -46,10 +46,7 @@ class Project:
                              f"set it before the first assessment of the process",
                              Where("environment", key="BRIGHTWAY2_DIR"))
         bw.lock(self.name)
-        import bw2data
-
-        if bw2data.projects.current != self.name:
-            bw2data.projects.set_current(self.name)
+        bw.make_current(self.name)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Project]:
