@@ -263,7 +263,7 @@ def _add_provenance(doc: Results, prepared: Prepared,
         [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
         datasets, indicators)
     # The registry entries behind every value read, every factor and every method, each once.
-    uses = [use for _, ev in prepared.pairs for use in citations(ev)]
+    uses = citations(ev for _, ev in prepared.pairs)
     uses += [(c, f"{row['dataset']} ({row['indicator']})") for row in doc.data_quality
              if (c := citation_or_none(row["source"])) is not None]
     uses += [(c, f"method {i.id}") for i in indicators.values()

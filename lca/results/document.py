@@ -49,10 +49,13 @@ def to_json(value: Any) -> Any:
     kind = type(value)
     if kind in _SCALARS:  # most of a large document: the rows' cells
         return value
+    # A cell is written in place, not through a call: a document's millions of cells are
+    # most of its writing.
     if kind is dict:
-        return {key: to_json(item) for key, item in value.items()}
+        return {key: item if type(item) in _SCALARS else to_json(item)
+                for key, item in value.items()}
     if kind is list or kind is tuple:
-        return [to_json(item) for item in value]
+        return [item if type(item) in _SCALARS else to_json(item) for item in value]
     layout = _LAYOUTS.get(kind)
     if layout is None:
         if not (is_dataclass(value) and not isinstance(value, type)):
@@ -67,7 +70,7 @@ def to_json(value: Any) -> Any:
     for name, optional, plain in layout:
         item = getattr(value, name)
         if not (optional and item is None):
-            out[name] = item if plain else to_json(item)
+            out[name] = item if plain or type(item) in _SCALARS else to_json(item)
     return out
 
 

@@ -98,7 +98,25 @@ def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     with quiet():  # numpy's error state set once, for the variations' conditions
         shared = _shared_rows(evaluator)
-        return [_input_row(evaluator, name, shared) for name in evaluator.evaluated()]
+        overrides, rules = evaluator.overrides, evaluator.rules
+        rows = []
+        for name in evaluator.evaluated():
+            override = overrides.get(name)
+            if override is not None:
+                rows.append(_given_row(evaluator, name, override))
+                continue
+            row = shared.get(name) if shared is not None else None
+            if row is None:
+                if shared is None or evaluator.path(name) is evaluator:
+                    rows.append(_row(evaluator, name))
+                    continue
+                row = shared[name] = _row(evaluator, name)
+            # A row the group computed: its description shared, the value the unit's own.
+            row = row.copy()  # the keys in their order, "value" among them
+            magnitude = evaluator.magnitude(name)
+            row["value"] = str(magnitude) if rules[name].unit is None else float(magnitude)
+            rows.append(row)
+        return rows
 
 
 def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
@@ -119,18 +137,25 @@ def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
 _SHARED_ROWS: dict[int, tuple[Evaluator, dict[str, dict[str, Any]]]] = {}
 
 
-def _input_row(evaluator: Evaluator, name: str, shared: dict[str, dict[str, Any]] | None
-               ) -> dict[str, Any]:
-    """One row of `inputs_used`: described for this unit, or a shared row with its value."""
-    row = shared.get(name) if shared is not None else None
+def _given_row(evaluator: Evaluator, name: str, override: Given) -> dict[str, Any]:
+    """The row of a value given (by the study, a unit, the data, the command line): the same
+    for every unit given the same value from the same place, so made once for them all (a
+    study's inputs reach each of its 10,000 units)."""
+    magnitude, unit = evaluator.measure(name)
+    try:
+        key = (name, override.provenance, type(magnitude), magnitude, unit)
+        row = _GIVEN_ROWS.get(key)
+    except TypeError:  # an array (Monte Carlo): not kept
+        return _row(evaluator, name)
     if row is None:
-        if shared is None or evaluator.path(name) is evaluator or name in evaluator.overrides:
-            return _row(evaluator, name)
-        row = shared[name] = _row(evaluator, name)
-    row = row.copy()  # the keys in their order, "value" among them
-    magnitude = evaluator.magnitude(name)
-    row["value"] = str(magnitude) if evaluator.rules[name].unit is None else float(magnitude)
-    return row
+        if len(_GIVEN_ROWS) >= _MAX_DESCRIBED:
+            _GIVEN_ROWS.clear()
+        row = _GIVEN_ROWS[key] = _row(evaluator, name)
+    return row.copy()
+
+
+# Rows of given values by rule, provenance, magnitude (of its type: `yes` is not 1) and unit.
+_GIVEN_ROWS: dict[tuple[str, Provenance, type, Any, Any], dict[str, Any]] = {}
 
 
 def _row(evaluator: Evaluator, name: str) -> dict[str, Any]:
