@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+from lca.core.pause import collection_paused
+
 Json = dict[str, Any]  # a document, or a section of one, as JSON data
 # A field with OPTIONAL is left out of the JSON when it is None (the optional sections); one with
 # PLAIN already holds JSON data (rows of lca/results/rows.py), written as it is: at 10,000
@@ -57,5 +59,6 @@ _LAYOUTS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}
 class Section:
     """A typed part of the results document, written by `to_json`."""
 
+    @collection_paused()  # a million new dicts, no cycles: at 10,000 units 3.3 s of CPU, 0.4 paused
     def to_json(self) -> Json:
         return to_json(self)
