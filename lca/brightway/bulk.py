@@ -12,7 +12,8 @@ written it; tests/test_bulk_write.py reads it back through bw2data on both lines
 The caller has registered the database and deleted its old data (`project.write_owned`); the
 search index is not updated (the foreground is written unsearchable). A Brightway 2.5 project
 that records revisions (`projects.dataset.is_sourced`) gets bw2data's own `write`, whose signals
-record them.
+record them. The rows written, each with its dataset, are returned: the processed arrays are
+built from them (`lca.brightway.processed`) instead of being read back from SQLite.
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from typing import Any
 
 from lca.brightway.bwcompat import BW25
 
+#: An activity as written: its row (the activity table's columns, with 2.5's id) and its dataset
+#: (with its exchanges).
+Written = tuple[dict[str, Any], dict[str, Any]]
 
-def write(db: Any, data: dict) -> None:
+
+def write(db: Any, data: dict) -> list[Written] | None:
     """Write `data` ({(database, code): dataset}) into the empty, registered database `db`,
-    unprocessed and unsearchable."""
+    unprocessed and unsearchable: the activities as written, or None when bw2data's own `write`
+    wrote them (a project that records revisions)."""
     from bw2data import databases, geomapping
 
     name = db.name
@@ -35,7 +41,7 @@ def write(db: Any, data: dict) -> None:
 
         if projects.dataset.is_sourced:
             db.write(data, process=False, searchable=False)
-            return
+            return None
         datasets = [set_correct_process_type(dict(ds, database=key[0], code=key[1]))
                     for key, ds in data.items()]
         process_types = _process_types()
@@ -50,8 +56,9 @@ def write(db: Any, data: dict) -> None:
     databases[name]["number"] = len(datasets)
     databases.set_modified(name)
     geomapping.add({ds["location"] for ds in datasets if ds.get("location")})
-    if datasets:
-        _insert(db, datasets)
+    if not datasets:
+        return []
+    return list(zip(_insert(db, datasets), datasets))
 
 
 def _process_types() -> frozenset[str]:
@@ -60,9 +67,10 @@ def _process_types() -> frozenset[str]:
     return frozenset(labels.process_node_types)
 
 
-def _insert(db: Any, datasets: list[dict[str, Any]]) -> None:
-    """The activity and exchange rows of `datasets`, in one transaction, with bw2data's indices
-    dropped during the insert as its own write drops them beyond 100 activities."""
+def _insert(db: Any, datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert the activity and exchange rows of `datasets`, in one transaction, with bw2data's
+    indices dropped during the insert as its own write drops them beyond 100 activities; the
+    activity rows, in the order of `datasets`."""
     if BW25:
         from bw2data.backends import sqlite3_lci_db
         from bw2data.backends.schema import ActivityDataset, ExchangeDataset
@@ -93,6 +101,7 @@ def _insert(db: Any, datasets: list[dict[str, Any]]) -> None:
     finally:
         if many:
             db._add_indices()
+    return activities
 
 
 def _statement(model: Any, rows: list[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
