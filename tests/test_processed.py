@@ -197,3 +197,26 @@ def test_an_unknown_input_falls_back_to_bw2data_which_refuses_it(
         bw.write_open_data(load_indicators(), background)
         with pytest.raises(UnknownObject):
             bw.write_owned(database, broken, "study foreground", searchable=False)
+
+
+def test_the_sort_is_numpy_s_structured_sort() -> None:
+    """`_sorted` against `ndarray.sort(order=...)` (what bw_processing and bw2data call): rows
+    told apart by their first four fields (the lexsort), and rows alike in those four that
+    differ further on (the full sort), in bw_processing's layout."""
+    from lca.brightway.processed import NAN, _sorted
+
+    dtype = [("row", np.int64), ("col", np.int64), ("amount", np.float32),
+             ("uncertainty_type", np.uint8), ("loc", np.float32), ("scale", np.float32),
+             ("flip", bool)]
+    order = ["row", "col", "amount", "uncertainty_type", "flip", "loc", "scale"]
+    distinct = [(3, 1, 2.0, 0, 2.0, NAN, False), (1, 1, -1.0, 0, -1.0, NAN, True),
+                (1, 1, -1.0, 2, 0.5, 0.1, True), (1, 0, 5.0, 0, 5.0, NAN, False)]
+    alike = distinct + [(1, 1, -1.0, 0, -1.0, NAN, False), (1, 1, -1.0, 0, -3.0, NAN, True)]
+    for rows in (distinct, alike):
+        expected = np.array(rows, dtype=dtype)
+        expected.sort(order=order)
+        got = _sorted(np.array(rows, dtype=dtype), order)
+        for name in order:
+            np.testing.assert_array_equal(got[name], expected[name])
+    # The first field decides: row 1 before row 3.
+    assert list(_sorted(np.array(distinct, dtype=dtype), order)["row"]) == [1, 1, 1, 3]
