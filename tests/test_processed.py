@@ -45,6 +45,7 @@ def _read(database: str) -> dict[str, Any]:
 
 
 def _metadata(database: str) -> dict[str, Any]:
+    """The database's metadata but its processing time and the tool's mark."""
     import bw2data
 
     return {k: v for k, v in bw2data.databases[database].items() if k not in ("processed", bw.MARK)}
@@ -64,8 +65,9 @@ def _assert_same(direct: dict[str, np.ndarray], own: dict[str, np.ndarray]) -> N
         assert direct[name].dtype == array.dtype, name
         assert direct[name].shape == array.shape, name
         for field in array.dtype.names or [None]:
-            pick = (lambda a: a) if field is None else (lambda a: a[field])
-            np.testing.assert_array_equal(pick(direct[name]), pick(array), err_msg=f"{name} {field}")
+            got, want = ((direct[name], array) if field is None
+                         else (direct[name][field], array[field]))
+            np.testing.assert_array_equal(got, want, err_msg=f"{name} {field}")
 
 
 def _compare(project: str, database: str, data: dict, demand: tuple[str, str],

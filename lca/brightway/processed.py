@@ -15,15 +15,15 @@ bw2data's `process()`, and written where it writes them, with the metadata it se
   sorted by bw2data's own field order; the database's `processed` and `depends`.
 
 An exchange with an uncertainty distribution or a bw_processing flag (`_FIELDS`) goes through
-bw2data's `as_uncertainty_dict` and bw_processing's `dictionary_formatter`, as in `process()`;
-the others, all of the tool's, get the entry those give a bare amount. bw2data's own `process()`
-runs instead for what is not covered here: a database the bulk write did not write (the open
-data and a workbook import, written searchable; a 2.5 project that records revisions), and data
-bw2data refuses (an exchange from an unknown activity, an amount not a finite number, a location
-not in the geomapping, a legacy exchange type outside bw2data's types), where it raises its own
-error, and what is rare enough not to be worth reproducing (a legacy location written as a
-tuple, which bw2data evaluates; an edge type configured in two of bw2data's edge-type lists). tests/test_processed.py compares both paths field by
-field on both lines.
+bw2data's `as_uncertainty_dict` and bw_processing's `dictionary_formatter`, as in `process()`; the
+others, all of the tool's, get the entry those give a bare amount. bw2data's own `process()` runs
+instead for what is not covered here: a database the bulk write did not write (the open data and a
+workbook import, written searchable; a 2.5 project that records revisions) or that is empty
+(nothing to gain), and data bw2data refuses (an exchange from an unknown activity, an amount not a
+finite number, a location not in the geomapping, a legacy exchange type outside bw2data's types),
+where it raises its own error, and what is rare enough not to be worth reproducing (a legacy
+location written as a tuple, which bw2data evaluates; an edge type configured in two of bw2data's
+edge-type lists). tests/test_processed.py compares both paths field by field on both lines.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class _Arrays:
 def process(db: Any, written: list[Written] | None) -> None:
     """Process the database `db` as bw2data's `process()` does: from the activities the bulk
     write wrote (`written`) when they are all within what this covers, else by bw2data."""
-    arrays = None if written is None else (_arrays25 if BW25 else _arrays24)(db, written)
+    arrays = (_arrays25 if BW25 else _arrays24)(db, written) if written else None
     if arrays is None:
         db.process()
     elif BW25:
