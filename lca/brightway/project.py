@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from lca import __version__
-from lca.brightway import bulk, bwcompat
+from lca.brightway import bulk, bwcompat, processed
 from lca.core.errors import InputError, Where
 from lca.data.opendata import Indicator
 from lca.defaults import DEFAULT_PROJECT  # noqa: F401 (re-exported: callers say bw.DEFAULT_PROJECT)
@@ -238,8 +238,9 @@ def write_owned(database: str, data: dict, role: str, owner: Owner | None = None
     """Write a database the tool owns, unless it already holds exactly `data`.
 
     `searchable` False leaves it out of bw2data's search index, whose update queries every
-    activity's exchanges one by one (most of the time of writing a large foreground), and
-    writes its rows with one statement per table (`lca.brightway.bulk`).
+    activity's exchanges one by one (most of the time of writing a large foreground), writes
+    its rows with one statement per table (`lca.brightway.bulk`) and builds its processed
+    arrays from them (`lca.brightway.processed`) instead of reading them back.
 
     The steps, each of which a kill may interrupt: register with the mark (no fingerprint) or
     clear the fingerprint of the existing mark; delete the old data; write; process; set the
@@ -267,12 +268,14 @@ def write_owned(database: str, data: dict, role: str, owner: Owner | None = None
             # beyond 500 activities, which SQLite refuses inside a transaction.
             db.delete(keep_params=True, warn=False)
             _step("deleted", database)
+        written = None
         if searchable:
             bwcompat.write(db, data, searchable)
         else:  # a foreground: thousands of activities, written with one statement per table
-            bulk.write(db, data)
+            written = bulk.write(db, data)
         _step("written", database)
-        db.process()
+        # From the rows just written; by bw2data's own `process()` when there are none.
+        processed.process(db, written)
     _step("processed", database)
     bw2data.databases[database][MARK] = {**pending, "fingerprint": stamp}
     bw2data.databases.flush()
