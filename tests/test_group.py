@@ -72,16 +72,16 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Prepared, Prepared, 
     path = _study(tmp_path_factory.mktemp("group") / "study.yaml")
     outcomes: list[tuple[int, bool]] = []
 
-    def recorded(members: list, work: Any) -> bool:
+    def recorded(members: list, work: Any) -> Any:
         done = group.together(members, work)
-        outcomes.append((len(members), done))
+        outcomes.append((len(members), done is not None))
         return done
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(datasets, "together", recorded)
         grouped = prepare(path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(datasets, "_together", lambda *args: None)
+        patch.setattr(datasets, "_together", lambda *args: {})
         alone = prepare(path)
     return grouped, alone, outcomes
 

@@ -17,7 +17,7 @@ own, as before, and reports its own error. tests/test_group.py compares both pat
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, TypeVar
 
 import numpy as np
 import pint
@@ -26,6 +26,8 @@ from lca.core.provenance import Given
 from lca.core.rules.evaluate import Evaluator, quiet
 from lca.core.rules.interpret import uniform
 from lca.core.units import Quantity
+
+T = TypeVar("T")
 
 
 def shape(evaluator: Evaluator) -> Hashable | None:
@@ -59,15 +61,16 @@ def stacked(members: list[Evaluator]) -> Evaluator:
     return Evaluator(first.rules, overrides)
 
 
-def together(members: list[Evaluator], work: Callable[[Evaluator], Any]) -> bool:
-    """Run `work` once on the members stacked, and have each adopt its values; False (and the
-    members untouched) where their evaluations part ways or the work fails for any of them."""
+def together(members: list[Evaluator], work: Callable[[Evaluator], T]) -> T | None:
+    """Run `work` once on the members stacked, have each adopt its values and return what the
+    work gave (not None); None (and the members untouched) where their evaluations part ways or
+    the work fails for any of them."""
     group = stacked(members)
     try:
         with uniform(), quiet():
-            work(group)
+            done = work(group)
     except Exception:  # noqa: BLE001 (whatever it is, each unit's own evaluation meets it)
-        return False
+        return None
     for index, member in enumerate(members):
         member.adopt(group, index)
-    return True
+    return done
