@@ -183,6 +183,12 @@ class Evaluator:
             return given[0], given[1]
         return magnitude, self.rules[name].unit
 
+    def given_unit(self, name: str) -> tuple[Any, pint.Unit] | None:
+        """A given quantity's magnitude and unit as given, or None for a rule given no
+        quantity (text): read once per value object, so units sharing a value share its unit."""
+        given = self._given.get(name)
+        return None if given is None else given[:2]
+
     def magnitude(self, name: str) -> Any:
         """The value of a rule as a number (or array) in its declared unit, or its text."""
         if name not in self.rules:

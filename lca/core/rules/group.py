@@ -35,13 +35,15 @@ def shape(evaluator: Evaluator) -> Hashable | None:
     and each quantity's unit; None for an evaluator given arrays already (Monte Carlo)."""
     given = []
     for name, override in evaluator.overrides.items():
-        value = override.value
-        if isinstance(value, pint.Quantity):
-            if isinstance(value.magnitude, np.ndarray):
-                return None
-            given.append((name, value.units))
+        read = evaluator.given_unit(name)
+        if read is None:
+            given.append((name, override.value))
+        elif isinstance(read[0], np.ndarray):
+            return None
         else:
-            given.append((name, value))
+            # The unit object as read once per value (`Evaluator.given_unit`): the units of a
+            # study share most values, and the same object compares without pint.
+            given.append((name, read[1]))
     return id(evaluator.rules), tuple(sorted(given, key=itemgetter(0)))
 
 
