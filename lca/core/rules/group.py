@@ -55,7 +55,10 @@ def stacked(members: list[Evaluator]) -> Evaluator:
     for name, override in first.overrides.items():
         value = override.value
         if isinstance(value, pint.Quantity):
-            magnitudes = [m.overrides[name].value.magnitude for m in members]
+            given = [m.overrides[name].value for m in members]
+            # Most values are one object that all share (the study's): equal without a look.
+            magnitudes = ([] if all(v is value for v in given)
+                          else [v.magnitude for v in given])
             if any(x != magnitudes[0] for x in magnitudes):
                 override = Given(Quantity(np.array(magnitudes, dtype=float), value.units),
                                  override.provenance)
