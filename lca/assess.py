@@ -24,12 +24,13 @@ from lca.data.opendata import INDICATORS, Indicator, Location, load_indicators
 from lca.inventory.datasets import (BACKGROUND, BIOSPHERE, Foreground, Key, background_datasets,
                                     biosphere_datasets, foreground_datasets)
 from lca.results import sections as provenance
+from lca.results.linked import background_block
 from lca.results.document import (QUANTITIES, BrightwayBlock, MarketFactor, Plausibility, Results,
                                  Unused, document, flow, unit_result)
 from lca.scoring import crosscheck
 from lca.scoring.background import Background, from_brightway
 from lca.scoring.engine import UnitScores, calculate
-from lca.scoring.linked import assess_linked
+from lca.scoring.linked import LinkedScores, assess_linked
 from lca.study.file import FunctionalUnit, Study, load_study
 from lca.study.measured import check_landed
 from lca.study.resolve import ResolvedStudy, resolve
@@ -207,14 +208,14 @@ def background_scores(background: dict[Key, dict[str, Any]], indicators: dict[st
 
 
 def results(prepared: Prepared, scores: list[UnitScores], written_to: BrightwayBlock,
-            linked: dict[str, Any] | None) -> Results:
+            linked: LinkedScores | None) -> Results:
     """The results document of a scored study: impacts and flows, what was given but not read,
     the plausibility checks, what the results rest on, and a linked background's results."""
     out = _document(prepared, scores, written_to)
     out.unused_inputs = unused_inputs(prepared)
     out.plausibility = plausibility(prepared.pairs)
     _add_provenance(out, prepared, load_indicators())
-    out.background = linked
+    out.background = background_block(linked) if linked is not None else None
     return out
 
 
@@ -256,10 +257,7 @@ def _add_provenance(doc: Results, prepared: Prepared,
     entry = resolved.datacenter
     datacenter = f"{entry.id}: {entry.name}" if entry is not None else None
     doc.goal_and_scope = provenance.goal_and_scope(study, hardware, datacenter, indicators,
-                                                   prepared.pairs[0][1])
-    for entry, (unit, evaluator) in zip(doc.goal_and_scope["functional_units"], prepared.pairs,
-                                        strict=True):
-        entry["boundary"] = provenance.boundary(unit, evaluator)
+                                                   prepared.pairs)
     datasets = {**biosphere_datasets(indicators), **prepared.background,
                 **{k: v for fg in prepared.foregrounds for k, v in fg.activities.items()}}
     for unit, resolved_unit, foreground in zip(doc.functional_units, resolved.units,
@@ -272,7 +270,7 @@ def _add_provenance(doc: Results, prepared: Prepared,
         [(fg, ev) for fg, (_, ev) in zip(prepared.foregrounds, prepared.pairs, strict=True)],
         datasets, indicators)
     # The registry entries behind every value read, every factor and every method, each once.
-    uses = [use for _, ev in prepared.pairs for use in citations(ev)]
+    uses = citations(ev for _, ev in prepared.pairs)
     uses += [(c, f"{row['dataset']} ({row['indicator']})") for row in doc.data_quality
              if (c := citation_or_none(row["source"])) is not None]
     uses += [(c, f"method {i.id}") for i in indicators.values()

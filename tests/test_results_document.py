@@ -9,7 +9,8 @@ import pytest
 from lca.analysis.compare import allocation_results
 from lca.assess import assess
 from lca.inventory.datasets import PARTS
-from lca.results.document import LocationEntry, Stated, impact, to_json
+from lca.results.document import LocationEntry, Stated, impact
+from lca.results.writer import to_json
 from lca.scoring.engine import STAGES
 from tests.conftest import ROOT, pipeline
 

@@ -20,7 +20,8 @@ from lca.core.rules.rule import Rule
 from lca.core.rules.ruleset import load_rules
 from lca.core.units import Quantity
 from lca.data.opendata import load_indicators
-from lca.results.document import SobolIndex, Swing, to_json
+from lca.results.document import SobolIndex, Swing
+from lca.results.writer import to_json
 from lca.scoring.background import open_data
 from tests.conftest import ROOT
 

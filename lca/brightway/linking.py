@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from lca.brightway import project as bw
 from lca.brightway.handle import Project
@@ -71,6 +71,33 @@ class Mapping:
     sections: dict[str, Where]  # where each section starts, for what it lacks
 
 
+class LinkRow(TypedDict):
+    """An entry of the mapping as the document lists it: the tool's dataset (`mapped`, per
+    `unit`), the activity of yours it was linked to, and the amount of it per `unit`."""
+
+    mapped: str
+    unit: str
+    database: str
+    code: str
+    activity: str
+    location: str | None
+    reference_product: str | None
+    amount: float
+    activity_unit: str
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """An indicator flow a unit's foreground emits that the mapping does not link: left out of
+    the linked foreground, and said."""
+
+    functional_unit: str
+    activity: str
+    flow: str
+    amount: float
+    rule: str
+
+
 @dataclass(frozen=True)
 class Resolved:
     """The mapping found in your project: each tool dataset's activity key and amount."""
@@ -80,7 +107,7 @@ class Resolved:
     linked: str  # the name of the linked foreground's database
     owner: bw.Owner  # the study it belongs to, with its functional units
     targets: dict[Key, tuple[Key, float]]
-    described: list[dict[str, Any]]  # one row per entry, for the document
+    described: list[LinkRow]  # one row per entry, for the document
     methods: dict[tuple[str, ...], str]  # method -> its unit
 
 
@@ -204,7 +231,7 @@ def resolve(mapping: Mapping, title: str, owner: bw.Owner) -> Resolved:
                          link.database.where)
     indexes: dict[str, list[dict[str, Any]]] = {}
     targets: dict[Key, tuple[Key, float]] = {}
-    described = []
+    described: list[LinkRow] = []
     for entry in mapping.entries.values():
         database = entry.find.get("database", link.database.value)
         if database not in bw2data.databases:
@@ -272,14 +299,15 @@ def _find(entry: Entry, database: str, index: list[dict[str, Any]]) -> dict[str,
 
 
 def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, database: str
-                       ) -> tuple[list[Foreground], list[dict[str, Any]]]:
+                       ) -> tuple[list[Foreground], list[LeftOut]]:
     """The foregrounds with each background exchange pointing at your activity (amount scaled)
     and each mapped indicator flow at your elementary flow; an unmapped flow the foreground
     emits itself is left out and listed (with its amount), so that the gap is said."""
     def key(old: Key) -> Key:
         return (database, old[1])
 
-    linked, left_out = [], []
+    linked: list[Foreground] = []
+    left_out: list[LeftOut] = []
     for fg in foregrounds:
         activities = {}
         for old, activity in fg.activities.items():
@@ -296,9 +324,8 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
                     exchanges.append({**exchange, "input": target,
                                       "amount": exchange["amount"] * factor})
                 else:  # an indicator flow with no `flows:` entry
-                    left_out.append({"functional_unit": fg.unit[1], "activity": activity["name"],
-                                     "flow": source[1], "amount": exchange["amount"],
-                                     "rule": exchange.get("rule", "")})
+                    left_out.append(LeftOut(fg.unit[1], activity["name"], source[1],
+                                            exchange["amount"], exchange.get("rule", "")))
             activities[key(old)] = {**activity, "exchanges": exchanges}
         linked.append(Foreground(key(fg.unit), activities,
                                  {p: key(k) for p, k in fg.part_processes.items()}, [],
@@ -307,7 +334,7 @@ def linked_foregrounds(foregrounds: list[Foreground], resolved: Resolved, databa
 
 
 def write_linked(resolved: Resolved, foregrounds: list[Foreground]
-                 ) -> tuple[list[Foreground], list[dict[str, Any]]]:
+                 ) -> tuple[list[Foreground], list[LeftOut]]:
     """Write the linked foreground into your project (the tool's own database there): the
     linked foregrounds written, and the flows left out (`linked_foregrounds`). Scoring them is
     `lca.scoring.linked`'s."""

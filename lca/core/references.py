@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, TypedDict
 
 from lca.core.errors import InputError, Where, did_you_mean
 from lca.core.paths import REFERENCES_FILE, data_dir
@@ -125,7 +125,26 @@ def load_registry(path: Path) -> Registry:
     return out
 
 
-def cited(uses: Iterable[tuple[Citation, str]]) -> list[dict[str, Any]]:
+class CitedFor(TypedDict):
+    """What an entry of the registry is cited for (its detail) and by which rules or datasets."""
+
+    detail: str
+    used_by: list[str]
+
+
+class ReferenceRow(TypedDict):
+    """An entry of the source registry (model/references.yaml) the results cite."""
+
+    id: str
+    authors: str
+    title: str
+    year: int
+    licence: str
+    url: str
+    cited_for: list[CitedFor]
+
+
+def cited(uses: Iterable[tuple[Citation, str]]) -> list[ReferenceRow]:
     """The registry entries behind (citation, used by) pairs, each once, in id order, with the
     details read and what used each: the source list of the results and the report."""
     details: dict[str, dict[str, list[str]]] = {}
@@ -134,7 +153,7 @@ def cited(uses: Iterable[tuple[Citation, str]]) -> list[dict[str, Any]]:
         if used_by not in users:
             users.append(used_by)
     entries = registry()
-    out = []
+    out: list[ReferenceRow] = []
     for ref in sorted(details):
         entry = entries[ref]
         out.append({"id": ref, "authors": entry.authors, "title": entry.title,

@@ -1,1 +1,3 @@
-"""The results document: its typed sections and their JSON writer, and what the results rest on (inputs, inventory, data quality)."""
+"""The results document, typed: its sections (`document`, `scope`, `linked`), the rows of its large
+tables (`rows`), its one JSON writer (`writer`), and what results rest on (`sections`: inputs,
+inventory, data quality)."""

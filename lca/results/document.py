@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from lca.core.references import ReferenceRow
 from lca.core.units import Quantity, conversion_factor, unit_named, unit_text
 from lca.data.opendata import Indicator, Location
 from lca.inventory.datasets import PARTS, Foreground
 from lca.scoring.engine import STAGES, MarketShift, UnitScores
+from lca.results.linked import LinkedBackground
+from lca.results.rows import DataQualityRow, InputRow, InventoryRow
+from lca.results.scope import GoalAndScope
+from lca.results.writer import OPTIONAL, PLAIN, Section
 from lca.study.file import Count
 
 # The reference flows each functional unit reports: key -> (rule, unit).
@@ -32,55 +37,6 @@ def flow(evaluator: Any, key: str, count: float) -> Any:
     magnitude, given_unit = evaluator.measure(rule)  # no quantity made: 12 flows per unit
     value = magnitude * conversion_factor(given_unit, unit_named(unit))
     return value if key == "server_share" else value * count
-
-
-Json = dict[str, Any]  # a section made elsewhere (what the results rest on, a linked background)
-# A field with OPTIONAL is left out of the JSON when it is None (the optional sections); one with
-# PLAIN already holds JSON data (made in lca/results/sections.py, the registry, a linked
-# background), written as it is: at 10,000 units its rows are over a million dicts.
-OPTIONAL = {"optional": True}
-PLAIN = {"plain": True}
-
-
-def to_json(value: Any) -> Any:
-    """The one writer of the results document: a dataclass as a mapping of its fields in their
-    order (an OPTIONAL field left out when None, a PLAIN one as it is), mappings and lists item
-    by item, numbers and text as they are."""
-    kind = type(value)
-    if kind in _SCALARS:  # most of a large document: the rows' cells
-        return value
-    if kind is dict:
-        return {key: to_json(item) for key, item in value.items()}
-    if kind is list or kind is tuple:
-        return [to_json(item) for item in value]
-    layout = _LAYOUTS.get(kind)
-    if layout is None:
-        if not (is_dataclass(value) and not isinstance(value, type)):
-            if isinstance(value, dict):
-                return {key: to_json(item) for key, item in value.items()}
-            if isinstance(value, (list, tuple)):
-                return [to_json(item) for item in value]
-            return value
-        layout = _LAYOUTS[kind] = tuple((f.name, bool(f.metadata.get("optional")),
-                                         bool(f.metadata.get("plain"))) for f in fields(value))
-    out = {}
-    for name, optional, plain in layout:
-        item = getattr(value, name)
-        if not (optional and item is None):
-            out[name] = item if plain else to_json(item)
-    return out
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-# Each dataclass's fields, in their order, with whether an absent value is left out.
-_LAYOUTS: dict[type, tuple[tuple[str, bool, bool], ...]] = {}
-
-
-class Section:
-    """A typed part of the results document, written by `to_json`."""
-
-    def to_json(self) -> Json:
-        return to_json(self)
 
 
 @dataclass(frozen=True)
@@ -221,8 +177,8 @@ class UnitResult(Section):
     location: LocationEntry | None = None
     market_based: MarketBased | None = None
     hardware: str | None = None
-    inputs: list[Json] = field(default_factory=list, metadata=PLAIN)
-    inventory: list[Json] = field(default_factory=list, metadata=PLAIN)
+    inputs: list[InputRow] = field(default_factory=list, metadata=PLAIN)
+    inventory: list[InventoryRow] = field(default_factory=list, metadata=PLAIN)
 
 
 def impact(total: float, parts: dict[tuple[str, str], float], includes: dict[str, float]
@@ -451,10 +407,10 @@ class Results(Section):
     brightway: BrightwayBlock | None  # None for an allocation variant scored in memory
     unused_inputs: list[Unused] = field(default_factory=list)
     plausibility: list[Plausibility] = field(default_factory=list)
-    goal_and_scope: Json = field(default_factory=dict, metadata=PLAIN)
-    data_quality: list[Json] = field(default_factory=list, metadata=PLAIN)
-    references: list[Json] = field(default_factory=list, metadata=PLAIN)  # the registry entries cited
-    background: Json | None = field(default=None, metadata=OPTIONAL | PLAIN)  # your own, when linked
+    goal_and_scope: GoalAndScope | None = None  # None for a variant scored in memory
+    data_quality: list[DataQualityRow] = field(default_factory=list, metadata=PLAIN)
+    references: list[ReferenceRow] = field(default_factory=list, metadata=PLAIN)
+    background: LinkedBackground | None = field(default=None, metadata=OPTIONAL)
     allocation_comparison: Comparison | None = field(default=None, metadata=OPTIONAL)
     uncertainty: Uncertainty | None = field(default=None, metadata=OPTIONAL)
 

@@ -1,7 +1,8 @@
 """What a result rests on: every rule value used, every foreground exchange, every factor.
 
-Pure functions over a prepared study, no Brightway: they fill the results document's `goal_and_scope`,
-per-unit `inputs` and `inventory`, and `data_quality`, which the workbook and the report show.
+Pure functions over a prepared study, no Brightway: they fill the results document's
+`goal_and_scope` (`lca.results.scope`), each unit's `inputs` and `inventory` and the
+`data_quality` (rows of `lca.results.rows`), which the workbook and the report show.
 """
 
 from __future__ import annotations
@@ -16,34 +17,28 @@ from lca.core.units import unit_text
 from lca.data.opendata import INDICATORS, Indicator, load_locations, load_manufacturing
 from lca.inventory.datasets import (BIOSPHERE, Foreground, Key, Missing, electricity_key,
                                     manufacturing_key)
+from lca.results.rows import DataQualityRow, InputRow, InventoryRow
+from lca.results.scope import GoalAndScope, ImpactCategory, ShareEntry, UnitScope
 from lca.study.file import FunctionalUnit, Study
 
 Datasets = dict[Key, dict[str, Any]]
 
 
 def goal_and_scope(study: Study, hardware: str | None, datacenter: str | None,
-                   indicators: dict[str, Indicator], evaluator: Evaluator) -> dict[str, Any]:
-    """The study's goal and scope as it states them (ISO 14044 4.2), with the impact categories
-    and what the chosen allocation rule does."""
-    allocation = evaluator.rules["allocation"]
-    return {
-        "allocation_rule": " ".join(allocation.description.split()),
-        "allocation_choices": list(allocation.choices),
-        "file": study.file,
-        "goal": {k: _plain(v) for k, v in study.goal.items()},
-        "scope": {k: _plain(v) for k, v in study.scope.items()},
-        "hardware": hardware,
-        "datacenter": datacenter,
-        "functional_units": [
-            {"name": u.name, "workload": str(u.workload.value), "description": u.description,
-             "quantity": u.quantity.text(),
-             "includes": [{"unit": i.unit, "share": i.share} for i in u.includes]}
-            for u in study.functional_units],
-        "impact_categories": [
-            {"id": i.id, "name": i.name, "unit": i.unit, "description": i.description,
-             "source": i.source, "year": i.year, "licence": i.licence}
-            for i in indicators.values()],
-    }
+                   indicators: dict[str, Indicator],
+                   pairs: list[tuple[FunctionalUnit, Evaluator]]) -> GoalAndScope:
+    """The study's goal and scope as it states them (ISO 14044 4.2), with each unit's boundary,
+    the impact categories and what the chosen allocation rule does."""
+    allocation = pairs[0][1].rules["allocation"]
+    return GoalAndScope(
+        " ".join(allocation.description.split()), list(allocation.choices), study.file,
+        {k: _plain(v) for k, v in study.goal.items()},
+        {k: _plain(v) for k, v in study.scope.items()}, hardware, datacenter,
+        [UnitScope(u.name, str(u.workload.value), u.description, u.quantity.text(),
+                   [ShareEntry(i.unit, i.share) for i in u.includes], boundary(u, evaluator))
+         for u, evaluator in pairs],
+        [ImpactCategory(i.id, i.name, i.unit, i.description, i.source, i.year, i.licence)
+         for i in indicators.values()])
 
 
 # Users and network operators buy their electricity under no contract of the study's: the
@@ -94,14 +89,32 @@ def origin(evaluator: Evaluator, rule: str) -> Origin:
     return Origin.DEFAULT if evaluator.how(rule) == "default" else Origin.COMPUTED
 
 
-def inputs_used(evaluator: Evaluator) -> list[dict[str, Any]]:
+def inputs_used(evaluator: Evaluator) -> list[InputRow]:
     """Every rule the unit's results read, in evaluation order, with unit, origin and source."""
     with quiet():  # numpy's error state set once, for the variations' conditions
         shared = _shared_rows(evaluator)
-        return [_input_row(evaluator, name, shared) for name in evaluator.evaluated()]
+        overrides, rules = evaluator.overrides, evaluator.rules
+        rows: list[InputRow] = []
+        for name in evaluator.evaluated():
+            override = overrides.get(name)
+            if override is not None:
+                rows.append(_given_row(evaluator, name, override))
+                continue
+            row = shared.get(name) if shared is not None else None
+            if row is None:
+                if shared is None or evaluator.path(name) is evaluator:
+                    rows.append(_row(evaluator, name))
+                    continue
+                row = shared[name] = _row(evaluator, name)
+            # A row the group computed: its description shared, the value the unit's own.
+            row = row.copy()  # the keys in their order, "value" among them
+            magnitude = evaluator.magnitude(name)
+            row["value"] = str(magnitude) if rules[name].unit is None else float(magnitude)
+            rows.append(row)
+        return rows
 
 
-def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
+def _shared_rows(evaluator: Evaluator) -> dict[str, InputRow] | None:
     """The rows the units evaluated together with this one share (`Evaluator.group`), by rule:
     a rule the group computed and none of them gave has one row for all but its value."""
     group = evaluator.group
@@ -116,24 +129,31 @@ def _shared_rows(evaluator: Evaluator) -> dict[str, dict[str, Any]] | None:
 
 
 # Shared rows by group evaluation (the group kept, so that its identity stays its own).
-_SHARED_ROWS: dict[int, tuple[Evaluator, dict[str, dict[str, Any]]]] = {}
+_SHARED_ROWS: dict[int, tuple[Evaluator, dict[str, InputRow]]] = {}
 
 
-def _input_row(evaluator: Evaluator, name: str, shared: dict[str, dict[str, Any]] | None
-               ) -> dict[str, Any]:
-    """One row of `inputs_used`: described for this unit, or a shared row with its value."""
-    row = shared.get(name) if shared is not None else None
+def _given_row(evaluator: Evaluator, name: str, override: Given) -> InputRow:
+    """The row of a value given (by the study, a unit, the data, the command line): the same
+    for every unit given the same value from the same place, so made once for them all (a
+    study's inputs reach each of its 10,000 units)."""
+    magnitude, unit = evaluator.measure(name)
+    try:
+        key = (name, override.provenance, type(magnitude), magnitude, unit)
+        row = _GIVEN_ROWS.get(key)
+    except TypeError:  # an array (Monte Carlo): not kept
+        return _row(evaluator, name)
     if row is None:
-        if shared is None or evaluator.path(name) is evaluator or name in evaluator.overrides:
-            return _row(evaluator, name)
-        row = shared[name] = _row(evaluator, name)
-    row = row.copy()  # the keys in their order, "value" among them
-    magnitude = evaluator.magnitude(name)
-    row["value"] = str(magnitude) if evaluator.rules[name].unit is None else float(magnitude)
-    return row
+        if len(_GIVEN_ROWS) >= _MAX_DESCRIBED:
+            _GIVEN_ROWS.clear()
+        row = _GIVEN_ROWS[key] = _row(evaluator, name)
+    return row.copy()
 
 
-def _row(evaluator: Evaluator, name: str) -> dict[str, Any]:
+# Rows of given values by rule, provenance, magnitude (of its type: `yes` is not 1) and unit.
+_GIVEN_ROWS: dict[tuple[str, Provenance, type, Any, Any], InputRow] = {}
+
+
+def _row(evaluator: Evaluator, name: str) -> InputRow:
     """One row of `inputs_used`, described for this unit."""
     rule = evaluator.rules[name]
     magnitude, unit = evaluator.measure(name)
@@ -170,13 +190,13 @@ _DESCRIBED: dict[tuple[int, Provenance | None], tuple[Rule, tuple[str, str, str]
 _MAX_DESCRIBED = 100_000
 
 
-def inventory(foreground: Foreground, datasets: Datasets) -> list[dict[str, Any]]:
+def inventory(foreground: Foreground, datasets: Datasets) -> list[InventoryRow]:
     """Every exchange of the unit's foreground activities, with the rule its amount came from.
 
     `datasets` holds every dataset an exchange may point to: the background, the biosphere and
     every unit's foreground (a unit may include another's activity).
     """
-    rows = []
+    rows: list[InventoryRow] = []
     for key, activity in foreground.activities.items():
         for exchange in activity["exchanges"]:
             if exchange["type"] == "production":
@@ -200,7 +220,7 @@ def _published() -> dict[Key, dict[str, Given]]:
 
 
 def data_quality(pairs: list[tuple[Foreground, Evaluator]], datasets: Datasets,
-                 indicators: dict[str, Indicator]) -> list[dict[str, Any]]:
+                 indicators: dict[str, Indicator]) -> list[DataQualityRow]:
     """One row per dataset and indicator the results use: value, source, year, licence; and one
     per value that is missing, with the reason. Rows shared by units list them all."""
     published = _published()

@@ -5,6 +5,7 @@ explain` prints."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,9 +131,21 @@ def describe(evaluator: Evaluator, name: str, repeated: bool = False) -> Explana
         cited=list(cited), repeated=repeated)
 
 
-def citations(evaluator: Evaluator) -> list[tuple[Citation, str]]:
-    """(citation, rule) for every registry entry behind a value the evaluator read."""
-    return [(c, name) for name in evaluator.evaluated() for c in _cited(evaluator, name)]
+def citations(evaluators: Iterable[Evaluator]) -> list[tuple[Citation, str]]:
+    """(citation, rule) for every registry entry behind a value the evaluators read, each pair
+    once, in the order first read. A rule's entries depend on the source it was given with
+    only (its own sources otherwise): a study's 10,000 units are looked up a few times each."""
+    seen: set[tuple[str, Citation | str]] = set()
+    out = []
+    for evaluator in evaluators:
+        overrides = evaluator.overrides
+        for name in evaluator.evaluated():
+            override = overrides.get(name)
+            key = (name, override.source if override is not None else "")
+            if key not in seen:
+                seen.add(key)
+                out += [(c, name) for c in _cited(evaluator, name)]
+    return out
 
 
 def _cited(evaluator: Evaluator, name: str) -> list[Citation]:
