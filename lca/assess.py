@@ -41,15 +41,22 @@ def foreground_name(title: str) -> str:
     return bw.FOREGROUND_PREFIX + title
 
 
-def _quantities(evaluator: Evaluator, count: float = 1.0) -> dict[str, float | None]:
-    """The reference flows of one item (the rules' workload) times the unit's quantity."""
-    out: dict[str, float | None] = {}
+def _flows(evaluator: Evaluator, count: float = 1.0) -> dict[str, Any]:
+    """The reference flows of one item (the rules' workload) times the unit's quantity: numbers,
+    or arrays over a group of units evaluated together (`foreground_datasets`' `then`)."""
+    out: dict[str, Any] = {}
     for key, (rule, _) in QUANTITIES.items():
         if rule == "flops" and evaluator.value("workload") in ("gpu_hours", "measured", "provisioned"):
             out[key] = None  # known GPU time: no FLOPs were computed
             continue
-        out[key] = float(flow(evaluator, key, count))
+        out[key] = flow(evaluator, key, count)
     return out
+
+
+def _quantities(evaluator: Evaluator, count: float = 1.0) -> dict[str, float | None]:
+    """The reference flows of one unit, as floats."""
+    return {key: None if value is None else float(value)
+            for key, value in _flows(evaluator, count).items()}
 
 
 @dataclass
@@ -95,7 +102,9 @@ def build(resolved: ResolvedStudy) -> Prepared:
     data = resolved.data
     locations = [u.location for u in resolved.units]
     background = background_datasets(data.locations, data.datasets)
-    foregrounds = foreground_datasets(foreground_name(study.title), pairs, locations, background)
+    # The reference flows' rules are evaluated with each group of units, after its foreground.
+    foregrounds = foreground_datasets(foreground_name(study.title), pairs, locations, background,
+                                      then=_flows)
     mapping = None
     if study.background is not None:
         mapping = linking.load_mapping(study.background, data.datasets, load_indicators())

@@ -72,16 +72,16 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Prepared, Prepared, 
     path = _study(tmp_path_factory.mktemp("group") / "study.yaml")
     outcomes: list[tuple[int, bool]] = []
 
-    def recorded(members: list, work: Any) -> bool:
+    def recorded(members: list, work: Any) -> Any:
         done = group.together(members, work)
-        outcomes.append((len(members), done))
+        outcomes.append((len(members), done is not None))
         return done
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(datasets, "together", recorded)
         grouped = prepare(path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(datasets, "_together", lambda *args: None)
+        patch.setattr(datasets, "_together", lambda *args: {})
         alone = prepare(path)
     return grouped, alone, outcomes
 
@@ -138,3 +138,39 @@ def test_the_provenance_rows_are_the_same(both) -> None:
     grouped, alone, _ = both
     for (unit, ev), (_, own) in zip(grouped.pairs, alone.pairs, strict=True):
         _same(sections.inputs_used(ev), sections.inputs_used(own), unit.name)
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Prepared, Prepared, list[str]]:
+    """The study prepared with the grouping, recording the units filled from their group's
+    draft, and without the grouping."""
+    path = _study(tmp_path_factory.mktemp("draft") / "study.yaml")
+    drafted: list[str] = []
+
+    def fill(draft: Any, database: str, unit: Any, location: Any, index: Any) -> Any:
+        if index is not None:
+            drafted.append(unit.name)
+        return original(draft, database, unit, location, index)
+
+    original = datasets._fill
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(datasets, "_fill", fill)
+        grouped = prepare(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(datasets, "_together", lambda *args: {})
+        alone = prepare(path)
+    return grouped, alone, drafted
+
+
+def test_a_group_fills_its_units_from_one_draft_bit_for_bit(filled) -> None:
+    grouped, alone, drafted = filled
+    # The laptop (4) and fp8 (3) groups are built once each and filled per unit. The token
+    # group holds Germany's grid as well as France's: the draft's published grid (France's) is
+    # not each unit's, so each of them builds its own; the prompt group parts ways.
+    assert drafted == [*(f"laptop {t}" for t in (10, 30, 300, 5)),
+                       *(f"fp8 {n:g}" for n in (4e4, 9e6, 123456))]
+    for mine, theirs in zip(grouped.foregrounds, alone.foregrounds, strict=True):
+        # Exactly the unit's own build: same keys, names, order and every bit of the amounts.
+        assert mine == theirs, mine.unit[1]
+        assert list(mine.activities) == list(theirs.activities)
+    assert grouped.quantities == alone.quantities

@@ -110,6 +110,7 @@ def _check_nesting(text: str, name: str) -> None:
 
 
 _COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Converter:
@@ -167,6 +168,8 @@ class _Converter:
     def scalar(self, node: yaml.Node) -> Any:
         """A scalar's value; a tag PyYAML cannot apply (`!!timestamp x`, `!!int 1.5`) is an
         input error, not a crash."""
+        if node.tag == _STR:  # most scalars: the constructor would return the text as it is
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError:

@@ -132,7 +132,7 @@ def _biosphere(indicator: str, amount: float, comment: str) -> dict[str, Any]:
             "comment": comment}
 
 
-def _production(key: Key) -> dict[str, Any]:
+def _production(key: Key | str) -> dict[str, Any]:
     return {"input": key, "amount": 1.0, "type": "production"}
 
 
@@ -166,42 +166,74 @@ def background_datasets(locations: dict[str, Location], datasets: dict[str, Data
     return out
 
 
+@dataclass
+class _Activity:
+    """An activity of a draft: its code (its key without the unit's name), its name in pieces
+    around each place of the unit's name, its reference unit, its exchanges and extra fields.
+    An exchange's input is the code of another activity of the unit (a text), the index of one
+    of the unit's `includes` (a number) or the key of a dataset outside the unit."""
+
+    code: str
+    name: tuple[str, ...]
+    unit: str
+    exchanges: list[dict[str, Any]]
+    extra: dict[str, Any]
+
+
+@dataclass
+class _Draft:
+    """The foreground of one functional unit as built over an evaluator (the unit's own, or its
+    group's, whose values are arrays of the units'), before it is any unit's: its keys, names and
+    amounts are a unit's once `_fill`ed. `uniform` says whether every choice the build made held
+    for each element of the arrays (a name or a published dataset does not depend on them), so
+    that the draft fills each unit of the group as the unit's own build would have made it."""
+
+    activities: list[_Activity]  # in the order built
+    parts: dict[str, str]  # part -> code of its process
+    missing: list[Missing]
+    includes: list[Amount]  # the share of each unit included, times the unit's quantity
+    electricity: str | Key | None  # code of the data-centre electricity, or the published key
+    market_shift: Amount | None
+    uniform: bool
+
+
 class _Builder:
     """Builds the foreground of one functional unit: the template's activities, each amount the
-    value of its rule in the unit's evaluator."""
+    value of its rule in the evaluator, as a `_Draft` (activities by code)."""
 
-    def __init__(self, template: Template, database: str, unit: FunctionalUnit,
-                 evaluator: Evaluator, location: Location | None,
-                 background: dict[Key, dict[str, Any]]):
+    def __init__(self, template: Template, unit: FunctionalUnit, evaluator: Evaluator,
+                 location: Location | None, background: dict[Key, dict[str, Any]]):
         self.template = template
-        self.db = database
         self.unit = unit
         self.name = unit.name
         self.ev = evaluator
         self.location = location
         self.background = background
-        self.activities: dict[Key, dict[str, Any]] = {}
-        self.built: dict[str, Key | None] = {}  # template code -> key; None: left out
-        self.parts: dict[str, Key] = {}
-        self.includes: list[tuple[str, Key, Amount]] = []
+        self.activities: dict[str, _Activity] = {}
+        self.built: dict[str, str | Key | None] = {}  # template code -> code or key; None: left out
+        self.parts: dict[str, str] = {}
+        self.includes: list[Amount] = []
+        self.uniform = True
         # Missing data, in the order found; those of a `factors` activity (the grid) wait for
         # the parts that reach it, known once the whole tree is built.
-        self.missing: list[Missing | tuple[Missing, Key]] = []
+        self.missing: list[Missing | tuple[Missing, str | Key]] = []
 
-    def build(self) -> Foreground:
+    def build(self) -> _Draft:
         with quiet():  # numpy's error state set once for the unit's evaluations
             return self._build()
 
-    def _build(self) -> Foreground:
+    def _build(self) -> _Draft:
         unit = self._activity(ROOT)
         assert unit is not None  # the unit's activity has exchanges: checked with the template
         self._check_amounts()
         missing = [m for entry in self.missing for m in self._located(entry)]
-        return Foreground(unit, self.activities, self.parts, missing, self.includes,
-                          self.built.get(self.template.electricity), self._market_shift())
+        return _Draft(list(self.activities.values()), self.parts, missing, self.includes,
+                      self.built.get(self.template.electricity), self._market_shift(),
+                      self.uniform)
 
-    def _activity(self, code: str) -> Key | None:
-        """The key of a template activity, built once; None when it is left out."""
+    def _activity(self, code: str) -> str | Key | None:
+        """The code (or published key) of a template activity, built once; None when it is
+        left out."""
         if code not in self.built:
             spec = self.template.activities[code]
             present = spec.when is None or self._holds(spec)
@@ -230,7 +262,7 @@ class _Builder:
             units.append(unit)
         return _amount_of(value * _factor(tuple(units), per, target))
 
-    def _process(self, spec: TemplateActivity) -> Key | None:
+    def _process(self, spec: TemplateActivity) -> str | None:
         exchanges: list[dict[str, Any]] = []
         datasets: list[str] = []
         for exchange in spec.exchanges:
@@ -238,30 +270,46 @@ class _Builder:
         root = spec.code == ROOT
         if root:
             self.includes = self._includes()
-            exchanges += [self.tech(key, share, f"includes '{name}': {inc.share}{self._per_item}")
-                          for (name, key, share), inc in zip(self.includes, self.unit.includes,
-                                                             strict=True)]
+            # Each include's input is its index: `_fill` puts in a unit's own key and label.
+            exchanges += [self.tech(index, share, _include_label(self.unit, index))
+                          for index, share in enumerate(self.includes)]
         self.missing += [Missing(i, gap.dataset, gap.reason, (spec.part,) if spec.part else (),
                                  gap.stage) for gap in spec.missing for i in INDICATORS]
         if not exchanges:
             return None
-        name = self._name(spec.name, datasets) + ("" if root else f" [{self.name}]")
+        name = self._name(spec.name, datasets)
+        name = name if root else _bracketed(name)
         extra: dict[str, Any] = {"part": spec.part} if spec.part else {}
-        key = self.activity("" if root else spec.code, name, spec.unit, exchanges, **extra)
+        code = self.activity("" if root else spec.code, name, spec.unit, exchanges, **extra)
         if spec.part:
-            self.parts[spec.part] = key
-        return key
+            self.parts[spec.part] = code
+        return code
 
-    def _name(self, pattern: str, datasets: list[str]) -> str:
-        """A name with its {rule} values, {unit} and {dataset} filled in."""
-        fields = {"unit": self.name, "dataset": " and ".join(datasets)}
-        return re.sub(r"\{([^}]+)\}", lambda m: fields[m[1]] if m[1] in fields
-                      else str(self.ev.value(m[1])), pattern)
+    def _name(self, pattern: str, datasets: list[str]) -> tuple[str, ...]:
+        """A name with its {rule} values and {dataset} filled in, in pieces around each {unit}
+        (the unit's name, put in by `_fill`)."""
+        pieces, text = [], ""
+        for i, part in enumerate(re.split(r"\{([^}]+)\}", pattern)):
+            if i % 2 == 0:
+                text += part
+            elif part == "unit":
+                pieces.append(text)
+                text = ""
+            else:
+                text += " and ".join(datasets) if part == "dataset" else self._text(part)
+        return (*pieces, text)
+
+    def _text(self, rule: str) -> str:
+        """A rule's value as a name shows it; a value that differs between the units evaluated
+        together makes the draft theirs no more (each builds its own)."""
+        value = self.ev.value(rule)
+        if np.ndim(getattr(value, "magnitude", value)) > 0:
+            self.uniform = False
+        return str(value)
 
     @property
     def _per_item(self) -> str:
-        count = self.unit.quantity.amount
-        return f" x quantity {count:g}" if count != 1 else ""
+        return _per_item(self.unit)
 
     def _exchanges(self, spec: TemplateActivity, exchange: TemplateExchange,
                    datasets: list[str]) -> list[dict[str, Any]]:
@@ -302,7 +350,7 @@ class _Builder:
             if prefix:
                 target = self._data_or_variant(manufacturing_key(dataset.id), prefix,
                                                f"{exchange.target}-manufacturing",
-                                               f"{dataset.name}, with the study's factors",
+                                               (f"{dataset.name}, with the study's factors",),
                                                dataset.unit, dataset.missing, parts,
                                                exchange.stage or "")
             else:
@@ -313,7 +361,7 @@ class _Builder:
                                  f"({item.amount_text}) x {exchange.amount_text}", exchange.stage))
         return out
 
-    def _factors(self, spec: TemplateActivity) -> Key:
+    def _factors(self, spec: TemplateActivity) -> str | Key:
         """A `factors` activity: the grid electricity of the unit's location (its own, else the
         study's) as published, or a copy with the study's factors. The parts that reach it are
         those a factor it lacks leaves incomplete."""
@@ -323,25 +371,18 @@ class _Builder:
                  else "no location, for the study or the unit")
         published = (electricity_key(self.location.code)
                      if self.location and spec.published == "location" else None)
-        return self._data_or_variant(published, spec.factors, spec.code, spec.name, spec.unit,
-                                     {i: where for i in INDICATORS}, None, "")
+        return self._data_or_variant(published, spec.factors, spec.code, (spec.name,),
+                                     spec.unit, {i: where for i in INDICATORS}, None, "")
 
-    def key(self, code: str) -> Key:
-        return unit_key(self.db, self.name, code)
+    def activity(self, code: str, name: tuple[str, ...], unit: str,
+                 exchanges: list[dict[str, Any]], **extra: Any) -> str:
+        self.activities[code] = _Activity(code, name, unit, [_production(code)] + exchanges,
+                                          extra)
+        return code
 
-    def activity(self, code: str, name: str, unit: str, exchanges: list[dict[str, Any]],
-                 **extra: Any) -> Key:
-        key = self.key(code)
-        self.activities[key] = {"name": name, "unit": unit, "location": self._location_code(),
-                                "type": "process", "functional unit": self.name,
-                                "exchanges": [_production(key)] + exchanges, **extra}
-        return key
-
-    def _location_code(self) -> str:
-        return self.location.code if self.location else "GLO"
-
-    def tech(self, key: Key, amount: Amount, rule: str, stage: str | None = None) -> dict[str, Any]:
-        exchange = {"input": key, "amount": amount, "type": "technosphere", "rule": rule}
+    def tech(self, source: str | int | Key, amount: Amount, rule: str, stage: str | None = None
+             ) -> dict[str, Any]:
+        exchange = {"input": source, "amount": amount, "type": "technosphere", "rule": rule}
         if stage:
             exchange["stage"] = stage
         return exchange
@@ -351,37 +392,42 @@ class _Builder:
         Brightway: each rule is finite, but an input far beyond the physical world (1e300 W)
         gives amounts that overflow in Brightway's matrices (a NaN score, a singular matrix)."""
         for activity in self.activities.values():
-            for exchange in activity["exchanges"]:
+            for exchange in activity.exchanges:
                 amount = exchange["amount"]
                 if isinstance(amount, float) and abs(amount) <= MAX_AMOUNT:
                     continue  # the common case, without numpy (NaN fails the comparison)
                 amount = np.abs(amount)
                 if not np.all(np.isfinite(amount)) or np.any(amount > MAX_AMOUNT):
-                    rule = exchange.get("rule", exchange["input"][1])
+                    source = exchange["input"]
+                    rule = exchange.get("rule", source[1] if isinstance(source, tuple)
+                                        else source)
                     raise InputError(
-                        f"functional unit '{self.name}': an amount of '{activity['name']}' is "
-                        f"{np.max(amount):.3g}, beyond {MAX_AMOUNT:g} (an input is far too large)",
+                        f"functional unit '{self.name}': an amount of "
+                        f"'{self.name.join(activity.name)}' is {np.max(amount):.3g}, beyond "
+                        f"{MAX_AMOUNT:g} (an input is far too large)",
                         replace(self.unit.workload.where, key=rule))
 
-    def _located(self, entry: Missing | tuple[Missing, Key]) -> list[Missing]:
+    def _located(self, entry: Missing | tuple[Missing, str | Key]) -> list[Missing]:
         """A missing factor of a dataset, with the parts whose processes reach it and the
         stage of the exchange through which they do (one entry per stage)."""
         if isinstance(entry, Missing):
             return [entry]
         missing, target = entry
         stages: dict[str, list[str]] = {}
-        for part, key in self.parts.items():
-            for stage in self._reaches(key, target, None):
+        for part, code in self.parts.items():
+            for stage in self._reaches(code, target, None):
                 if part not in stages.setdefault(stage, []):
                     stages[stage].append(part)
         return [replace(missing, parts=tuple(p for p in PARTS if p in parts), stage=stage)
                 for stage, parts in stages.items()]
 
-    def _reaches(self, key: Key, target: Key, stage: str | None) -> list[str]:
+    def _reaches(self, code: str | int | Key, target: str | Key, stage: str | None
+                 ) -> list[str]:
         """The stages at which an activity's exchanges reach a dataset (the first exchange with
         a stage on the way gives it)."""
         found = []
-        for exchange in self.activities.get(key, {}).get("exchanges", []):
+        activity = self.activities.get(code) if isinstance(code, str) else None
+        for exchange in activity.exchanges if activity is not None else ():
             if exchange["type"] != "technosphere":
                 continue
             here = stage or exchange.get("stage")
@@ -391,11 +437,10 @@ class _Builder:
                 found += self._reaches(exchange["input"], target, here)
         return found
 
-    def _includes(self) -> list[tuple[str, Key, Amount]]:
+    def _includes(self) -> list[Amount]:
         """The shares of other units this one carries, times its quantity."""
         count = self.unit.quantity.amount
-        return [(inc.unit, unit_key(self.db, inc.unit), self._share(inc) * count)
-                for inc in self.unit.includes]
+        return [self._share(inc) * count for inc in self.unit.includes]
 
     def _share(self, include: Include) -> Amount:
         """The share of another unit this one carries: a dimensionless formula of its rules,
@@ -441,9 +486,9 @@ class _Builder:
         per_it = self.ev.value("datacenter.electricity_per_it")
         return magnitude((per_it * (market - location)).to("kg/kWh"))
 
-    def _data_or_variant(self, published: Key | None, prefix: str, code: str, name: str,
-                         unit: str, reasons: dict[str, str], parts: tuple[str, ...] | None,
-                         stage: str) -> Key:
+    def _data_or_variant(self, published: Key | None, prefix: str, code: str,
+                         name: tuple[str, ...], unit: str, reasons: dict[str, str],
+                         parts: tuple[str, ...] | None, stage: str) -> str | Key:
         """The published dataset, or a foreground copy where the study changed its factors.
 
         The factors are the rules `prefix.gwp`, `.pe`, `.water`, `.adpe`. `reasons` says why the
@@ -457,20 +502,81 @@ class _Builder:
             try:
                 value = self.ev.magnitude(rule)  # in the rule's unit: per kWh or per unit
             except MissingInput:
-                dataset = self.background[published]["name"] if published else name
+                dataset = self.background[published]["name"] if published else "".join(name)
                 reason = reasons.get(indicator, "no value")
                 lacking.append(Missing(indicator, dataset, f"{reason}; rule {rule} not given",
                                        parts or (), stage))
                 continue
             values[indicator] = _amount_of(value)
+        if published is not None and any(np.ndim(v) > 0 for v in values.values()):
+            self.uniform = False  # the published factors may be some units' and not others'
         if published is not None and _same_factors(self.background[published], values):
-            key = published
+            key: str | Key = published
         else:
-            key = self.activity(code, f"{name} [{self.name}]", unit, [
+            key = self.activity(code, _bracketed(name), unit, [
                 _biosphere(i, v, f"rule {prefix}.{i}") | {"rule": f"{prefix}.{i}"}
                 for i, v in values.items()])
         self.missing += lacking if parts is not None else [(m, key) for m in lacking]
         return key
+
+
+def _per_item(unit: FunctionalUnit) -> str:
+    """What a label of the unit's own exchanges adds for the quantity it states."""
+    count = unit.quantity.amount
+    return f" x quantity {count:g}" if count != 1 else ""
+
+
+def _include_label(unit: FunctionalUnit, index: int) -> str:
+    """The rule label of the exchange to the unit's `index`-th include."""
+    include = unit.includes[index]
+    return f"includes '{include.unit}': {include.share}{_per_item(unit)}"
+
+
+def _bracketed(name: tuple[str, ...]) -> tuple[str, ...]:
+    """A name's pieces (`_Builder._name`) followed by ' [unit name]'."""
+    return (*name[:-1], name[-1] + " [", "]")
+
+
+def _fill(draft: _Draft, database: str, unit: FunctionalUnit, location: Location | None,
+          index: int | None) -> Foreground:
+    """The foreground of `unit` from a draft: its keys and names, and each amount element
+    `index` of the draft's array (the unit's in its group), or the amount itself (None)."""
+    base = slug(unit.name)
+    keys = {a.code: (database, f"{base}|{a.code}" if a.code else base) for a in draft.activities}
+    includes = [(inc.unit, unit_key(database, inc.unit), _element(share, index))
+                for inc, share in zip(unit.includes, draft.includes, strict=True)]
+    where = location.code if location else "GLO"
+    activities: dict[Key, dict[str, Any]] = {}
+    for activity in draft.activities:
+        exchanges = []
+        for exchange in activity.exchanges:
+            exchange = exchange.copy()
+            source = exchange["input"]
+            if type(source) is str:
+                exchange["input"] = keys[source]
+            elif type(source) is int:
+                exchange["input"] = includes[source][1]
+                exchange["rule"] = _include_label(unit, source)
+            if index is not None and type(exchange["amount"]) is np.ndarray:
+                exchange["amount"] = float(exchange["amount"][index])
+            exchanges.append(exchange)
+        activities[keys[activity.code]] = {
+            "name": unit.name.join(activity.name), "unit": activity.unit, "location": where,
+            "type": "process", "functional unit": unit.name, "exchanges": exchanges,
+            **activity.extra}
+    electricity = draft.electricity
+    return Foreground(keys[""], activities, {p: keys[c] for p, c in draft.parts.items()},
+                      list(draft.missing), includes,
+                      keys[electricity] if isinstance(electricity, str) else electricity,
+                      None if draft.market_shift is None
+                      else _element(draft.market_shift, index))
+
+
+def _element(value: Amount, index: int | None) -> Amount:
+    """A unit's amount: element `index` of its group's array, or the amount itself."""
+    if index is None or not isinstance(value, np.ndarray):
+        return value
+    return float(value[index])
 
 
 def _same_factors(dataset: dict[str, Any], values: dict[str, Amount]) -> bool:
@@ -488,51 +594,85 @@ def unit_key(database: str, unit: str, code: str = "") -> Key:
 
 
 def foreground_datasets(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
-                        locations: list[Location | None], background: dict[Key, dict[str, Any]]
-                        ) -> list[Foreground]:
+                        locations: list[Location | None], background: dict[Key, dict[str, Any]],
+                        then: Callable[[Evaluator], Any] | None = None) -> list[Foreground]:
     """The foreground of every functional unit (names must be unique in a study), each drawing
     the grid electricity of its own location.
 
     A unit that includes others also lacks what they lack: their missing data are its own.
-    Units that differ only in numbers are evaluated together first (`_together`).
+    Units that differ only in numbers are built together (`_together`): one draft for the
+    group, filled with each unit's keys, names and amounts. `then` is what the caller reads next
+    from each unit's evaluator (`assess`: the reference flows), evaluated with the group too.
     """
-    _together(database, units, locations, background)
-    built = {unit.name: _Builder(checked_template(evaluator.rules), database, unit, evaluator,
-                                 location, background).build()
-             for (unit, evaluator), location in zip(units, locations, strict=True)}
+    drafts = _together(units, locations, background, then)
+    built: dict[str, Foreground] = {}
+    for position, ((unit, evaluator), location) in enumerate(zip(units, locations,
+                                                                 strict=True)):
+        draft, index = drafts.get(position) or (
+            _Builder(checked_template(evaluator.rules), unit, evaluator, location,
+                     background).build(), None)
+        built[unit.name] = _fill(draft, database, unit, location, index)
+    done: dict[str, list[Missing]] = {}
 
     def lacking(name: str) -> list[Missing]:
-        out = list(built[name].missing)
-        for included, _, _ in built[name].includes:
-            out += [m for m in lacking(included) if m not in out]
-        return out
+        if name not in done:
+            out = list(built[name].missing)
+            seen = set(out)  # Missing is frozen: a set finds what `m not in out` finds
+            for included, _, _ in built[name].includes:
+                for m in lacking(included):
+                    if m not in seen:
+                        seen.add(m)
+                        out.append(m)
+            done[name] = out
+        return done[name]
 
     for name, foreground in built.items():
         foreground.missing = lacking(name)
     return list(built.values())
 
 
-def _together(database: str, units: list[tuple[FunctionalUnit, Evaluator]],
-              locations: list[Location | None], background: dict[Key, dict[str, Any]]) -> None:
+def _together(units: list[tuple[FunctionalUnit, Evaluator]], locations: list[Location | None],
+              background: dict[Key, dict[str, Any]], then: Callable[[Evaluator], Any] | None
+              ) -> dict[int, tuple[_Draft, int]]:
     """Build the foreground once per group of units of one shape (`lca.core.rules.group`) that
-    carry the same shares of other units, their evaluators stacked as arrays: each unit's
-    evaluator then holds every value its own build reads. The builds below make the datasets."""
+    carry the same shares of other units, their evaluators stacked as arrays, then evaluate
+    `then`: each unit's evaluator then holds every value its own build (and `then`) reads.
+
+    The draft, with its index in the group, is each unit's whose own build it is: where every
+    choice held for all of the group (`_Draft.uniform`) and the unit has the first unit's
+    location and quantity, which the build reads beside the rules. The others build their own
+    over the values they adopted."""
     groups: dict[Any, list[int]] = {}
     for index, (unit, evaluator) in enumerate(units):
         key = shape(evaluator)
         if key is not None:
             shares = tuple(include.share for include in unit.includes)
             groups.setdefault((key, shares), []).append(index)
+    out: dict[int, tuple[_Draft, int]] = {}
     for members in groups.values():
-        if len(members) > 1:
-            unit, evaluator = units[members[0]]
-            together([units[i][1] for i in members],
-                     _build(checked_template(evaluator.rules), database, unit,
-                            locations[members[0]], background))
+        if len(members) < 2:
+            continue
+        first, evaluator = units[members[0]]
+        build = _build(checked_template(evaluator.rules), first, locations[members[0]],
+                       background)
+        done = together([units[i][1] for i in members],
+                        lambda group: (build(group), then(group) if then else None))
+        if done is None or not done[0].uniform:
+            continue
+        place = _place(locations[members[0]])
+        for index, member in enumerate(members):
+            if (_place(locations[member]) == place
+                    and units[member][0].quantity.amount == first.quantity.amount):
+                out[member] = (done[0], index)
+    return out
 
 
-def _build(template: Template, database: str, unit: FunctionalUnit, location: Location | None,
-           background: dict[Key, dict[str, Any]]) -> Callable[[Evaluator], Foreground]:
-    """The foreground of `unit` built over any evaluator (a group's, for `_together`)."""
-    return lambda evaluator: _Builder(template, database, unit, evaluator, location,
-                                      background).build()
+def _place(location: Location | None) -> str | None:
+    """What a build reads of a unit's location: its code, or None without one."""
+    return location.code if location is not None else None
+
+
+def _build(template: Template, unit: FunctionalUnit, location: Location | None,
+           background: dict[Key, dict[str, Any]]) -> Callable[[Evaluator], _Draft]:
+    """The draft of `unit`'s foreground built over any evaluator (a group's, for `_together`)."""
+    return lambda evaluator: _Builder(template, unit, evaluator, location, background).build()

@@ -18,7 +18,7 @@ from lca.data.catalog import (DATACENTERS, Entry, Hardware, HardwareChoice, Sele
 from lca.data.opendata import (Dataset, Location, PartProfiles, load_locations, load_manufacturing,
                                resolve_location)
 from lca.study.file import FunctionalUnit, Study
-from lca.study.situation import Setting, situation
+from lca.study.situation import Setting, situation, study_layers
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,17 @@ def resolve(study: Study, rules: RuleSet, settings: list[Setting] = (),
     preset = datacenter.values if datacenter is not None else {}
     study_location = _location(study.location)
     units = []
+    # The study's layers of overrides per hardware (kept, so that its id stays its own).
+    layers: dict[int, tuple[Selection | None, dict[str, Override]]] = {}
     for unit in study.functional_units:
         hardware = study_hardware if unit.hardware is None else _hardware(unit.hardware, data)
         location = study_location if unit.location is None else _location(unit.location)
-        # The preset's values win over the hardware's (a data centre's PUE over a server's).
-        catalog = {**(hardware.values if hardware is not None else {}), **preset}
-        overrides = situation(rules, study, unit, settings, catalog, location, data.datasets,
+        shared = layers.get(id(hardware))
+        if shared is None or shared[0] is not hardware:
+            # The preset's values win over the hardware's (a data centre's PUE over a server's).
+            catalog = {**(hardware.values if hardware is not None else {}), **preset}
+            shared = layers[id(hardware)] = (hardware, study_layers(rules, study, catalog))
+        overrides = situation(rules, study, unit, settings, shared[1], location, data.datasets,
                               data.parts)
         units.append(ResolvedUnit(unit, hardware, location, Evaluator(rules, overrides)))
     return ResolvedStudy(study, data, study_hardware, datacenter, study_location, units)

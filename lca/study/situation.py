@@ -83,32 +83,34 @@ def _shipped_model() -> RuleSet:
     return rules
 
 
+def study_layers(rules: RuleSet, study: Study, catalog: dict[str, Given]) -> dict[str, Override]:
+    """The overrides every unit of the study run on that hardware and preset starts from, in
+    their layers' order: `catalog` (the values of the hardware and data-centre preset, resolved
+    by `lca.study.resolve`), then the study's inputs and allocation. Made once per catalog; each
+    unit's `situation` adds its own layers to a copy."""
+    out: dict[str, Override] = {}
+    for rule, value in catalog.items():
+        _put(rules, out, rule, value)
+    for rule, value in study.inputs.items():
+        _put(rules, out, rule, value, f"study input ({study.file})")
+    if study.allocation is not None:
+        _put(rules, out, "allocation", study.allocation)
+    return out
+
+
 def situation(rules: RuleSet, study: Study, unit: FunctionalUnit, settings: list[Setting],
-              catalog: dict[str, Given], location: Location | None,
+              layers: dict[str, Override], location: Location | None,
               datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
               ) -> dict[str, Override]:
-    """All overrides of one functional unit, validated against the rules: `catalog` holds the
-    values of its hardware and data-centre preset, `location` is where it runs (both resolved
-    by `lca.study.resolve`); `datasets` and `parts` are the manufacturing data."""
-    out: dict[str, Override] = {}
-
-    def put(rule: str, value: Given, source: str = "") -> None:
-        provenance = value.provenance
-        if source and not provenance.source:  # who gave an uncited value, as its source
-            provenance = Provenance(provenance.origin, provenance.where, source)
-        out[rule] = make_override(rules.require(rule, value.where), value.value, provenance)
-
-    for rule, value in catalog.items():
-        put(rule, value)
-    for rule, value in study.inputs.items():
-        put(rule, value, f"study input ({study.file})")
-    if study.allocation is not None:
-        put("allocation", study.allocation)
-    put("workload", unit.workload)
+    """All overrides of one functional unit, validated against the rules: `layers` are the
+    study's (`study_layers`), `location` is where it runs (resolved by `lca.study.resolve`);
+    `datasets` and `parts` are the manufacturing data."""
+    out = dict(layers)  # a later layer's value keeps its rule's place, as in one dict
+    _put(rules, out, "workload", unit.workload)
     for rule, value in unit.inputs.items():
-        put(rule, value, f"study input, functional unit '{unit.name}' ({study.file})")
+        _put(rules, out, rule, value, f"study input, functional unit '{unit.name}' ({study.file})")
     for setting in settings:
-        put(setting.rule, setting.given)
+        _put(rules, out, setting.rule, setting.given)
     for rule in SOURCE_REQUIRED:
         for inputs in (study.inputs, unit.inputs):
             if rule in inputs and not inputs[rule].source:
@@ -118,10 +120,23 @@ def situation(rules: RuleSet, study: Study, unit: FunctionalUnit, settings: list
     chosen = {*study.inputs, *unit.inputs, *(s.rule for s in settings)}
     _select_given_profiles(rules, out, chosen, parts)
     # Data layers sit under everything the study says: they fill only the factors left open.
-    for rule, value in _data_factors(rules, location, out, datasets, parts).items():
+    factors, made = _data_factors(rules, location, out, datasets, parts)
+    for rule, value in factors.items():
         if rule not in out:
-            out[rule] = make_override(rules[rule], value.value, value.provenance)
+            override = made.get(rule)
+            if override is None:  # checked once for all the units that read these factors
+                override = made[rule] = make_override(rules[rule], value.value, value.provenance)
+            out[rule] = override
     return out
+
+
+def _put(rules: RuleSet, out: dict[str, Override], rule: str, value: Given, source: str = ""
+         ) -> None:
+    """A layer's value for a rule, checked; `source` says who gave an uncited value."""
+    provenance = value.provenance
+    if source and not provenance.source:
+        provenance = Provenance(provenance.origin, provenance.where, source)
+    out[rule] = make_override(rules.require(rule, value.where), value.value, provenance)
 
 
 def _select_given_profiles(rules: RuleSet, out: dict[str, Override], chosen: set[str],
@@ -146,10 +161,11 @@ def _select_given_profiles(rules: RuleSet, out: dict[str, Override], chosen: set
 
 def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, Override],
                   datasets: dict[str, Dataset], parts: dict[str, PartProfiles]
-                  ) -> dict[str, Given]:
+                  ) -> tuple[dict[str, Given], dict[str, Override]]:
     """Electricity factors of the unit's location, and impacts of the parts' chosen profiles,
     in their rules' units, as the open data give them: made once for all the units of a study
-    that share a location and choices (the caller reads them, never changes them)."""
+    that share a location and choices (the caller reads them, never changes them), with the
+    overrides made of them so far (the caller adds those it makes)."""
     choices = tuple(str(chosen[p.rule].value) if p.rule in chosen else None
                     for p in parts.values())
     sources = (rules, location, datasets, parts)
@@ -158,12 +174,14 @@ def _data_factors(rules: RuleSet, location: Location | None, chosen: dict[str, O
     if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
         if len(_FACTORS) >= 1_000:  # a few per study: locations x profile choices
             _FACTORS.clear()
-        hit = _FACTORS[key] = (sources, _read_factors(rules, location, chosen, datasets, parts))
-    return hit[1]
+        hit = _FACTORS[key] = (sources, _read_factors(rules, location, chosen, datasets, parts),
+                               {})
+    return hit[1], hit[2]
 
 
-# Data factors by the identities of what they were read from (kept, so their ids stay theirs).
-_FACTORS: dict[tuple, tuple[tuple, dict[str, Given]]] = {}
+# Data factors by the identities of what they were read from (kept, so their ids stay theirs),
+# and the overrides made of them.
+_FACTORS: dict[tuple, tuple[tuple, dict[str, Given], dict[str, Override]]] = {}
 
 
 def _read_factors(rules: RuleSet, location: Location | None, chosen: dict[str, Override],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
@@ -135,6 +136,21 @@ def _read(rule: Rule, quantity: pint.Quantity) -> tuple[Any, pint.Unit, Any]:
 _READ: dict[int, tuple[pint.Quantity, Rule, tuple[Any, pint.Unit, Any]]] = {}
 
 
+@dataclass(frozen=True)
+class _Shares:
+    """What a group evaluation gives each of its units (`Evaluator.adopt`): every rule's value
+    in the order computed and what it used; the rules whose values are arrays of theirs (but
+    overrides), and the overrides (each unit has its own); every formula's value, and those
+    that are arrays."""
+
+    values: dict[str, Any]
+    used: dict[str, list[str]]
+    arrays: list[tuple[str, np.ndarray]]
+    overridden: list[str]
+    nodes: dict[int, tuple[Node, Any, pint.Unit | None]]
+    node_arrays: list[tuple[int, Node, np.ndarray, pint.Unit | None]]
+
+
 class MissingInput(InputError):
     """A rule that is an input, needed, and given by nobody."""
 
@@ -151,8 +167,9 @@ class Evaluator:
         # Given quantities as (magnitude as given, unit as given, magnitude in the rule's unit),
         # read once: pint makes a new unit object at every `.units`.
         self._given: dict[str, tuple[Any, pint.Unit, Any]] = {}
+        known = rules.rules
         for name, given in self.overrides.items():
-            rule = rules.require(name, given.where)
+            rule = known.get(name) or rules.require(name, given.where)
             if isinstance(given.value, pint.Quantity):
                 self._given[name] = _read(rule, given.value)
         self._values: dict[str, Any] = {}  # magnitudes in the declared unit, text, conditions
@@ -161,7 +178,7 @@ class Evaluator:
         self._nodes: dict[int, tuple[Node, Any, pint.Unit | None]] = {}
         self._used: dict[str, list[str]] = {}
         self._group: Evaluator | None = None  # the evaluation this one adopted values from
-        self._shared: tuple[list, list] | None = None  # what it gives, as a group (`_shares`)
+        self._shared: _Shares | None = None  # what it gives, as a group (`_shares`)
         self._stack: list[str] = []
         self._interpreter = Interpreter(self._quantity)
 
@@ -182,6 +199,12 @@ class Evaluator:
         if given is not None:
             return given[0], given[1]
         return magnitude, self.rules[name].unit
+
+    def given_unit(self, name: str) -> tuple[Any, pint.Unit] | None:
+        """A given quantity's magnitude and unit as given, or None for a rule given no
+        quantity (text): read once per value object, so units sharing a value share its unit."""
+        given = self._given.get(name)
+        return None if given is None else given[:2]
 
     def magnitude(self, name: str) -> Any:
         """The value of a rule as a number (or array) in its declared unit, or its text."""
@@ -220,38 +243,46 @@ class Evaluator:
         it is, this unit's own overrides as this evaluator holds them. What this evaluator
         computed first stays, and stays first: the order of `evaluated` is the order this
         unit's own evaluation would have followed."""
-        values, nodes = self._values, self._nodes
-        rules, formulas = group._shares()
-        for name, value, array, overridden in rules:
-            if name in values:
-                continue
-            if overridden:
-                given = self._given.get(name)
-                value = self.overrides[name].value if given is None else given[2]
-            elif array:
-                value = value[index]
-            values[name] = value
-            # Shared, not copied: only a rule being computed gets uses, and this one is done.
-            self._used[name] = group._used[name]
-        for key, node, value, unit, array in formulas:
-            if key not in nodes:
-                nodes[key] = (node, value[index] if array else value, unit)
+        shares = group._shares()
+        own, own_used, own_nodes = self._values, self._used, self._nodes
+        # Whole dicts merged (a later update keeps a key's place): this unit's values first,
+        # then the group's in its order; each array's element and this unit's own overrides
+        # in their places; what this unit computed itself put back over them.
+        values = dict(own)
+        values.update(shares.values)
+        for name, array in shares.arrays:
+            values[name] = array[index]
+        for name in shares.overridden:
+            given = self._given.get(name)
+            values[name] = self.overrides[name].value if given is None else given[2]
+        values.update(own)
+        # Uses shared, not copied: only a rule being computed gets uses, and these are done.
+        used = dict(own_used)
+        used.update(shares.used)
+        for name in own:
+            used[name] = own_used[name]
+        nodes = dict(own_nodes)
+        nodes.update(shares.nodes)
+        for key, node, array, unit in shares.node_arrays:
+            nodes[key] = (node, array[index], unit)
+        nodes.update(own_nodes)
+        self._values, self._used, self._nodes = values, used, nodes
         self._group = group
 
-    def _shares(self) -> tuple[list[tuple[str, Any, bool, bool]],
-                               list[tuple[int, Node, Any, pint.Unit | None, bool]]]:
-        """What a group evaluation gives its units (`adopt`), listed once: each rule's value,
-        whether it is an array of theirs and whether it is an override (which each unit has
-        its own of); each formula's value, unit and whether it is an array."""
+    def _shares(self) -> _Shares:
+        """What a group evaluation gives its units (`adopt`), sorted once."""
         if self._shared is None:
             def array(value: Any) -> bool:
                 return isinstance(value, np.ndarray) and value.ndim > 0
 
-            self._shared = (
-                [(name, value, array(value), name in self.overrides)
-                 for name, value in self._values.items()],
-                [(key, node, value, unit, array(value))
-                 for key, (node, value, unit) in self._nodes.items()])
+            overridden = [name for name in self._values if name in self.overrides]
+            self._shared = _Shares(
+                dict(self._values), {name: self._used[name] for name in self._values},
+                [(name, value) for name, value in self._values.items()
+                 if array(value) and name not in self.overrides], overridden,
+                {key: entry for key, entry in self._nodes.items() if not array(entry[1])},
+                [(key, node, value, unit) for key, (node, value, unit) in self._nodes.items()
+                 if array(value)])
         return self._shared
 
     @property

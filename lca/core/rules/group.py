@@ -17,7 +17,7 @@ own, as before, and reports its own error. tests/test_group.py compares both pat
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, TypeVar
 
 import numpy as np
 import pint
@@ -27,19 +27,23 @@ from lca.core.rules.evaluate import Evaluator, quiet
 from lca.core.rules.interpret import uniform
 from lca.core.units import Quantity
 
+T = TypeVar("T")
+
 
 def shape(evaluator: Evaluator) -> Hashable | None:
     """What units evaluated together must share: the rule set, the rules given, each text value
     and each quantity's unit; None for an evaluator given arrays already (Monte Carlo)."""
     given = []
     for name, override in evaluator.overrides.items():
-        value = override.value
-        if isinstance(value, pint.Quantity):
-            if isinstance(value.magnitude, np.ndarray):
-                return None
-            given.append((name, value.units))
+        read = evaluator.given_unit(name)
+        if read is None:
+            given.append((name, override.value))
+        elif isinstance(read[0], np.ndarray):
+            return None
         else:
-            given.append((name, value))
+            # The unit object as read once per value (`Evaluator.given_unit`): the units of a
+            # study share most values, and the same object compares without pint.
+            given.append((name, read[1]))
     return id(evaluator.rules), tuple(sorted(given, key=itemgetter(0)))
 
 
@@ -51,7 +55,10 @@ def stacked(members: list[Evaluator]) -> Evaluator:
     for name, override in first.overrides.items():
         value = override.value
         if isinstance(value, pint.Quantity):
-            magnitudes = [m.overrides[name].value.magnitude for m in members]
+            given = [m.overrides[name].value for m in members]
+            # Most values are one object that all share (the study's): equal without a look.
+            magnitudes = ([] if all(v is value for v in given)
+                          else [v.magnitude for v in given])
             if any(x != magnitudes[0] for x in magnitudes):
                 override = Given(Quantity(np.array(magnitudes, dtype=float), value.units),
                                  override.provenance)
@@ -59,15 +66,16 @@ def stacked(members: list[Evaluator]) -> Evaluator:
     return Evaluator(first.rules, overrides)
 
 
-def together(members: list[Evaluator], work: Callable[[Evaluator], Any]) -> bool:
-    """Run `work` once on the members stacked, and have each adopt its values; False (and the
-    members untouched) where their evaluations part ways or the work fails for any of them."""
+def together(members: list[Evaluator], work: Callable[[Evaluator], T]) -> T | None:
+    """Run `work` once on the members stacked, have each adopt its values and return what the
+    work gave (not None); None (and the members untouched) where their evaluations part ways or
+    the work fails for any of them."""
     group = stacked(members)
     try:
         with uniform(), quiet():
-            work(group)
+            done = work(group)
     except Exception:  # noqa: BLE001 (whatever it is, each unit's own evaluation meets it)
-        return False
+        return None
     for index, member in enumerate(members):
         member.adopt(group, index)
-    return True
+    return done
