@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lca.assess import assess, foreground_name
+from lca.brightway.project import make_current
 from lca.cli import main
 from tests.conftest import ROOT, Validated
 
@@ -86,14 +87,14 @@ def test_default_example_by_hand(default) -> None:
 def test_rerun_is_identical_and_leaves_other_databases_alone() -> None:
     import bw2data
 
-    bw2data.projects.set_current("test-rerun")
+    make_current("test-rerun")
     mine = bw2data.Database("my own data")
     mine.write({("my own data", "a"): {"name": "a", "unit": "kilogram", "exchanges": []}})
     before = dict(bw2data.databases["my own data"])
     first = assess(DEFAULT, project="test-rerun")
     second = assess(DEFAULT, project="test-rerun")
     assert first == second
-    bw2data.projects.set_current("test-rerun")
+    make_current("test-rerun")
     assert dict(bw2data.databases["my own data"]) == before
     assert [a["name"] for a in bw2data.Database("my own data")] == ["a"]
 
@@ -101,13 +102,13 @@ def test_rerun_is_identical_and_leaves_other_databases_alone() -> None:
 def test_a_database_not_ours_is_never_replaced(tmp_path: Path, capsys) -> None:
     import bw2data
 
-    bw2data.projects.set_current("test-foreign")
+    make_current("test-foreign")
     name = foreground_name("Llama 3.1 405B, training and inference")
     bw2data.Database(name).write({(name, "x"): {"name": "x", "unit": "unit", "exchanges": []}})
     code = main(["assess", str(DEFAULT), "--project", "test-foreign"])
     assert code == 2
     assert f"already has a database '{name}' that genai-lca did not create" in capsys.readouterr().err
-    bw2data.projects.set_current("test-foreign")
+    make_current("test-foreign")
     assert [a["name"] for a in bw2data.Database(name)] == ["x"]
     assert "genai-lca open data" not in bw2data.databases  # nothing written
 
@@ -164,7 +165,7 @@ def test_overriding_a_gpu_factor_makes_a_variant_dataset() -> None:
     assert cell(u, "pe", "manufacturing", "gpu") == pytest.approx(1.8343101 / 43830 * 7913, rel=1e-6)
     import bw2data
 
-    bw2data.projects.set_current("test-variant")
+    make_current("test-variant")
     names = [a["name"] for a in bw2data.Database(foreground_name(doc["study"]))]
     assert "GPU manufacturing, H100 SXM, Boavizta bottom-up, with the study's factors [training]" in names
 

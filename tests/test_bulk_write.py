@@ -63,7 +63,7 @@ def _rows(project: str, database: str) -> tuple[list, list]:
     each activity's id at random)."""
     import bw2data
 
-    bw2data.projects.set_current(project)
+    bw.make_current(project)
     activities, exchanges = [], []
     for activity in bw2data.Database(database):
         document = activity._document
@@ -94,10 +94,10 @@ def test_the_bulk_write_holds_what_bw2data_writes(written) -> None:
     # data-centre electricity: model/foreground.yaml).
     assert len(bulk[0]) == len(own[0]) >= UNITS * 8
     assert bulk == own
-    bw2data.projects.set_current("bw2data-write")
+    bw.make_current("bw2data-write")
     metadata = {k: v for k, v in bw2data.databases[database].items()
                 if k not in ("modified", "processed", "depends", bw.MARK)}
-    bw2data.projects.set_current("bulk-write")
+    bw.make_current("bulk-write")
     assert {k: v for k, v in bw2data.databases[database].items()
             if k not in ("modified", "processed", "depends", bw.MARK)} == metadata
     assert bw2data.databases[database]["number"] == len(bulk[0])
@@ -108,7 +108,7 @@ def test_the_bulk_written_database_opens_and_solves_in_bw2data(written, prepared
     import bw2data
 
     database, project = written
-    bw2data.projects.set_current(project)
+    bw.make_current(project)
     db = bw2data.Database(database)
     assert len(db) == sum(len(fg.activities) for fg in prepared.foregrounds)
     unit = bw2data.get_activity((database, "i1"))

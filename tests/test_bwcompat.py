@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lca.brightway.project import make_current
 from lca.cli import main
 from tests.conftest import ROOT, Bundle
 
@@ -30,7 +31,7 @@ def plain_scores(project: str, database: str, methods: list[list[str]]
     import bw2calc
     import bw2data
 
-    bw2data.projects.set_current(project)
+    make_current(project)
     scores: dict[str, dict[tuple[str, ...], float]] = {}
     for unit, code in CODES.items():
         node = bw2data.get_activity((database, code))
@@ -66,7 +67,7 @@ def test_the_package_imports_into_an_empty_project_with_plain_bw2io(bundle: Bund
     import bw2data
     from bw2io.package import BW2Package
 
-    bw2data.projects.set_current("test-package-colleague")
+    make_current("test-package-colleague")
     assert not list(bw2data.databases)  # a colleague's empty project
     BW2Package.import_file(str(bundle.out / "study.bw2package"))
     databases = bundle.doc["brightway"]["databases"]
@@ -89,12 +90,12 @@ def test_a_project_of_the_other_line_is_refused_untouched() -> None:
     from lca.brightway import bwcompat
 
     name = "test-other-line"
-    bw2data.projects.set_current(name)
+    make_current(name)
     dataset = ProjectDataset.get(ProjectDataset.name == name)
     dataset.data = {**dataset.data, "25": not bwcompat.BW25}
     dataset.save()
     folder = Path(bw2data.projects.dir)
-    bw2data.projects.set_current("default")
+    make_current("default")
     before = _files(folder)
     errors = io.StringIO()
     with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):

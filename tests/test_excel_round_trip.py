@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from lca.brightway.project import make_current
 from lca.cli import main
 from lca.inventory.datasets import slug
 
 
 def scores(project: str, database: str, unit: str, methods: list) -> dict:
-    import bw2data
     from bw2calc import LCA
 
-    bw2data.projects.set_current(project)
+    make_current(project)
     lca = LCA({(database, slug(unit)): 1.0}, method=tuple(methods[0]))
     lca.lci()
     out = {}

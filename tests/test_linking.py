@@ -74,7 +74,7 @@ def practitioner_state() -> dict:
     methods (bw2data's `modified` stamp changes on any write)."""
     import bw2data
 
-    bw2data.projects.set_current(PROJECT)
+    bw.make_current(PROJECT)
     state = {db: (bw.fingerprint(bw2data.Database(db).load()), dict(bw2data.databases[db]))
              for db in (BIOSPHERE3, DATABASE)}
     for name in (GWP100, WATER_USE):
@@ -172,7 +172,7 @@ def test_the_practitioners_databases_and_methods_are_untouched(linked: tuple) ->
     assert before == after
     import bw2data
 
-    bw2data.projects.set_current(PROJECT)
+    bw.make_current(PROJECT)
     mark = bw2data.databases["genai-lca linked: " + linked[0]["study"]][bw.MARK]
     assert mark["role"] == "linked foreground"
 
@@ -299,7 +299,7 @@ def test_a_database_of_the_linked_name_not_the_tools_is_refused(linked: tuple,
     written around: the run stops before any write."""
     import bw2data
 
-    bw2data.projects.set_current(PROJECT)
+    bw.make_current(PROJECT)
     theirs = "genai-lca linked: " + linked[0]["study"] + " (theirs)"
     bw2data.Database(theirs).register()
     study = write_study(tmp_path)

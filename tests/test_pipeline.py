@@ -29,16 +29,16 @@ def test_steps_work_in_the_handles_project_not_the_current_one(tmp_path: Path) -
     written to, and exported from, the project of the handle."""
     import bw2data
 
-    bw2data.projects.set_current("test-handle-other")
+    bw.make_current("test-handle-other")
     handle = Project("test-handle-own")
     results = Pipeline(handle, pipeline("unused").rules).score(prepare(EXAMPLE)).results
     assert results.brightway.project == "test-handle-own"
-    bw2data.projects.set_current("test-handle-other")
+    bw.make_current("test-handle-other")
     written = export_foreground(foreground_name(TITLE), handle, tmp_path / "foreground.xlsx")
     assert written.stat().st_size > 0
-    bw2data.projects.set_current("test-handle-other")
+    bw.make_current("test-handle-other")
     assert foreground_name(TITLE) not in bw2data.databases
-    bw2data.projects.set_current("test-handle-own")
+    bw.make_current("test-handle-own")
     assert foreground_name(TITLE) in bw2data.databases
 
 

@@ -169,7 +169,7 @@ def test_another_study_with_the_same_title_is_told_apart(tmp_path: Path, capsys)
     assert "give this study its own title (`study:`), or use another project" in err
     import bw2data
 
-    bw2data.projects.set_current("writes-two-studies")
+    bw.make_current("writes-two-studies")
     assert bw2data.databases[foreground_name("Identity test")][bw.MARK]["units"] == ["run"]
 
 
